@@ -1,0 +1,76 @@
+//! The cashier page: loads the session, keeps it fresh, and lays out the
+//! summary, the ways to pay and the live status.
+
+use std::time::Duration;
+
+use gloo_timers::future::sleep;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tender_protocol::{PublicSession, SessionId};
+
+use crate::api;
+use crate::order_summary::OrderSummary;
+use crate::pay_panel::PayPanel;
+use crate::status_panel::StatusPanel;
+use crate::wallet::{self, Wallet};
+
+/// How often the session is refreshed while it can still change.
+const REFRESH: Duration = Duration::from_millis(1000);
+
+fn session_id_from_path() -> Option<SessionId> {
+    let path = web_sys::window()?.location().pathname().ok()?;
+    let id = path.trim_end_matches('/').rsplit('/').next()?;
+    SessionId::parse(id).ok()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let first = RwSignal::new(None::<Result<PublicSession, String>>);
+    let wallets = RwSignal::new_local(Vec::new());
+    wallet::discover(wallets);
+    let id = session_id_from_path();
+    if let Some(id) = id.clone() {
+        spawn_local(async move { first.set(Some(api::session(&id).await)) });
+    }
+    view! {
+        <main class="cashier">
+            {move || match (id.clone(), first.get()) {
+                (None, _) => view! { <p class="notice" role="alert">"This payment link is not valid."</p> }.into_any(),
+                (Some(_), None) => view! { <p class="loading" aria-busy="true">"Loading your order…"</p> }.into_any(),
+                (Some(_), Some(Err(message))) => view! { <p class="notice" role="alert">{message}</p> }.into_any(),
+                (Some(id), Some(Ok(initial))) => view! { <Checkout id initial wallets/> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// The loaded checkout; refreshes the session until it can no longer change.
+#[component]
+fn Checkout(
+    id: SessionId,
+    initial: PublicSession,
+    wallets: RwSignal<Vec<Wallet>, LocalStorage>,
+) -> impl IntoView {
+    let session = RwSignal::new(initial.clone());
+    spawn_local(async move {
+        while session.with_untracked(|s| s.status.is_payable()) {
+            sleep(REFRESH).await;
+            // A passing network error keeps the last good state on screen.
+            if let Ok(fresh) = api::session(&id).await {
+                session.set(fresh);
+            }
+        }
+    });
+    let payable = Memo::new(move |_| session.with(|s| s.status.is_payable()));
+    view! {
+        <header class="cashier__header">
+            <p class="cashier__merchant">{initial.merchant_name.clone()}</p>
+            <h1>"Checkout"</h1>
+        </header>
+        <OrderSummary session=initial/>
+        <StatusPanel session/>
+        <Show when=move || payable.get()>
+            <PayPanel session wallets/>
+        </Show>
+    }
+}

@@ -1,0 +1,35 @@
+//! What the shopper is buying: line items and the total. Never metadata
+//! (the public API does not carry it).
+
+use leptos::prelude::*;
+use tender_protocol::PublicSession;
+
+#[component]
+pub fn OrderSummary(session: PublicSession) -> impl IntoView {
+    let items = session
+        .line_items
+        .iter()
+        .map(|item| {
+            view! {
+                <li class="line-item">
+                    <div>
+                        <p class="line-item__name">{item.name.clone()}</p>
+                        {item.description.clone().map(|d| view! { <p class="line-item__description">{d}</p> })}
+                        <p class="line-item__quantity">{format!("Qty {} × {}", item.quantity, item.unit_price)}</p>
+                    </div>
+                    <p class="line-item__amount">{item.amount.to_string()}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="summary" aria-labelledby="summary-title">
+            <h2 id="summary-title">"Your order"</h2>
+            <ul class="line-items">{items}</ul>
+            <p class="summary__total">
+                <span>"Total"</span>
+                <strong data-testid="total">{session.amount_due.to_string()}</strong>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,104 @@
+//! The live status: payment detected, confirmations, received (then back to
+//! the shop), underpaid or expired.
+
+use std::time::Duration;
+
+use gloo_timers::future::sleep;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tender_protocol::{PaymentStatus, PublicSession, SessionStatus};
+
+/// Seconds shown before returning to the shop.
+const REDIRECT_SECONDS: u32 = 3;
+
+/// What the panel shows; changes only when the shopper should notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shown {
+    Nothing,
+    Confirming { have: u64, need: u64 },
+    Received { success_url: String },
+    Underpaid,
+    Expired { cancel_url: Option<String> },
+}
+
+fn shown(session: &PublicSession) -> Shown {
+    match session.status {
+        SessionStatus::Open => Shown::Nothing,
+        SessionStatus::Processing => {
+            let pending = session
+                .payments
+                .iter()
+                .find(|p| p.status == PaymentStatus::Pending);
+            let (have, need) = pending.map_or((0, 1), |p| {
+                let need = session
+                    .payment_options
+                    .iter()
+                    .find(|o| o.chain_id == p.chain_id)
+                    .map_or(1, |o| o.confirmations_required);
+                (p.confirmations.min(need), need)
+            });
+            Shown::Confirming { have, need }
+        }
+        SessionStatus::Paid | SessionStatus::Completed => Shown::Received {
+            success_url: session.success_url.clone(),
+        },
+        SessionStatus::Underpaid => Shown::Underpaid,
+        SessionStatus::Expired => Shown::Expired {
+            cancel_url: session.cancel_url.clone(),
+        },
+    }
+}
+
+#[component]
+pub fn StatusPanel(session: RwSignal<PublicSession>) -> impl IntoView {
+    let state = Memo::new(move |_| session.with(shown));
+    move || {
+        match state.get() {
+        Shown::Nothing => ().into_any(),
+        Shown::Confirming { have, need } => view! {
+            <section class="status status--processing" role="status" aria-live="polite">
+                <h2>"Payment detected"</h2>
+                <p data-testid="confirmations">{format!("{have} of {need} confirmations")}</p>
+                <progress max=need.to_string() value=have.to_string()>{format!("{have} of {need}")}</progress>
+            </section>
+        }
+        .into_any(),
+        Shown::Received { success_url } => view! { <Redirecting url=success_url/> }.into_any(),
+        Shown::Underpaid => view! {
+            <section class="status status--underpaid" role="status" aria-live="polite">
+                <h2>"Partly paid"</h2>
+                <p>"We received less than the total. Send the rest to the same address before the checkout expires."</p>
+            </section>
+        }
+        .into_any(),
+        Shown::Expired { cancel_url } => view! {
+            <section class="status status--expired" role="status" aria-live="polite">
+                <h2>"This checkout has expired"</h2>
+                <p>"No payment is due. You can start again from the shop."</p>
+                {cancel_url.map(|href| view! { <a class="button" href=href>"Back to the shop"</a> })}
+            </section>
+        }
+        .into_any(),
+    }
+    }
+}
+
+#[component]
+fn Redirecting(url: String) -> impl IntoView {
+    let left = RwSignal::new(REDIRECT_SECONDS);
+    let target = url.clone();
+    spawn_local(async move {
+        while left.get_untracked() > 0 {
+            sleep(Duration::from_secs(1)).await;
+            left.update(|n| *n = n.saturating_sub(1));
+        }
+        crate::go_to(&target);
+    });
+    view! {
+        <section class="status status--paid" role="status" aria-live="polite">
+            <h2>"Payment received"</h2>
+            <p>{move || format!("Returning you to the shop in {} s…", left.get())}</p>
+            <a class="button" href=url>"Return now"</a>
+        </section>
+    }
+}

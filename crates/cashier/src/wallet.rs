@@ -1,0 +1,180 @@
+//! Browser wallets: EIP-6963 discovery (every injected wallet announces
+//! itself), falling back to `window.ethereum`, and the EIP-1193 requests a
+//! payment needs.
+
+use js_sys::{Array, Object, Reflect};
+use leptos::prelude::*;
+use tender_protocol::{Address, RawAmount};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// An injected wallet.
+#[derive(Clone)]
+pub struct Wallet {
+    pub id: String,
+    pub name: String,
+    pub icon: Option<String>,
+    provider: JsValue,
+}
+
+/// Why a wallet request failed, in words for the shopper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletError {
+    pub code: Option<i64>,
+    pub message: String,
+}
+
+impl WalletError {
+    fn from_js(error: JsValue) -> Self {
+        let code = Reflect::get(&error, &"code".into())
+            .ok()
+            .and_then(|c| c.as_f64())
+            .map(|c| c as i64);
+        let raw = Reflect::get(&error, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_default();
+        let message = match code {
+            Some(4001) => "You declined the request in your wallet.".to_owned(),
+            Some(4100) => {
+                "Your wallet has not authorised this site. Connect it and try again.".to_owned()
+            }
+            Some(4902) => {
+                "Your wallet does not know this network. Add it in your wallet and try again."
+                    .to_owned()
+            }
+            _ if raw.to_lowercase().contains("insufficient funds") => {
+                "Your wallet does not have enough funds for this payment and its network fee."
+                    .to_owned()
+            }
+            _ if raw.is_empty() => "Your wallet could not complete the request.".to_owned(),
+            _ => format!("Your wallet could not complete the request: {raw}"),
+        };
+        Self { code, message }
+    }
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+impl Wallet {
+    async fn request(&self, method: &str, params: Array) -> Result<JsValue, WalletError> {
+        let args = Object::new();
+        let _ = Reflect::set(&args, &"method".into(), &method.into());
+        let _ = Reflect::set(&args, &"params".into(), &params);
+        let request: js_sys::Function =
+            get(&self.provider, "request")
+                .dyn_into()
+                .map_err(|_| WalletError {
+                    code: None,
+                    message: "This wallet cannot take requests.".into(),
+                })?;
+        let promise: js_sys::Promise = request
+            .call1(&self.provider, &args)
+            .map_err(WalletError::from_js)?
+            .dyn_into()
+            .map_err(|_| WalletError {
+                code: None,
+                message: "This wallet answered unexpectedly.".into(),
+            })?;
+        JsFuture::from(promise).await.map_err(WalletError::from_js)
+    }
+
+    /// Asks the shopper to connect; answers their first account.
+    pub async fn connect(&self) -> Result<String, WalletError> {
+        let accounts = self.request("eth_requestAccounts", Array::new()).await?;
+        Array::from(&accounts)
+            .get(0)
+            .as_string()
+            .ok_or_else(|| WalletError {
+                code: None,
+                message: "Your wallet shared no account.".into(),
+            })
+    }
+
+    /// Switches the wallet to `chain_id`.
+    pub async fn switch_chain(&self, chain_id: u64) -> Result<(), WalletError> {
+        let param = Object::new();
+        let _ = Reflect::set(&param, &"chainId".into(), &format!("0x{chain_id:x}").into());
+        self.request("wallet_switchEthereumChain", Array::of1(&param))
+            .await?;
+        Ok(())
+    }
+
+    /// Sends `value` wei from `from` to `to`; answers the transaction hash.
+    pub async fn send_native(
+        &self,
+        from: &str,
+        to: &Address,
+        value: RawAmount,
+    ) -> Result<String, WalletError> {
+        let tx = Object::new();
+        let _ = Reflect::set(&tx, &"from".into(), &from.into());
+        let _ = Reflect::set(&tx, &"to".into(), &to.as_str().into());
+        let _ = Reflect::set(&tx, &"value".into(), &format!("0x{:x}", value.0).into());
+        let hash = self.request("eth_sendTransaction", Array::of1(&tx)).await?;
+        hash.as_string().ok_or_else(|| WalletError {
+            code: None,
+            message: "Your wallet returned no transaction.".into(),
+        })
+    }
+}
+
+/// Keeps `wallets` up to date with every EIP-6963 announcement for the life
+/// of the page, and asks installed wallets to announce themselves.
+pub fn discover(wallets: RwSignal<Vec<Wallet>, LocalStorage>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_announce =
+        Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+            let detail = event.detail();
+            let info = get(&detail, "info");
+            let provider = get(&detail, "provider");
+            let Some(id) = get(&info, "uuid").as_string() else {
+                return;
+            };
+            if provider.is_undefined() {
+                return;
+            }
+            let wallet = Wallet {
+                name: get(&info, "name")
+                    .as_string()
+                    .unwrap_or_else(|| "Browser wallet".into()),
+                icon: get(&info, "icon")
+                    .as_string()
+                    .filter(|i| i.starts_with("data:image/")),
+                id,
+                provider,
+            };
+            wallets.update(|list| {
+                if !list.iter().any(|w| w.id == wallet.id) {
+                    list.push(wallet);
+                }
+            });
+        });
+    let _ = window.add_event_listener_with_callback(
+        "eip6963:announceProvider",
+        on_announce.as_ref().unchecked_ref(),
+    );
+    // The listener lives as long as the page.
+    on_announce.forget();
+    if let Ok(event) = web_sys::Event::new("eip6963:requestProvider") {
+        let _ = window.dispatch_event(&event);
+    }
+}
+
+/// `window.ethereum`, for wallets that predate EIP-6963.
+pub fn legacy() -> Option<Wallet> {
+    let provider = get(&web_sys::window()?.into(), "ethereum");
+    if provider.is_undefined() || provider.is_null() {
+        return None;
+    }
+    Some(Wallet {
+        id: "window.ethereum".into(),
+        name: "Browser wallet".into(),
+        icon: None,
+        provider,
+    })
+}

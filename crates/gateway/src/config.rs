@@ -1,0 +1,269 @@
+//! The gateway's typed configuration: defaults, then a TOML file, then
+//! `TENDER_*` environment variables and flags (see `main.rs`), validated once
+//! at start-up.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use serde::Deserialize;
+pub use tender_protocol::Secret;
+use tender_protocol::{Currency, ExchangeRate};
+use url::Url;
+
+/// The mnemonic every local EVM node ships with. Fine for a laptop, fatal in
+/// production: anyone can derive its keys.
+pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+
+/// One EVM network the gateway accepts payments on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// Short key used in the API (`"anvil"`, `"base"`).
+    pub id: String,
+    /// Name shown to shoppers.
+    pub name: String,
+    pub chain_id: u64,
+    /// JSON-RPC endpoint (HTTP, polled).
+    pub rpc_url: Url,
+    /// Blocks a payment needs (its own included) before it counts.
+    pub confirmations: u64,
+    /// Symbol of the native token (`"ETH"`); it has 18 decimals.
+    pub native_token: String,
+}
+
+/// The native token's decimals on every EVM network.
+pub const NATIVE_DECIMALS: u32 = 18;
+
+/// A static exchange rate: the price of one whole `token` in `currency`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateConfig {
+    pub token: String,
+    pub currency: Currency,
+    /// Decimal string, e.g. `"2000.00"`.
+    pub price: String,
+}
+
+impl RateConfig {
+    pub fn to_rate(&self) -> ExchangeRate {
+        ExchangeRate {
+            token: self.token.clone(),
+            currency: self.currency,
+            price: self.price.clone(),
+        }
+    }
+}
+
+/// Webhook delivery settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// Delay before each attempt, in milliseconds; the first is normally 0.
+    /// The number of entries is the number of attempts.
+    pub retry_schedule_ms: Vec<u64>,
+    /// How long one delivery request may take.
+    pub request_timeout_ms: u64,
+    /// How often the dispatcher looks for due deliveries when not woken.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        let seconds = [
+            0,
+            5,
+            5 * 60,
+            30 * 60,
+            2 * 3600,
+            5 * 3600,
+            10 * 3600,
+            10 * 3600,
+        ];
+        Self {
+            retry_schedule_ms: seconds.iter().map(|s| s * 1000).collect(),
+            request_timeout_ms: 15_000,
+            poll_interval_ms: 1_000,
+        }
+    }
+}
+
+/// Everything the gateway needs to run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Public base URL (for `paymentUrl`); defaults to `http://{listen}`.
+    pub public_url: Option<Url>,
+    /// `sqlite://path/to/file.db` (created if missing).
+    pub database_url: String,
+    /// BIP-39 phrase deposit addresses are derived from.
+    pub mnemonic: Secret<String>,
+    /// Development mode: allows the well-known dev mnemonic.
+    pub dev: bool,
+    pub networks: Vec<NetworkConfig>,
+    pub rates: Vec<RateConfig>,
+    /// Directory of the built cashier (trunk's dist), served at `/pay/{id}`.
+    pub cashier_dir: Option<PathBuf>,
+    /// How long a quote's amount is locked, in seconds.
+    pub quote_ttl_seconds: u64,
+    /// Default session lifetime, in seconds.
+    pub session_ttl_seconds: u64,
+    /// How often each network's watcher polls for new blocks, in milliseconds.
+    pub watcher_poll_ms: u64,
+    pub webhooks: WebhookConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            public_url: None,
+            database_url: "sqlite://tender-gateway.db".to_owned(),
+            mnemonic: Secret::new(String::new()),
+            dev: false,
+            networks: Vec::new(),
+            rates: Vec::new(),
+            cashier_dir: None,
+            quote_ttl_seconds: 15 * 60,
+            session_ttl_seconds: 3600,
+            watcher_poll_ms: 1_000,
+            webhooks: WebhookConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML file over the defaults.
+    pub fn from_toml_file(path: &std::path::Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+
+    /// Refuses settings the gateway cannot run safely with.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let phrase = self.mnemonic.expose().trim();
+        ensure!(
+            !phrase.is_empty(),
+            "no mnemonic: set TENDER_MNEMONIC (or `mnemonic` in the config file)"
+        );
+        if !self.dev && phrase == DEV_MNEMONIC {
+            bail!(
+                "refusing to start with the well-known development mnemonic outside dev mode: \
+                 anyone can spend from its addresses. Set TENDER_MNEMONIC to your own phrase."
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        for network in &self.networks {
+            ensure!(
+                seen.insert(&network.id),
+                "network {:?} is configured twice",
+                network.id
+            );
+            ensure!(
+                network.confirmations >= 1,
+                "network {:?}: confirmations must be at least 1",
+                network.id
+            );
+            ensure!(
+                self.rates.iter().any(|r| r.token == network.native_token),
+                "network {:?}: no rate configured for its token {:?}",
+                network.id,
+                network.native_token
+            );
+        }
+        for rate in &self.rates {
+            ensure!(
+                rate.to_rate()
+                    .to_token_units(tender_protocol::Money::from_minor(1, rate.currency), 18)
+                    .is_some(),
+                "rate for {} in {} is not a positive decimal: {:?}",
+                rate.token,
+                rate.currency,
+                rate.price
+            );
+        }
+        ensure!(
+            !self.webhooks.retry_schedule_ms.is_empty(),
+            "webhooks.retry_schedule_ms needs at least one entry"
+        );
+        Ok(())
+    }
+
+    pub fn network(&self, id: &str) -> Option<&NetworkConfig> {
+        self.networks.iter().find(|n| n.id == id)
+    }
+
+    pub fn network_by_chain(&self, chain_id: u64) -> Option<&NetworkConfig> {
+        self.networks.iter().find(|n| n.chain_id == chain_id)
+    }
+
+    pub fn rate(&self, token: &str, currency: Currency) -> Option<ExchangeRate> {
+        self.rates
+            .iter()
+            .find(|r| r.token == token && r.currency == currency)
+            .map(RateConfig::to_rate)
+    }
+
+    pub fn watcher_poll(&self) -> Duration {
+        Duration::from_millis(self.watcher_poll_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Config {
+        Config {
+            mnemonic: Secret::new(DEV_MNEMONIC.to_owned()),
+            dev: true,
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn dev_mnemonic_is_refused_outside_dev_mode() {
+        assert!(base().validate().is_ok());
+        let prod = Config {
+            dev: false,
+            ..base()
+        };
+        let err = prod.validate().unwrap_err().to_string();
+        assert!(err.contains("well-known development mnemonic"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let printed = format!("{:?}", base());
+        assert!(!printed.contains("junk"), "{printed}");
+    }
+
+    #[test]
+    fn toml_settings_override_defaults() {
+        let config: Config = toml::from_str(
+            r#"
+            dev = true
+            mnemonic = "test test test test test test test test test test test junk"
+            [[networks]]
+            id = "anvil"
+            name = "Anvil"
+            chain_id = 31337
+            rpc_url = "http://127.0.0.1:8545"
+            confirmations = 2
+            native_token = "ETH"
+            [[rates]]
+            token = "ETH"
+            currency = "USD"
+            price = "2000.00"
+            "#,
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.networks[0].chain_id, 31337);
+        assert_eq!(config.quote_ttl_seconds, 900);
+    }
+}

@@ -1,0 +1,122 @@
+//! The Tender payment platform: merchant API, hosted cashier, chain watcher
+//! and webhook delivery, as one axum service.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod deposits;
+pub mod dispatcher;
+pub mod error;
+pub mod events;
+pub mod merchants;
+pub mod pay;
+pub mod payments;
+pub mod products;
+pub mod quotes;
+pub mod sessions;
+pub mod state;
+pub mod validate;
+pub mod watcher;
+pub mod webhook_endpoints;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tower_http::trace::TraceLayer;
+use url::Url;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Largest request body accepted.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// All routes of the gateway.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(sessions::router())
+        .merge(products::router())
+        .merge(webhook_endpoints::router())
+        .merge(pay::router(&state))
+        .route("/health", axum::routing::get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A gateway with its listener bound, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Validates the config, opens the database and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        config.validate()?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let public_url = match &config.public_url {
+            Some(url) => url.clone(),
+            None => Url::parse(&format!("http://{addr}")).context("public URL")?,
+        };
+        let db = db::connect(&config.database_url).await?;
+        let deposits = deposits::DepositKeys::from_mnemonic(config.mnemonic.expose())?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(config.webhooks.request_timeout_ms))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Tender-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("HTTP client")?;
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            public_url: Arc::new(public_url),
+            deposits: Arc::new(deposits),
+            http,
+            outbox: Arc::new(Notify::new()),
+        };
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves the API and runs the watchers and the dispatcher until
+    /// `shutdown` is cancelled.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let mut workers = tokio::task::JoinSet::new();
+        for network in self.state.config.networks.clone() {
+            let watcher = watcher::Watcher::new(self.state.clone(), network);
+            workers.spawn(watcher.run(shutdown.clone()));
+        }
+        workers.spawn(dispatcher::Dispatcher::new(self.state.clone()).run(shutdown.clone()));
+        tracing::info!(addr = %self.local_addr(), url = %self.state.public_url, "gateway listening");
+        let app = router(self.state.clone());
+        let stop = shutdown.clone();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+            .context("server error")?;
+        shutdown.cancel();
+        while workers.join_next().await.is_some() {}
+        Ok(())
+    }
+}

@@ -1,0 +1,117 @@
+//! `tender-gateway`: runs the payment platform, or bootstraps a merchant.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tender_gateway::config::Secret;
+use tender_gateway::{Application, Config, db, merchants};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+use url::Url;
+
+/// The Tender payment platform. Settings come from defaults, then the TOML
+/// file given by --config, then these flags or their environment variables.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// TOML config file (networks, rates, webhook schedule and everything below).
+    #[arg(long, env = "TENDER_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:4000.
+    #[arg(long, env = "TENDER_LISTEN", global = true)]
+    listen: Option<SocketAddr>,
+    /// Public base URL, used in each session's paymentUrl.
+    #[arg(long, env = "TENDER_PUBLIC_URL", global = true)]
+    public_url: Option<Url>,
+    /// Database URL, e.g. sqlite://tender.db.
+    #[arg(long, env = "TENDER_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// BIP-39 phrase deposit addresses are derived from (keep it secret).
+    #[arg(long, env = "TENDER_MNEMONIC", global = true, hide_env_values = true)]
+    mnemonic: Option<String>,
+    /// Directory of the built cashier page (trunk's output).
+    #[arg(long, env = "TENDER_CASHIER_DIR", global = true)]
+    cashier_dir: Option<PathBuf>,
+    /// Development mode: allows the well-known dev mnemonic and local chains.
+    #[arg(long, env = "TENDER_DEV", global = true)]
+    dev: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the gateway (the default).
+    Serve,
+    /// Create a merchant account and print its id and first API key as JSON.
+    CreateMerchant {
+        /// The name shoppers see on the cashier.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+impl Cli {
+    fn into_config(self) -> anyhow::Result<(Config, Option<Command>)> {
+        let mut config = match &self.config {
+            Some(path) => Config::from_toml_file(path)?,
+            None => Config::default(),
+        };
+        if let Some(v) = self.listen {
+            config.listen = v;
+        }
+        if let Some(v) = self.public_url {
+            config.public_url = Some(v);
+        }
+        if let Some(v) = self.database_url {
+            config.database_url = v;
+        }
+        if let Some(v) = self.mnemonic {
+            config.mnemonic = Secret::new(v);
+        }
+        if let Some(v) = self.cashier_dir {
+            config.cashier_dir = Some(v);
+        }
+        config.dev |= self.dev;
+        Ok((config, self.command))
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let (config, command) = Cli::parse().into_config()?;
+    match command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(config).await?;
+            let shutdown = CancellationToken::new();
+            tokio::spawn(stop_on_signal(shutdown.clone()));
+            app.run(shutdown).await
+        }
+        Command::CreateMerchant { name } => {
+            let pool = db::connect(&config.database_url).await?;
+            let created = merchants::create(&pool, &name)
+                .await
+                .context("creating merchant")?;
+            println!("{}", serde_json::to_string(&created)?);
+            Ok(())
+        }
+    }
+}
+
+async fn stop_on_signal(shutdown: CancellationToken) {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("cannot install the SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+    shutdown.cancel();
+}

@@ -1,0 +1,162 @@
+//! Quotes: the session's amount converted into one token on one network,
+//! locked for a while, with a fresh deposit address to pay it to.
+
+use sqlx::{FromRow, SqliteConnection};
+use tender_protocol::money::format_units;
+use tender_protocol::{
+    Address, CreateQuote, ExchangeRate, Quote, QuoteId, RawAmount, Session, SessionId,
+};
+
+use crate::clock::{from_seconds, now_seconds};
+use crate::config::NATIVE_DECIMALS;
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Creates a quote for `session` in the requested network and token.
+pub async fn create(
+    state: &AppState,
+    session: &Session,
+    request: &CreateQuote,
+) -> ApiResult<Quote> {
+    let now = now_seconds();
+    if !session.status.is_payable() || session.expires_at.unix_timestamp() <= now {
+        return Err(ApiError::Conflict(format!(
+            "this checkout is {} and can no longer be paid",
+            if session.expires_at.unix_timestamp() <= now {
+                "expired"
+            } else {
+                session.status.as_str()
+            }
+        )));
+    }
+    let network = state.config.network(&request.network).ok_or_else(|| {
+        ApiError::invalid("network", format!("unknown network {:?}", request.network))
+    })?;
+    if request.token != network.native_token {
+        return Err(ApiError::invalid(
+            "token",
+            format!("{} is not accepted on {}", request.token, network.name),
+        ));
+    }
+    let currency = session.amount_due.currency();
+    let rate = state.config.rate(&request.token, currency).ok_or_else(|| {
+        ApiError::Upstream(format!(
+            "no exchange rate for {} in {currency}",
+            request.token
+        ))
+    })?;
+    let amount_raw = rate
+        .to_token_units(session.amount_due, NATIVE_DECIMALS)
+        .ok_or_else(|| anyhow::anyhow!("cannot convert {} at {rate:?}", session.amount_due))?;
+    let expires_at =
+        (now + state.config.quote_ttl_seconds as i64).min(session.expires_at.unix_timestamp());
+
+    let mut tx = db::begin_write(&state.db).await?;
+    let (index,): (i64,) = sqlx::query_as(
+        "UPDATE counters SET value = value + 1 WHERE name = 'deposit_index' RETURNING value",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let deposit_address = state
+        .deposits
+        .address(u32::try_from(index).map_err(anyhow::Error::from)?)?;
+    let id = QuoteId::generate();
+    sqlx::query(
+        "INSERT INTO quotes (id, session_id, network, chain_id, token, decimals, amount_raw,
+                             deposit_index, deposit_address, rate_price, rate_currency,
+                             expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(id.as_str())
+    .bind(session.id.as_str())
+    .bind(&network.id)
+    .bind(network.chain_id as i64)
+    .bind(&request.token)
+    .bind(NATIVE_DECIMALS as i64)
+    .bind(amount_raw.to_string())
+    .bind(index)
+    .bind(deposit_address.as_str())
+    .bind(&rate.price)
+    .bind(rate.currency.code())
+    .bind(expires_at)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(session = %session.id, quote = %id, network = %network.id, "quote created");
+    Ok(Quote {
+        payment_uri: Quote::native_payment_uri(
+            &deposit_address,
+            network.chain_id,
+            RawAmount(amount_raw),
+        ),
+        id,
+        network: network.id.clone(),
+        chain_id: network.chain_id,
+        token: request.token.clone(),
+        decimals: NATIVE_DECIMALS,
+        amount: format_units(amount_raw, NATIVE_DECIMALS, 0),
+        amount_raw: RawAmount(amount_raw),
+        deposit_address,
+        exchange_rate: rate,
+        expires_at: from_seconds(expires_at),
+    })
+}
+
+#[derive(FromRow)]
+struct QuoteRow {
+    id: String,
+    network: String,
+    chain_id: i64,
+    token: String,
+    decimals: i64,
+    amount_raw: String,
+    deposit_address: String,
+    rate_price: String,
+    rate_currency: String,
+    expires_at: i64,
+}
+
+/// The session's most recent quote, if any.
+pub async fn latest(
+    conn: &mut SqliteConnection,
+    session: &SessionId,
+) -> anyhow::Result<Option<Quote>> {
+    let row: Option<QuoteRow> = sqlx::query_as(
+        "SELECT id, network, chain_id, token, decimals, amount_raw, deposit_address,
+                rate_price, rate_currency, expires_at
+         FROM quotes WHERE session_id = $1 ORDER BY created_at DESC, deposit_index DESC LIMIT 1",
+    )
+    .bind(session.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        let amount_raw: u128 = row.amount_raw.parse()?;
+        let decimals = u32::try_from(row.decimals)?;
+        let chain_id = u64::try_from(row.chain_id)?;
+        let deposit_address = Address::parse(&row.deposit_address)?;
+        Ok(Quote {
+            id: QuoteId::parse(&row.id)?,
+            payment_uri: Quote::native_payment_uri(
+                &deposit_address,
+                chain_id,
+                RawAmount(amount_raw),
+            ),
+            network: row.network,
+            chain_id,
+            exchange_rate: ExchangeRate {
+                token: row.token.clone(),
+                currency: row.rate_currency.parse()?,
+                price: row.rate_price,
+            },
+            token: row.token,
+            decimals,
+            amount: format_units(amount_raw, decimals, 0),
+            amount_raw: RawAmount(amount_raw),
+            deposit_address,
+            expires_at: from_seconds(row.expires_at),
+        })
+    })
+    .transpose()
+}

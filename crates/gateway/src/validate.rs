@@ -1,0 +1,59 @@
+//! Field checks shared by the API's handlers, each naming the offending
+//! parameter in its error.
+
+use tender_protocol::Money;
+use url::Url;
+
+use crate::error::ApiError;
+
+const MAX_NAME_CHARS: usize = 250;
+const MAX_TEXT_CHARS: usize = 2000;
+const MAX_URL_CHARS: usize = 2048;
+
+pub fn name(param: &'static str, value: &str) -> Result<(), ApiError> {
+    let chars = value.trim().chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Err(ApiError::invalid(
+            param,
+            format!("{param} must be 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn optional_text(param: &'static str, value: Option<&str>) -> Result<(), ApiError> {
+    match value {
+        Some(v) if v.chars().count() > MAX_TEXT_CHARS => Err(ApiError::invalid(
+            param,
+            format!("{param} must be at most {MAX_TEXT_CHARS} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// An absolute `http` or `https` URL.
+pub fn url(param: &'static str, value: &str) -> Result<Url, ApiError> {
+    let bad = || ApiError::invalid(param, format!("{param} must be an absolute http(s) URL"));
+    if value.len() > MAX_URL_CHARS {
+        return Err(bad());
+    }
+    let url = Url::parse(value).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad());
+    }
+    Ok(url)
+}
+
+pub fn optional_url(param: &'static str, value: Option<&str>) -> Result<(), ApiError> {
+    value.map(|v| url(param, v)).transpose().map(|_| ())
+}
+
+pub fn positive_price(param: &'static str, price: Money) -> Result<(), ApiError> {
+    if price.minor() == 0 {
+        return Err(ApiError::invalid(
+            param,
+            format!("{param} must be greater than 0"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! `POST /webhooks/tender`: verify the raw body, apply each event once, and
+//! fulfil a paid order exactly once.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use tender_client::verify_webhook;
+use tender_protocol::webhooks::HEADER_ID;
+use tender_protocol::{Event, OrderId, OrderStatus};
+
+use crate::db::now_seconds;
+use crate::error::ShopError;
+use crate::orders::{advances, status_for};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/tender", post(receive))
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ShopError> {
+    let event = verify_webhook(&state.config.webhook_secret, &headers, &body).map_err(|e| {
+        tracing::warn!(error = %e, "webhook rejected");
+        ShopError::BadWebhook(e.to_string())
+    })?;
+    // The id header is covered by the signature, so it is the sender's.
+    let webhook_id = headers
+        .get(HEADER_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    apply(&state, &webhook_id, &event).await?;
+    Ok(StatusCode::OK)
+}
+
+/// Applies one verified event, once per webhook id, in one transaction.
+async fn apply(state: &AppState, webhook_id: &str, event: &Event) -> Result<(), ShopError> {
+    let session = &event.data.session;
+    let order_id = session
+        .metadata
+        .get("order_id")
+        .and_then(|id| OrderId::parse(id).ok());
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let first_time = sqlx::query(
+        "INSERT INTO webhook_events (id, type, order_id, received_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(webhook_id)
+    .bind(event.kind.as_str())
+    .bind(order_id.as_ref().map(OrderId::as_str))
+    .bind(now_seconds())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !first_time {
+        tracing::info!(webhook = webhook_id, "duplicate webhook ignored");
+        return Ok(());
+    }
+    let (Some(order_id), Some(target)) = (order_id, status_for(event.kind)) else {
+        tx.commit().await?;
+        return Ok(());
+    };
+    let current: Option<(String,)> =
+        sqlx::query_as("SELECT status FROM orders WHERE id = $1 AND session_id = $2")
+            .bind(order_id.as_str())
+            .bind(session.id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(current) = current.and_then(|(s,)| OrderStatus::parse(&s)) else {
+        tracing::warn!(order = %order_id, session = %session.id, "webhook for an unknown order");
+        tx.commit().await?;
+        return Ok(());
+    };
+    if !advances(current, target) {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let tx_hash = session.payments.first().map(|p| p.tx_hash.to_string());
+    let mut next = target;
+    if target == OrderStatus::Paid {
+        state.fulfilment.fulfil(&mut tx, &order_id).await?;
+        next = OrderStatus::Fulfilled;
+    }
+    sqlx::query(
+        "UPDATE orders SET status = $1, tx_hash = COALESCE($2, tx_hash), updated_at = $3 WHERE id = $4",
+    )
+    .bind(next.as_str())
+    .bind(tx_hash)
+    .bind(now_seconds())
+    .bind(order_id.as_str())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(order = %order_id, event = event.kind.as_str(), status = next.as_str(), "order updated");
+    Ok(())
+}

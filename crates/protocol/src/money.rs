@@ -1,0 +1,335 @@
+//! Money in integer minor units, token amounts in integer base units, and the
+//! decimal strings they travel as. Never a float.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why a decimal amount was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("amount must be a decimal string such as \"12.50\"")]
+    NotDecimal,
+    #[error("amount has more than {0} decimal places")]
+    TooPrecise(u32),
+    #[error("amount is too large")]
+    TooLarge,
+    #[error("unsupported currency {0:?}: use USD or EUR")]
+    UnknownCurrency(String),
+}
+
+/// Parses a non-negative decimal string into an integer scaled by `10^decimals`.
+/// Accepts `"12"`, `"12.5"`, `"0.000001"`; refuses signs, exponents, spaces and
+/// more fractional digits than `decimals`.
+pub fn parse_units(text: &str, decimals: u32) -> Result<u128, AmountError> {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) if !f.is_empty() => (w, f),
+        Some(_) => return Err(AmountError::NotDecimal),
+        None => (text, ""),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+        return Err(AmountError::NotDecimal);
+    }
+    if fraction.len() > decimals as usize {
+        return Err(AmountError::TooPrecise(decimals));
+    }
+    let scale = 10u128.checked_pow(decimals).ok_or(AmountError::TooLarge)?;
+    let whole: u128 = whole.parse().map_err(|_| AmountError::TooLarge)?;
+    let fraction_value: u128 = if fraction.is_empty() {
+        0
+    } else {
+        let digits: u128 = fraction.parse().map_err(|_| AmountError::TooLarge)?;
+        digits * 10u128.pow(decimals - fraction.len() as u32)
+    };
+    whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(fraction_value))
+        .ok_or(AmountError::TooLarge)
+}
+
+/// Formats an integer scaled by `10^decimals` as a decimal string with at least
+/// `min_fraction` fractional digits and no trailing zeros beyond them.
+pub fn format_units(value: u128, decimals: u32, min_fraction: u32) -> String {
+    if decimals == 0 {
+        return value.to_string();
+    }
+    let scale = 10u128.pow(decimals);
+    let mut fraction = format!("{:0width$}", value % scale, width = decimals as usize);
+    while fraction.len() > min_fraction as usize && fraction.ends_with('0') {
+        fraction.pop();
+    }
+    if fraction.is_empty() {
+        (value / scale).to_string()
+    } else {
+        format!("{}.{}", value / scale, fraction)
+    }
+}
+
+/// A fiat currency Tender prices in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Currency {
+    Usd,
+    Eur,
+}
+
+impl Currency {
+    /// Digits after the decimal point of one minor unit (cents: 2).
+    pub const fn decimals(self) -> u32 {
+        match self {
+            Currency::Usd | Currency::Eur => 2,
+        }
+    }
+
+    /// ISO 4217 code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Currency::Usd => "USD",
+            Currency::Eur => "EUR",
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Currency {
+    type Err = AmountError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "USD" | "usd" => Ok(Currency::Usd),
+            "EUR" | "eur" => Ok(Currency::Eur),
+            other => Err(AmountError::UnknownCurrency(other.to_owned())),
+        }
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An amount of fiat money: integer minor units plus the currency.
+/// JSON: `{"amount": "25.00", "currency": "USD"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    minor: u64,
+    currency: Currency,
+}
+
+impl Money {
+    pub const fn from_minor(minor: u64, currency: Currency) -> Self {
+        Self { minor, currency }
+    }
+
+    /// Parses `"25.00"` in `currency`.
+    pub fn parse(amount: &str, currency: Currency) -> Result<Self, AmountError> {
+        let minor = parse_units(amount, currency.decimals())?;
+        let minor = u64::try_from(minor).map_err(|_| AmountError::TooLarge)?;
+        Ok(Self { minor, currency })
+    }
+
+    pub const fn minor(self) -> u64 {
+        self.minor
+    }
+
+    pub const fn currency(self) -> Currency {
+        self.currency
+    }
+
+    /// The amount as a decimal string with all of the currency's digits: `"25.00"`.
+    pub fn amount_string(self) -> String {
+        let d = self.currency.decimals();
+        format_units(u128::from(self.minor), d, d)
+    }
+
+    /// `self * quantity`, or `None` on overflow.
+    pub fn checked_mul(self, quantity: u64) -> Option<Self> {
+        Some(Self {
+            minor: self.minor.checked_mul(quantity)?,
+            currency: self.currency,
+        })
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount_string(), self.currency)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoneyWire {
+    amount: String,
+    currency: Currency,
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        MoneyWire {
+            amount: self.amount_string(),
+            currency: self.currency,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let wire = MoneyWire::deserialize(d)?;
+        Money::parse(&wire.amount, wire.currency).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An integer that travels as a decimal string, for token base units (wei)
+/// which overflow JSON numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct RawAmount(pub u128);
+
+impl Serialize for RawAmount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for RawAmount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_units(&text, 0)
+            .map(RawAmount)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for RawAmount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A price of one whole token in fiat, as an exact decimal: `2000.00 USD per ETH`.
+/// JSON: `{"token": "ETH", "currency": "USD", "price": "2000.00"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExchangeRate {
+    pub token: String,
+    pub currency: Currency,
+    pub price: String,
+}
+
+/// The most fractional digits a rate may carry.
+pub const RATE_MAX_DECIMALS: u32 = 8;
+
+impl ExchangeRate {
+    /// Converts a fiat amount into token base units at this rate, rounding up
+    /// so the merchant is never short. `None` if the rate is zero, malformed or
+    /// the result overflows.
+    pub fn to_token_units(&self, amount: Money, token_decimals: u32) -> Option<u128> {
+        if amount.currency() != self.currency {
+            return None;
+        }
+        // amount_minor / 10^cd fiat; price_scaled / 10^rs fiat per token.
+        // units = amount_minor * 10^(td + rs) / (price_scaled * 10^cd), rounded up.
+        let price_scaled = parse_units(&self.price, RATE_MAX_DECIMALS).ok()?;
+        if price_scaled == 0 {
+            return None;
+        }
+        let numerator = u128::from(amount.minor())
+            .checked_mul(10u128.checked_pow(token_decimals + RATE_MAX_DECIMALS)?)?;
+        let denominator = price_scaled.checked_mul(10u128.pow(amount.currency().decimals()))?;
+        Some(numerator.div_ceil(denominator))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_formats_fiat_amounts_exactly() {
+        let m = Money::parse("25.5", Currency::Usd).unwrap();
+        assert_eq!(m.minor(), 2550);
+        assert_eq!(m.amount_string(), "25.50");
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"amount":"25.50","currency":"USD"}"#
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_amounts() {
+        for bad in ["", "-1", "1e3", "1.", ".5", " 1", "1.234", "0x10", "1,5"] {
+            assert!(
+                Money::parse(bad, Currency::Usd).is_err(),
+                "{bad:?} accepted"
+            );
+        }
+        assert_eq!(
+            Money::parse("99999999999999999999", Currency::Usd),
+            Err(AmountError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn refuses_unknown_currency_and_fields() {
+        assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"XXX"}"#).is_err());
+        assert!(serde_json::from_str::<Money>(r#"{"amount":1,"currency":"USD"}"#).is_err());
+        assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"USD","x":1}"#).is_err());
+    }
+
+    #[test]
+    fn formats_token_units_without_trailing_zeros() {
+        assert_eq!(format_units(12_500_000_000_000_000, 18, 0), "0.0125");
+        assert_eq!(format_units(1_000_000_000_000_000_000, 18, 0), "1");
+        assert_eq!(format_units(1, 18, 0), "0.000000000000000001");
+    }
+
+    #[test]
+    fn converts_fiat_to_token_units_rounding_up() {
+        let rate = ExchangeRate {
+            token: "ETH".into(),
+            currency: Currency::Usd,
+            price: "2000.00".into(),
+        };
+        let amount = Money::parse("25.00", Currency::Usd).unwrap();
+        assert_eq!(
+            rate.to_token_units(amount, 18),
+            Some(12_500_000_000_000_000)
+        );
+        // 1 cent at 3 USD per token with 0 decimals: 1/300 token rounds up to 1.
+        let rate3 = ExchangeRate {
+            price: "3".into(),
+            ..rate.clone()
+        };
+        assert_eq!(
+            rate3.to_token_units(Money::from_minor(1, Currency::Usd), 0),
+            Some(1)
+        );
+        let zero = ExchangeRate {
+            price: "0".into(),
+            ..rate
+        };
+        assert_eq!(zero.to_token_units(amount, 18), None);
+    }
+
+    #[test]
+    fn raw_amounts_travel_as_strings() {
+        let raw = RawAmount(u128::MAX);
+        let json = serde_json::to_string(&raw).unwrap();
+        assert_eq!(json, format!("\"{}\"", u128::MAX));
+        assert_eq!(serde_json::from_str::<RawAmount>(&json).unwrap(), raw);
+    }
+}

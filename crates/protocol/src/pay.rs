@@ -1,0 +1,77 @@
+//! The public cashier API (`/v1/pay/...`): what the shopper's browser may see.
+//! The session id is the capability; nothing here carries metadata or secrets.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::chain::Address;
+use crate::ids::{QuoteId, SessionId};
+use crate::money::{ExchangeRate, Money, RawAmount};
+use crate::session::{LineItem, Payment, SessionStatus};
+
+/// A network and token the shopper can pay with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentOption {
+    pub network: String,
+    pub network_name: String,
+    pub chain_id: u64,
+    pub token: String,
+    pub decimals: u32,
+    pub confirmations_required: u64,
+}
+
+/// `POST /v1/pay/{id}/quote`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateQuote {
+    pub network: String,
+    pub token: String,
+}
+
+/// An amount in one token on one network, locked until `expiresAt`, and the
+/// address to pay it to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    pub id: QuoteId,
+    pub network: String,
+    pub chain_id: u64,
+    pub token: String,
+    pub decimals: u32,
+    /// Amount in whole-token units, as a decimal string.
+    pub amount: String,
+    pub amount_raw: RawAmount,
+    pub deposit_address: Address,
+    pub exchange_rate: ExchangeRate,
+    /// EIP-681 payment link, for QR codes and wallets.
+    pub payment_uri: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl Quote {
+    /// The EIP-681 URI of a native transfer: `ethereum:<to>@<chainId>?value=<wei>`.
+    pub fn native_payment_uri(to: &Address, chain_id: u64, value: RawAmount) -> String {
+        format!("ethereum:{to}@{chain_id}?value={value}")
+    }
+}
+
+/// `GET /v1/pay/{id}`: the session as the shopper's cashier page sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicSession {
+    pub id: SessionId,
+    pub status: SessionStatus,
+    pub merchant_name: String,
+    pub line_items: Vec<LineItem>,
+    pub amount_due: Money,
+    pub success_url: String,
+    pub cancel_url: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    pub payment_options: Vec<PaymentOption>,
+    /// The latest quote, if the shopper has asked for one.
+    pub quote: Option<Quote>,
+    pub payments: Vec<Payment>,
+}

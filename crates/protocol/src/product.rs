@@ -1,0 +1,44 @@
+//! The merchant's product library.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::ids::ProductId;
+use crate::money::Money;
+
+/// `POST /v1/products`. `id` is optional: a merchant may choose a stable one
+/// (`prod_tshirt`) to write into its pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateProduct {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<ProductId>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    pub price: Money,
+}
+
+/// A product in the library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Product {
+    pub id: ProductId,
+    pub name: String,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+    pub price: Money,
+    pub active: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct List<T> {
+    pub data: Vec<T>,
+    pub has_more: bool,
+}

@@ -1,0 +1,274 @@
+//! Checkout Sessions: what a merchant creates, and what the gateway answers.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+
+use crate::chain::{Address, TxHash};
+use crate::ids::{ProductId, SessionId};
+use crate::money::{ExchangeRate, Money, RawAmount};
+
+/// Where a session is in its life. See DESIGN.md "Sessions".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// Waiting for a payment.
+    Open,
+    /// A payment is seen and waiting for its confirmations.
+    Processing,
+    /// Confirmed payments fall short; still payable until expiry.
+    Underpaid,
+    /// Confirmed payments cover the amount due.
+    Paid,
+    /// Funds are settled to the merchant.
+    Completed,
+    /// Not paid in time.
+    Expired,
+}
+
+impl SessionStatus {
+    pub const ALL: [SessionStatus; 6] = [
+        Self::Open,
+        Self::Processing,
+        Self::Underpaid,
+        Self::Paid,
+        Self::Completed,
+        Self::Expired,
+    ];
+
+    /// The snake_case name used on the wire and in storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Processing => "processing",
+            Self::Underpaid => "underpaid",
+            Self::Paid => "paid",
+            Self::Completed => "completed",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the shopper can still pay into this session.
+    pub const fn is_payable(self) -> bool {
+        matches!(self, Self::Open | Self::Processing | Self::Underpaid)
+    }
+}
+
+/// Why metadata was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetadataError {
+    #[error("metadata has more than {} keys", Metadata::MAX_KEYS)]
+    TooManyKeys,
+    #[error("metadata keys must be 1 to {} characters", Metadata::MAX_KEY_CHARS)]
+    KeyLength,
+    #[error(
+        "metadata values must be at most {} characters",
+        Metadata::MAX_VALUE_CHARS
+    )]
+    ValueTooLong,
+}
+
+/// The merchant's own key/value pairs, returned to the merchant and in webhooks,
+/// never shown to the shopper. At most 50 string keys of at most 40 characters,
+/// values at most 500 characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Metadata(BTreeMap<String, String>);
+
+impl Metadata {
+    pub const MAX_KEYS: usize = 50;
+    pub const MAX_KEY_CHARS: usize = 40;
+    pub const MAX_VALUE_CHARS: usize = 500;
+
+    pub fn new(map: BTreeMap<String, String>) -> Result<Self, MetadataError> {
+        if map.len() > Self::MAX_KEYS {
+            return Err(MetadataError::TooManyKeys);
+        }
+        for (key, value) in &map {
+            let key_chars = key.chars().count();
+            if key_chars == 0 || key_chars > Self::MAX_KEY_CHARS {
+                return Err(MetadataError::KeyLength);
+            }
+            if value.chars().count() > Self::MAX_VALUE_CHARS {
+                return Err(MetadataError::ValueTooLong);
+            }
+        }
+        Ok(Self(map))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    pub fn as_map(&self) -> &BTreeMap<String, String> {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Metadata {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, String>::deserialize(d)?;
+        Metadata::new(map).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An ad-hoc product described inline in a session, instead of a `productId`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProductData {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    pub price: Money,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `POST /v1/checkout/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateSession {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<ProductId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_data: Option<ProductData>,
+    #[serde(default = "one")]
+    pub quantity: u32,
+    #[serde(default)]
+    pub metadata: Metadata,
+    pub success_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_seconds: Option<u32>,
+}
+
+/// One line of what the shopper buys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<ProductId>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub amount: Money,
+}
+
+/// A transaction fee, in the paying network's native token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GasFee {
+    pub amount: String,
+    pub amount_raw: RawAmount,
+    pub token: String,
+}
+
+/// Whether a payment has its network's required confirmations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Pending,
+    Confirmed,
+}
+
+/// One on-chain transfer into a session's deposit address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    pub tx_hash: TxHash,
+    pub network: String,
+    pub chain_id: u64,
+    pub token: String,
+    /// Paid amount in whole-token units, as a decimal string.
+    pub amount: String,
+    /// Paid amount in the token's smallest unit.
+    pub amount_raw: RawAmount,
+    pub from: Address,
+    pub block_number: u64,
+    pub confirmations: u64,
+    pub status: PaymentStatus,
+    pub gas_fee: GasFee,
+    pub exchange_rate: ExchangeRate,
+}
+
+/// The transfer of the proceeds to the merchant, once completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settlement {
+    pub tx_hash: TxHash,
+    pub network: String,
+    pub token: String,
+    pub amount: String,
+}
+
+/// A Checkout Session as the merchant sees it (API answers and webhooks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub id: SessionId,
+    pub status: SessionStatus,
+    /// The hosted cashier page to send the shopper to.
+    pub payment_url: String,
+    pub line_items: Vec<LineItem>,
+    pub amount_due: Money,
+    pub metadata: Metadata,
+    pub success_url: String,
+    pub cancel_url: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub payments: Vec<Payment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<Settlement>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_limits_are_enforced_when_parsing() {
+        let ok = serde_json::json!({"order_id": "ord_1"});
+        assert!(serde_json::from_value::<Metadata>(ok).is_ok());
+        let long_key = serde_json::json!({ "k".repeat(41): "v" });
+        assert!(serde_json::from_value::<Metadata>(long_key).is_err());
+        let long_value = serde_json::json!({ "k": "v".repeat(501) });
+        assert!(serde_json::from_value::<Metadata>(long_value).is_err());
+        let many: BTreeMap<String, String> =
+            (0..51).map(|i| (format!("k{i}"), "v".into())).collect();
+        assert_eq!(Metadata::new(many), Err(MetadataError::TooManyKeys));
+        let not_string = serde_json::json!({ "k": 1 });
+        assert!(serde_json::from_value::<Metadata>(not_string).is_err());
+    }
+
+    #[test]
+    fn create_session_rejects_unknown_fields() {
+        let body = serde_json::json!({"successUrl": "https://x.test/ok", "surprise": 1});
+        assert!(serde_json::from_value::<CreateSession>(body).is_err());
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in SessionStatus::ALL {
+            assert_eq!(SessionStatus::parse(s.as_str()), Some(s));
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The merchant companion server's small API, spoken by the Pay widget.
+
+use serde::{Deserialize, Serialize};
+
+use crate::chain::TxHash;
+use crate::ids::{OrderId, ProductId};
+
+/// `POST /api/checkout` (JSON or form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutRequest {
+    pub product_id: ProductId,
+    #[serde(default = "one")]
+    pub quantity: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The answer to a checkout: where to send the shopper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutResponse {
+    pub order_id: OrderId,
+    pub payment_url: String,
+}
+
+/// An order's state as the success page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    AwaitingPayment,
+    Processing,
+    Paid,
+    Fulfilled,
+    Expired,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 5] = [
+        Self::AwaitingPayment,
+        Self::Processing,
+        Self::Paid,
+        Self::Fulfilled,
+        Self::Expired,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AwaitingPayment => "awaiting_payment",
+            Self::Processing => "processing",
+            Self::Paid => "paid",
+            Self::Fulfilled => "fulfilled",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the payment is confirmed by a verified webhook (or the
+    /// gateway, server to server).
+    pub const fn is_paid(self) -> bool {
+        matches!(self, Self::Paid | Self::Fulfilled)
+    }
+
+    /// Whether the status can no longer change in a way a shopper waits for.
+    pub const fn is_final(self) -> bool {
+        matches!(self, Self::Paid | Self::Fulfilled | Self::Expired)
+    }
+}
+
+/// `GET /api/orders/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub order_id: OrderId,
+    pub status: OrderStatus,
+    pub product_id: ProductId,
+    pub quantity: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<TxHash>,
+}

@@ -1,0 +1,104 @@
+//! Tender's embeddable widget: a Pay button and a payment status, mounted
+//! into placeholders of any page:
+//!
+//! ```html
+//! <div data-tender-pay data-product-id="prod_..." data-quantity="1" data-label="Pay with crypto"></div>
+//! <div data-tender-status></div>   <!-- on the success page: reads ?order=ord_... -->
+//! ```
+//!
+//! `data-endpoint` on a placeholder names the companion server's base URL
+//! (default: the page's own origin).
+
+pub mod api;
+pub mod pay_button;
+pub mod payment_status;
+
+use leptos::prelude::*;
+use tender_protocol::{OrderId, ProductId};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
+
+pub use pay_button::PayButton;
+pub use payment_status::PaymentStatus;
+
+/// Sends the browser to `url`.
+pub fn go_to(url: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(url);
+    }
+}
+
+/// Placeholders matching `selector` that have no widget yet; each is marked
+/// as taken, so mounting twice is harmless.
+fn placeholders(selector: &str) -> Vec<HtmlElement> {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return Vec::new();
+    };
+    let Ok(list) = document.query_selector_all(&format!("{selector}:not([data-tender-mounted])"))
+    else {
+        return Vec::new();
+    };
+    let found: Vec<HtmlElement> = (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|node| node.dyn_into::<HtmlElement>().ok())
+        .collect();
+    for element in &found {
+        let _ = element.set_attribute("data-tender-mounted", "");
+    }
+    found
+}
+
+fn data(element: &HtmlElement, key: &str) -> Option<String> {
+    element.dataset().get(key).filter(|v| !v.is_empty())
+}
+
+/// The `order` query parameter of the page's URL.
+pub fn order_from_url() -> Option<OrderId> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    OrderId::parse(&params.get("order")?).ok()
+}
+
+/// Mounts a widget into every placeholder on the page not yet mounted;
+/// returns how many.
+/// A placeholder's own content (a no-JavaScript form, say) is replaced.
+pub fn mount_all() -> usize {
+    let mut mounted = 0;
+    for element in placeholders("[data-tender-pay]") {
+        let product = data(&element, "productId").and_then(|id| ProductId::parse(&id).ok());
+        let Some(product_id) = product else {
+            element.set_text_content(Some(
+                "Tender: this Pay button has no valid data-product-id.",
+            ));
+            continue;
+        };
+        let endpoint = data(&element, "endpoint").unwrap_or_default();
+        let quantity = data(&element, "quantity")
+            .and_then(|q| q.parse().ok())
+            .filter(|q| *q >= 1)
+            .unwrap_or(1);
+        let label = data(&element, "label").unwrap_or_else(|| "Pay with crypto".to_owned());
+        element.set_inner_html("");
+        leptos::mount::mount_to(element, move || {
+            view! { <PayButton endpoint product_id quantity label/> }
+        })
+        .forget();
+        mounted += 1;
+    }
+    for element in placeholders("[data-tender-status]") {
+        let endpoint = data(&element, "endpoint").unwrap_or_default();
+        let max_polls = data(&element, "maxPolls")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(120);
+        let order_id = data(&element, "orderId")
+            .and_then(|id| OrderId::parse(&id).ok())
+            .or_else(order_from_url);
+        element.set_inner_html("");
+        leptos::mount::mount_to(element, move || {
+            view! { <PaymentStatus endpoint order_id max_polls/> }
+        })
+        .forget();
+        mounted += 1;
+    }
+    mounted
+}

@@ -1,0 +1,59 @@
+//! The Pay button: one order per click, then off to the hosted cashier.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tender_protocol::ProductId;
+
+use crate::api;
+
+/// A button that starts a checkout for `product_id` and sends the shopper to
+/// the payment page. Disabled while its request is in flight, so a double
+/// click makes one order; a failure shows why and lets the shopper retry.
+#[component]
+pub fn PayButton(
+    /// Base URL of the merchant's companion server ("" for the same origin).
+    #[prop(into)]
+    endpoint: String,
+    product_id: ProductId,
+    #[prop(default = 1)] quantity: u32,
+    #[prop(into, default = "Pay with crypto".to_owned())] label: String,
+) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let start = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let endpoint = endpoint.clone();
+        let product_id = product_id.clone();
+        spawn_local(async move {
+            match api::checkout(&endpoint, &product_id, quantity).await {
+                // Stay busy: the page is about to change.
+                Ok(answer) => crate::go_to(&answer.payment_url),
+                Err(message) => {
+                    error.set(Some(message));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <div class="tender-pay">
+            <button
+                type="button"
+                class="tender-pay__button"
+                on:click=start
+                prop:disabled=move || busy.get()
+                aria-busy=move || busy.get().to_string()
+            >
+                <span class="tender-pay__spinner" aria-hidden="true" hidden=move || !busy.get()></span>
+                {move || if busy.get() { "Starting payment…".to_owned() } else { label.clone() }}
+            </button>
+            <p class="tender-pay__error" role="alert" hidden=move || error.get().is_none()>
+                {move || error.get().map(|m| format!("{m} You can try again."))}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,343 @@
+//! `cargo xtask demo`: the whole local stack — anvil, the gateway with a dev
+//! merchant, the merchant server with the storefront — and the URL to open.
+//! Ctrl-C (or SIGTERM) stops everything it started.
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use tender_client::Client;
+use tender_protocol::{CreateProduct, CreateWebhookEndpoint, Currency, Money, ProductId};
+
+use crate::process::exec;
+use crate::{root, setup, step, web};
+
+const ANVIL_PORT: u16 = 8545;
+const GATEWAY_PORT: u16 = 4000;
+const MERCHANT_PORT: u16 = 3000;
+const CHAIN_ID: u64 = 31337;
+
+/// Children stopped (SIGTERM, then waited for) when dropped.
+struct Started(Vec<(&'static str, Child)>);
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        for (name, child) in self.0.iter_mut().rev() {
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
+            let _ = child.wait();
+            eprintln!("stopped {name}");
+        }
+    }
+}
+
+fn ensure_free(port: u16, what: &str) -> anyhow::Result<()> {
+    if TcpListener::bind(("127.0.0.1", port)).is_err() {
+        bail!("port {port} ({what}) is in use: stop whatever listens there and run again");
+    }
+    Ok(())
+}
+
+fn spawn_logged(name: &'static str, command: &mut Command, log: &Path) -> anyhow::Result<Child> {
+    let file = fs::File::create(log).with_context(|| format!("{}", log.display()))?;
+    command
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .stdin(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {name}"))
+}
+
+fn wait_for_http(url: &str, what: &str, child: &mut Child, log: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Some(status) = child.try_wait()? {
+            bail!("{what} exited ({status}); see {}", log.display());
+        }
+        let ok = Command::new("curl")
+            .args(["-fsS", "-o", "/dev/null", url])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bail!(
+        "{what} did not answer at {url} within 30 s; see {}",
+        log.display()
+    )
+}
+
+/// anvil's funded accounts and keys, as it printed them at start.
+fn dev_accounts(log: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
+    let text = fs::read_to_string(log)?;
+    let section = |title: &str| -> Vec<String> {
+        text.split(title)
+            .nth(1)
+            .unwrap_or("")
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('(').and_then(|l| l.split_once(") ")))
+            .map(|(_, rest)| rest.split_whitespace().next().unwrap_or("").to_owned())
+            .take(10)
+            .collect()
+    };
+    let addresses = section("Available Accounts");
+    let keys = section("Private Keys");
+    Ok(addresses
+        .into_iter()
+        .zip(keys)
+        .take(3)
+        .map(|(address, private_key)| json!({"address": address, "privateKey": private_key}))
+        .collect())
+}
+
+fn gateway_config(dir: &Path) -> String {
+    format!(
+        r#"# Written by `cargo xtask demo`: a dev gateway on a local anvil chain.
+listen = "127.0.0.1:{GATEWAY_PORT}"
+database_url = "sqlite://{db}"
+dev = true
+mnemonic = "test test test test test test test test test test test junk"
+cashier_dir = "{cashier}"
+watcher_poll_ms = 500
+
+[[networks]]
+id = "anvil"
+name = "Anvil (local)"
+chain_id = {CHAIN_ID}
+rpc_url = "http://127.0.0.1:{ANVIL_PORT}"
+confirmations = 2
+native_token = "ETH"
+
+[[rates]]
+token = "ETH"
+currency = "USD"
+price = "2000.00"
+"#,
+        db = dir.join("gateway.db").display(),
+        cashier = root().join("target/dist/cashier").display(),
+    )
+}
+
+pub fn run() -> anyhow::Result<()> {
+    setup::run()?;
+    web::build()?;
+    step("building the gateway and the merchant server");
+    exec(
+        Command::new("cargo")
+            .args(["build", "-p", "tender-gateway", "-p", "tender-merchant"])
+            .current_dir(root()),
+    )?;
+    for (port, what) in [
+        (ANVIL_PORT, "anvil"),
+        (GATEWAY_PORT, "gateway"),
+        (MERCHANT_PORT, "merchant server"),
+    ] {
+        ensure_free(port, what)?;
+    }
+    let dir = root().join("target/demo");
+    fs::create_dir_all(&dir)?;
+    for stale in fs::read_dir(&dir)? {
+        let path = stale?.path();
+        if path.to_string_lossy().contains(".db") {
+            fs::remove_file(&path)?;
+        }
+    }
+    let bin = |name: &str| root().join("target/debug").join(name);
+    let mut started = Started(Vec::new());
+
+    step(&format!(
+        "starting anvil (chain {CHAIN_ID}, a block every second) on port {ANVIL_PORT}"
+    ));
+    let anvil_log = dir.join("anvil.log");
+    let mut anvil = spawn_logged(
+        "anvil",
+        Command::new(setup::anvil_path()).args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &ANVIL_PORT.to_string(),
+            "--chain-id",
+            &CHAIN_ID.to_string(),
+            "--block-time",
+            "1",
+        ]),
+        &anvil_log,
+    )?;
+    let rpc_url = format!("http://127.0.0.1:{ANVIL_PORT}");
+    let probe = Instant::now();
+    while TcpListener::bind(("127.0.0.1", ANVIL_PORT)).is_ok()
+        && probe.elapsed() < Duration::from_secs(20)
+    {
+        if let Some(status) = anvil.try_wait()? {
+            bail!("anvil exited ({status}); see {}", anvil_log.display());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    started.0.push(("anvil", anvil));
+
+    step(&format!("starting the gateway on port {GATEWAY_PORT}"));
+    let config_path = dir.join("gateway.toml");
+    fs::write(&config_path, gateway_config(&dir))?;
+    let gateway_log = dir.join("gateway.log");
+    let mut gateway = spawn_logged(
+        "gateway",
+        Command::new(bin("tender-gateway"))
+            .arg("--config")
+            .arg(&config_path),
+        &gateway_log,
+    )?;
+    let gateway_url = format!("http://127.0.0.1:{GATEWAY_PORT}");
+    wait_for_http(
+        &format!("{gateway_url}/health"),
+        "the gateway",
+        &mut gateway,
+        &gateway_log,
+    )?;
+    started.0.push(("gateway", gateway));
+
+    step("creating the dev merchant, its products and webhook endpoint");
+    let created = Command::new(bin("tender-gateway"))
+        .arg("--config")
+        .arg(&config_path)
+        .args(["create-merchant", "--name", "Tender Demo Shop"])
+        .output()
+        .context("cannot run tender-gateway create-merchant")?;
+    if !created.status.success() {
+        bail!(
+            "create-merchant failed: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+    }
+    let merchant: serde_json::Value = serde_json::from_slice(&created.stdout)?;
+    let api_key = merchant["apiKey"].as_str().context("no apiKey")?.to_owned();
+    let merchant_url = format!("http://127.0.0.1:{MERCHANT_PORT}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (product_ids, webhook_secret) =
+        runtime.block_on(catalogue(&gateway_url, &api_key, &merchant_url))?;
+
+    step(&format!(
+        "starting the merchant server on port {MERCHANT_PORT}"
+    ));
+    let merchant_log = dir.join("merchant.log");
+    let mut merchant_server = spawn_logged(
+        "merchant server",
+        Command::new(bin("tender-merchant"))
+            .env(
+                "TENDER_MERCHANT_LISTEN",
+                format!("127.0.0.1:{MERCHANT_PORT}"),
+            )
+            .env("TENDER_GATEWAY_URL", &gateway_url)
+            .env("TENDER_API_KEY", &api_key)
+            .env("TENDER_WEBHOOK_SECRET", &webhook_secret)
+            .env(
+                "TENDER_MERCHANT_DATABASE_URL",
+                format!("sqlite://{}", dir.join("merchant.db").display()),
+            )
+            .env(
+                "TENDER_STOREFRONT_DIR",
+                root().join("target/dist/storefront"),
+            ),
+        &merchant_log,
+    )?;
+    wait_for_http(
+        &format!("{merchant_url}/health"),
+        "the merchant server",
+        &mut merchant_server,
+        &merchant_log,
+    )?;
+    started.0.push(("merchant server", merchant_server));
+
+    let summary = json!({
+        "storefrontUrl": format!("{merchant_url}/"),
+        "merchantUrl": merchant_url,
+        "gatewayUrl": gateway_url,
+        "apiKey": api_key,
+        "webhookSecret": webhook_secret,
+        "productIds": product_ids,
+        "chains": [{"name": "Anvil (local)", "chainId": CHAIN_ID, "rpcUrl": rpc_url}],
+        "devAccounts": dev_accounts(&anvil_log)?,
+    });
+    let summary_path: PathBuf = root().join("target/tender-demo.json");
+    fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)?;
+    println!();
+    println!("  Tender is running. Open the shop:  {merchant_url}/");
+    println!();
+    println!(
+        "  Gateway API   {gateway_url}   (API key and more in {})",
+        summary_path.display()
+    );
+    println!("  Logs          {}", dir.display());
+    println!("  Stop          Ctrl-C");
+    println!();
+    runtime.block_on(wait_for_stop(&mut started))
+}
+
+async fn catalogue(
+    gateway_url: &str,
+    api_key: &str,
+    merchant_url: &str,
+) -> anyhow::Result<(Vec<String>, String)> {
+    let client = Client::new(gateway_url, api_key)?;
+    let mut ids = Vec::new();
+    for (id, name, description, price) in [
+        (
+            "prod_tshirt",
+            "Tender T-shirt",
+            "Soft organic cotton, printed with the Tender logo.",
+            "25.00",
+        ),
+        (
+            "prod_mug",
+            "Tender Mug",
+            "A 350 ml stoneware mug for long confirmations.",
+            "12.00",
+        ),
+    ] {
+        let product = client
+            .create_product(&CreateProduct {
+                id: Some(ProductId::parse(id)?),
+                name: name.into(),
+                description: Some(description.into()),
+                image_url: None,
+                price: Money::parse(price, Currency::Usd)?,
+            })
+            .await?;
+        ids.push(product.id.to_string());
+    }
+    let endpoint = client
+        .create_webhook_endpoint(&CreateWebhookEndpoint {
+            url: format!("{merchant_url}/webhooks/tender"),
+            enabled_events: vec!["*".into()],
+        })
+        .await?;
+    let secret = endpoint
+        .secret
+        .context("the gateway did not return the endpoint secret")?;
+    Ok((ids, secret))
+}
+
+/// Returns on SIGINT or SIGTERM, or fails if a child dies first.
+async fn wait_for_stop(started: &mut Started) -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = term.recv() => return Ok(()),
+            () = tokio::time::sleep(Duration::from_secs(1)) => {
+                for (name, child) in &mut started.0 {
+                    if let Some(status) = child.try_wait()? {
+                        bail!("{name} exited ({status}); see target/demo/");
+                    }
+                }
+            }
+        }
+    }
+}

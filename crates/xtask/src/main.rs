@@ -1,0 +1,63 @@
+//! `cargo xtask <command>`: everything a fresh machine needs, in two commands.
+//!
+//! - `setup`: installs what is missing (wasm target, trunk, wasm-bindgen-cli,
+//!   anvil and wasm-opt from npm, Chromium and chromedriver from Debian).
+//! - `demo`: setup, then the whole local stack, and the URL to open.
+//! - `test`: setup, then every test (unit, integration, wasm components in
+//!   headless Chromium, end to end), plus fmt and clippy.
+//! - `web`: builds the storefront and cashier bundles with trunk.
+
+mod demo;
+mod process;
+mod setup;
+mod test;
+mod web;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <setup | demo | test | web>
+
+  setup   install what is missing (idempotent)
+  demo    start the whole local stack and print the URL to open
+  test    run every test (installs what is missing first)
+  web     build the storefront and cashier bundles";
+
+/// The workspace root (the xtask crate sits in crates/xtask).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/xtask is two levels below the root")
+        .to_path_buf()
+}
+
+/// Prints a step so a slow run shows its progress.
+pub fn step(message: &str) {
+    eprintln!("\x1b[1;34m==>\x1b[0m {message}");
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run(),
+        Some("demo") => demo::run(),
+        Some("test") => test::run(),
+        Some("web") => setup::run().and_then(|()| web::build()),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("\x1b[1;31merror:\x1b[0m {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

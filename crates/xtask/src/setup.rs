@@ -1,0 +1,154 @@
+//! `cargo xtask setup`: installs what is missing, idempotently, one named
+//! step at a time. Everything comes from the package registries.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::process::{exec, output};
+use crate::{root, step};
+
+/// The trunk release known to work with this toolchain (0.22 needs a newer rustc).
+const TRUNK_VERSION: &str = "0.21.14";
+
+pub fn run() -> anyhow::Result<()> {
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen()?;
+    npm_tools()?;
+    chromium()?;
+    step("setup complete");
+    Ok(())
+}
+
+pub fn cargo_bin(name: &str) -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"));
+    home.join("bin").join(name)
+}
+
+fn wasm_target() -> anyhow::Result<()> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        step("wasm32-unknown-unknown target: present");
+        return Ok(());
+    }
+    step("installing the wasm32-unknown-unknown target");
+    exec(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+        .context("rustup could not add the wasm target")
+}
+
+fn trunk() -> anyhow::Result<()> {
+    let want = format!("trunk {TRUNK_VERSION}");
+    if output(cargo_bin("trunk"), &["--version"]).as_deref() == Some(want.as_str()) {
+        step(&format!("{want}: present"));
+        return Ok(());
+    }
+    step(&format!(
+        "installing {want} from crates.io (about 6 minutes)"
+    ));
+    exec(Command::new("cargo").args(["install", "--locked", &format!("trunk@{TRUNK_VERSION}")]))
+        .context("cannot install trunk")
+}
+
+/// The wasm-bindgen version the workspace's lock file pins.
+pub fn locked_wasm_bindgen() -> anyhow::Result<String> {
+    let lock =
+        std::fs::read_to_string(root().join("Cargo.lock")).context("cannot read Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != "name = \"wasm-bindgen\"" {
+            continue;
+        }
+        if let Some(version) = lines
+            .next()
+            .and_then(|l| l.trim().strip_prefix("version = \""))
+            .and_then(|v| v.strip_suffix('"'))
+        {
+            return Ok(version.to_owned());
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen package")
+}
+
+fn wasm_bindgen() -> anyhow::Result<()> {
+    let version = locked_wasm_bindgen()?;
+    let want = format!("wasm-bindgen {version}");
+    if output(cargo_bin("wasm-bindgen"), &["--version"]).as_deref() == Some(want.as_str()) {
+        step(&format!("wasm-bindgen-cli {version}: present"));
+        return Ok(());
+    }
+    step(&format!(
+        "installing wasm-bindgen-cli {version} (the lock file's version; about 2 minutes)"
+    ));
+    // Not --locked: its own lock pins a webpki-roots the registry no longer has.
+    exec(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version]))
+        .context("cannot install wasm-bindgen-cli")
+}
+
+/// anvil and wasm-opt, pinned in package.json / package-lock.json.
+pub fn anvil_path() -> PathBuf {
+    root().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+}
+
+fn npm_tools() -> anyhow::Result<()> {
+    let wasm_opt = root().join("node_modules/.bin/wasm-opt");
+    let lock = root().join("package-lock.json");
+    let installed = root().join("node_modules/.package-lock.json");
+    let fresh = installed.exists()
+        && std::fs::metadata(&installed)
+            .and_then(|m| m.modified())
+            .ok()
+            .zip(std::fs::metadata(&lock).and_then(|m| m.modified()).ok())
+            .is_some_and(|(have, want)| have >= want);
+    if fresh && anvil_path().exists() && wasm_opt.exists() {
+        step("anvil and wasm-opt (npm): present");
+        return Ok(());
+    }
+    step("installing anvil and wasm-opt from the npm registry (npm ci)");
+    exec(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(root()),
+    )
+    .context("npm ci failed (is node/npm installed?)")?;
+    if !anvil_path().exists() {
+        bail!(
+            "npm installed @foundry-rs/anvil but not its linux-amd64 binary; optional dependencies must not be omitted"
+        );
+    }
+    Ok(())
+}
+
+fn chromium() -> anyhow::Result<()> {
+    let present = ["/usr/bin/chromium", "/usr/bin/chromedriver"]
+        .iter()
+        .all(|p| std::path::Path::new(p).exists());
+    if present {
+        step("chromium and chromedriver: present");
+        return Ok(());
+    }
+    step("installing chromium and chromium-driver from Debian (apt-get)");
+    let sudo = output("id", &["-u"]).as_deref() != Some("0");
+    let apt = |args: &[&str]| {
+        let mut command = if sudo {
+            Command::new("sudo")
+        } else {
+            Command::new("apt-get")
+        };
+        if sudo {
+            command.arg("apt-get");
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    exec(&mut apt(&["update"])).context("apt-get update failed")?;
+    exec(&mut apt(&["install", "-y", "chromium", "chromium-driver"]))
+        .context("cannot install chromium")
+}

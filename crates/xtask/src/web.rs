@@ -1,0 +1,55 @@
+//! Builds the browser bundles with trunk, offline: the storefront (root
+//! Trunk.toml, with the widget) and the cashier (crates/cashier).
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::Context;
+
+use crate::process::{exec, path_with_npm_tools};
+use crate::{root, step};
+
+fn trunk_build(dir: &Path, what: &str) -> anyhow::Result<()> {
+    step(&format!("building the {what} with trunk"));
+    exec(
+        Command::new(crate::setup::cargo_bin("trunk"))
+            .args(["build", "--release", "--offline"])
+            .current_dir(dir)
+            .env("PATH", path_with_npm_tools())
+            // trunk parses NO_COLOR as a boolean flag: "1" (common in CI) is an error.
+            .env("NO_COLOR", "true"),
+    )
+    .with_context(|| format!("trunk could not build the {what}"))
+}
+
+/// Builds both bundles into target/dist/{storefront,cashier}.
+pub fn build() -> anyhow::Result<()> {
+    trunk_build(&root(), "storefront")?;
+    trunk_build(&root().join("crates/cashier"), "cashier")?;
+    for (name, dir) in [
+        ("storefront", "target/dist/storefront"),
+        ("cashier", "target/dist/cashier"),
+    ] {
+        if let Ok(size) = bundle_size(&root().join(dir)) {
+            step(&format!(
+                "{name} bundle: {} bytes of wasm + js, gzipped",
+                size
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// gzip -9 size of the wasm and js files of a bundle.
+pub fn bundle_size(dir: &Path) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("{}", dir.display()))? {
+        let path = entry?.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext == "wasm" || ext == "js" {
+            let out = Command::new("gzip").args(["-9c"]).arg(&path).output()?;
+            total += out.stdout.len() as u64;
+        }
+    }
+    Ok(total)
+}
