@@ -13,7 +13,7 @@ use serde_json::json;
 use tender_client::Client;
 use tender_protocol::{CreateProduct, CreateWebhookEndpoint, Currency, Money, ProductId};
 
-use crate::process::exec;
+use crate::process::{cargo, exec};
 use crate::{root, setup, step, web};
 
 const ANVIL_PORT: u16 = 8545;
@@ -128,11 +128,13 @@ pub fn run() -> anyhow::Result<()> {
     setup::run()?;
     web::build()?;
     step("building the gateway and the merchant server");
-    exec(
-        Command::new("cargo")
-            .args(["build", "-p", "tender-gateway", "-p", "tender-merchant"])
-            .current_dir(root()),
-    )?;
+    exec(&mut cargo(&[
+        "build",
+        "-p",
+        "tender-gateway",
+        "-p",
+        "tender-merchant",
+    ]))?;
     for (port, what) in [
         (ANVIL_PORT, "anvil"),
         (GATEWAY_PORT, "gateway"),

@@ -31,9 +31,21 @@ pub fn output(program: impl AsRef<Path>, args: &[&str]) -> Option<String> {
 }
 
 /// `PATH` with npm's tool directory first, so trunk finds binaryen's wasm-opt
-/// (never Debian's, which corrupts modules built by this rustc).
-pub fn path_with_npm_tools() -> String {
+/// (never Debian's, which corrupts modules built by this rustc), then cargo's
+/// bin directory, where setup installs trunk and wasm-bindgen's test runner.
+pub fn tool_path() -> String {
     let npm_bin = crate::root().join("node_modules/.bin");
+    let cargo_bin = crate::setup::cargo_bin("");
     let current = std::env::var("PATH").unwrap_or_default();
-    format!("{}:{current}", npm_bin.display())
+    format!("{}:{}:{current}", npm_bin.display(), cargo_bin.display())
+}
+
+/// `cargo` with the tools on `PATH`, run from the workspace root.
+pub fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .args(args)
+        .current_dir(crate::root())
+        .env("PATH", tool_path());
+    command
 }

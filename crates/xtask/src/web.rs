@@ -6,7 +6,7 @@ use std::process::Command;
 
 use anyhow::Context;
 
-use crate::process::{exec, path_with_npm_tools};
+use crate::process::{exec, tool_path};
 use crate::{root, step};
 
 fn trunk_build(dir: &Path, what: &str) -> anyhow::Result<()> {
@@ -15,7 +15,7 @@ fn trunk_build(dir: &Path, what: &str) -> anyhow::Result<()> {
         Command::new(crate::setup::cargo_bin("trunk"))
             .args(["build", "--release", "--offline"])
             .current_dir(dir)
-            .env("PATH", path_with_npm_tools())
+            .env("PATH", tool_path())
             // trunk parses NO_COLOR as a boolean flag: "1" (common in CI) is an error.
             .env("NO_COLOR", "true"),
     )

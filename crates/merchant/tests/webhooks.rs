@@ -1,0 +1,196 @@
+//! `POST /webhooks/tender` over real HTTP: signed deliveries apply once,
+//! anything that does not verify changes nothing.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tender_merchant::{Application, Config, RecordShipment};
+use tender_protocol::webhooks::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use tender_protocol::{Secret, WebhookSecret};
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const ORDER: &str = "ord_test1";
+const SESSION: &str = "cs_test1";
+
+struct Shop {
+    url: String,
+    state: tender_merchant::AppState,
+    http: reqwest::Client,
+    shutdown: CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn shop_with_an_order() -> Shop {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_url: None,
+        // Webhooks never call the gateway; nothing listens here.
+        gateway_url: "http://127.0.0.1:9".parse().unwrap(),
+        api_key: Secret::new("sk_test_unused".into()),
+        webhook_secret: WebhookSecret::parse(SECRET).unwrap(),
+        database_url: format!("sqlite://{}", dir.path().join("shop.db").display()),
+        storefront_dir: None,
+    };
+    let app = Application::build(config, Arc::new(RecordShipment))
+        .await
+        .unwrap();
+    let url = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    sqlx::query(
+        "INSERT INTO orders (id, product_id, quantity, session_id, status, created_at, updated_at)
+         VALUES ($1, 'prod_x', 1, $2, 'awaiting_payment', 0, 0)",
+    )
+    .bind(ORDER)
+    .bind(SESSION)
+    .execute(&state.db)
+    .await
+    .unwrap();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run(shutdown.clone()));
+    Shop {
+        url,
+        state,
+        http: reqwest::Client::new(),
+        shutdown,
+        _dir: dir,
+    }
+}
+
+fn event(id: &str, kind: &str, status: &str) -> Value {
+    let tx = format!("0x{}", "ab".repeat(32));
+    json!({
+        "id": id, "type": kind, "createdAt": "2026-11-26T12:00:00Z",
+        "data": {"session": {
+            "id": SESSION, "status": status, "paymentUrl": "http://gw.test/pay/cs_test1",
+            "lineItems": [], "amountDue": {"amount": "1.00", "currency": "USD"},
+            "metadata": {"order_id": ORDER}, "successUrl": "http://shop.test/ok", "cancelUrl": null,
+            "expiresAt": "2026-11-26T13:00:00Z", "createdAt": "2026-11-26T12:00:00Z",
+            "payments": [{
+                "txHash": tx, "network": "anvil", "chainId": 31337, "token": "ETH",
+                "amount": "0.0005", "amountRaw": "500000000000000",
+                "from": "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", "blockNumber": 5,
+                "confirmations": 2, "status": "confirmed",
+                "gasFee": {"amount": "0.000021", "amountRaw": "21000000000000", "token": "ETH"},
+                "exchangeRate": {"token": "ETH", "currency": "USD", "price": "2000.00"}
+            }]
+        }}
+    })
+}
+
+impl Shop {
+    async fn deliver(&self, id: &str, body: &str, secret: &str, timestamp: i64) -> u16 {
+        let signature = WebhookSecret::parse(secret)
+            .unwrap()
+            .sign(id, timestamp, body.as_bytes());
+        self.http
+            .post(format!("{}/webhooks/tender", self.url))
+            .header(HEADER_ID, id)
+            .header(HEADER_TIMESTAMP, timestamp.to_string())
+            .header(HEADER_SIGNATURE, signature)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    async fn order(&self) -> Value {
+        self.http
+            .get(format!("{}/api/orders/{ORDER}", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn shipments(&self) -> i64 {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM shipments")
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap();
+        n
+    }
+}
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[tokio::test]
+async fn a_verified_paid_event_fulfils_the_order_once_despite_duplicates() {
+    let shop = shop_with_an_order().await;
+    let body = event("evt_paid", "session.paid", "paid").to_string();
+    for _ in 0..3 {
+        assert_eq!(shop.deliver("evt_paid", &body, SECRET, now()).await, 200);
+    }
+    let order = shop.order().await;
+    assert_eq!(order["status"], "fulfilled");
+    assert_eq!(order["txHash"], format!("0x{}", "ab".repeat(32)));
+    assert_eq!(shop.shipments().await, 1);
+}
+
+#[tokio::test]
+async fn an_older_event_after_a_newer_one_changes_nothing() {
+    let shop = shop_with_an_order().await;
+    let paid = event("evt_paid", "session.paid", "paid").to_string();
+    let processing = event("evt_processing", "session.processing", "processing").to_string();
+    assert_eq!(shop.deliver("evt_paid", &paid, SECRET, now()).await, 200);
+    assert_eq!(
+        shop.deliver("evt_processing", &processing, SECRET, now())
+            .await,
+        200
+    );
+    assert_eq!(shop.order().await["status"], "fulfilled");
+    assert_eq!(shop.shipments().await, 1);
+}
+
+#[tokio::test]
+async fn tampered_stale_or_foreign_deliveries_are_refused_and_change_nothing() {
+    let shop = shop_with_an_order().await;
+    let body = event("evt_paid", "session.paid", "paid").to_string();
+    let signature = WebhookSecret::parse(SECRET)
+        .unwrap()
+        .sign("evt_paid", now(), body.as_bytes());
+    let tampered = body.replace("paid", "PAID");
+    let status = shop
+        .http
+        .post(format!("{}/webhooks/tender", shop.url))
+        .header(HEADER_ID, "evt_paid")
+        .header(HEADER_TIMESTAMP, now().to_string())
+        .header(HEADER_SIGNATURE, signature)
+        .body(tampered)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 400, "tampered body");
+    assert_eq!(
+        shop.deliver("evt_paid", &body, SECRET, now() - 600).await,
+        400,
+        "stale"
+    );
+    let other = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(
+        shop.deliver("evt_paid", &body, other, now()).await,
+        400,
+        "wrong secret"
+    );
+    assert_eq!(shop.order().await["status"], "awaiting_payment");
+    assert_eq!(shop.shipments().await, 0);
+    // The refused id was not recorded: the genuine delivery still applies.
+    assert_eq!(shop.deliver("evt_paid", &body, SECRET, now()).await, 200);
+    assert_eq!(shop.order().await["status"], "fulfilled");
+}
