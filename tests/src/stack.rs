@@ -77,6 +77,7 @@ impl Stack {
                 retry_schedule_ms: vec![0, 200, 500, 1000, 2000],
                 request_timeout_ms: 5_000,
                 poll_interval_ms: 100,
+                lease_ms: 10_000,
             },
             ..tender_gateway::Config::default()
         };

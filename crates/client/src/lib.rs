@@ -1,6 +1,9 @@
 //! A typed client of the Tender gateway API, and webhook verification: what a
 //! merchant's Rust backend links against.
 //!
+//! Every POST carries an `Idempotency-Key` (one per logical call, reused by
+//! its retries); network errors and 5xx answers are retried with backoff.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), tender_client::Error> {
 //! use tender_client::Client;
@@ -23,14 +26,16 @@
 //! ```
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tender_protocol::ids::random_token;
 use tender_protocol::{
-    CreateProduct, CreateSession, CreateWebhookEndpoint, ErrorBody, ErrorDetail, List, Product,
-    Session, SessionId, WebhookEndpoint,
+    ApiKey, CreateProduct, CreateSession, CreateWebhookEndpoint, ErrorBody, ErrorDetail, Event,
+    EventDetails, EventListParams, IdempotencyKey, List, ListParams, Product, ProductId, Redeliver,
+    RotateSecret, Session, SessionId, SessionListParams, WebhookEndpoint,
 };
 use url::Url;
 
@@ -63,12 +68,35 @@ impl Error {
     }
 }
 
+/// How calls are retried: on network errors and 5xx answers, with
+/// exponential backoff.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// Wait before the second attempt; doubled each time.
+    pub backoff: Duration,
+    /// Longest wait between attempts.
+    pub max_backoff: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
 /// A client of one gateway, authenticated with one secret key.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: Url,
     api_key: String,
+    retry: Retry,
 }
 
 impl fmt::Debug for Client {
@@ -80,78 +108,203 @@ impl fmt::Debug for Client {
     }
 }
 
+/// One request: what to send, and the idempotency key its retries share.
+struct Call<'a> {
+    method: Method,
+    path: String,
+    query: Option<String>,
+    body: Option<Vec<u8>>,
+    idempotency_key: Option<&'a str>,
+}
+
 impl Client {
     /// A client of the gateway at `base_url` using `api_key` (`sk_test_...`).
     pub fn new(base_url: &str, api_key: &str) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
+            .timeout(Duration::from_secs(30))
             .user_agent(concat!("tender-client/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self {
             http,
             base: Url::parse(base_url)?,
             api_key: api_key.to_owned(),
+            retry: Retry::default(),
         })
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&(impl Serialize + ?Sized)>,
-    ) -> Result<T, Error> {
-        let url = self.base.join(path)?;
-        let mut request = self
-            .http
-            .request(method.clone(), url)
-            .bearer_auth(&self.api_key);
-        if method == Method::POST {
-            // One key per logical call, so a retried request never acts twice.
-            request = request.header("Idempotency-Key", random_token(24));
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(response.json().await?);
-        }
-        let detail = match response.json::<ErrorBody>().await {
-            Ok(body) => body.error,
-            Err(_) => ErrorDetail {
-                kind: tender_protocol::ErrorType::Api,
-                message: format!("unexpected answer {status}"),
-                param: None,
-            },
+    /// The same client with another retry policy.
+    pub fn with_retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    async fn send<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, Error> {
+        let mut url = self.base.join(&call.path)?;
+        url.set_query(call.query.as_deref().filter(|q| !q.is_empty()));
+        // One key per logical call: a retry of a POST that did reach the
+        // gateway gets the first answer instead of acting twice.
+        let generated;
+        let key = match (call.idempotency_key, &call.method) {
+            (Some(key), _) => Some(key),
+            (None, &Method::POST) => {
+                generated = random_token(24);
+                Some(generated.as_str())
+            }
+            (None, _) => None,
         };
-        Err(Error::Api { status, detail })
+        let mut backoff = self.retry.backoff;
+        let mut attempt = 1;
+        loop {
+            let mut request = self
+                .http
+                .request(call.method.clone(), url.clone())
+                .bearer_auth(&self.api_key);
+            if let Some(key) = key {
+                request = request.header(IdempotencyKey::HEADER, key);
+            }
+            if let Some(body) = &call.body {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            let retryable = match request.send().await {
+                Ok(response) if response.status().is_server_error() => {
+                    if attempt >= self.retry.attempts {
+                        return Err(api_error(response).await);
+                    }
+                    true
+                }
+                Ok(response) if response.status().is_success() => {
+                    return Ok(response.json().await?);
+                }
+                Ok(response) => return Err(api_error(response).await),
+                Err(err)
+                    if attempt >= self.retry.attempts
+                        || !(err.is_connect() || err.is_timeout()) =>
+                {
+                    return Err(err.into());
+                }
+                Err(_) => true,
+            };
+            debug_assert!(retryable);
+            tokio_sleep(backoff).await;
+            backoff = (backoff * 2).min(self.retry.max_backoff);
+            attempt += 1;
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: String,
+        query: Option<&impl Serialize>,
+    ) -> Result<T, Error> {
+        let query = query.map(|q| serde_urlencoded::to_string(q).unwrap_or_default());
+        self.send(Call {
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+            idempotency_key: None,
+        })
+        .await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: String,
+        body: &impl Serialize,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, Error> {
+        let body = serde_json::to_vec(body).expect("wire types always serialize");
+        self.send(Call {
+            method: Method::POST,
+            path,
+            query: None,
+            body: Some(body),
+            idempotency_key,
+        })
+        .await
+    }
+
+    async fn delete<T: DeserializeOwned>(&self, path: String) -> Result<T, Error> {
+        self.send(Call {
+            method: Method::DELETE,
+            path,
+            query: None,
+            body: None,
+            idempotency_key: None,
+        })
+        .await
     }
 
     /// `POST /v1/checkout/sessions`.
     pub async fn create_session(&self, body: &CreateSession) -> Result<Session, Error> {
-        self.call(Method::POST, "v1/checkout/sessions", Some(body))
+        self.post("v1/checkout/sessions".into(), body, None).await
+    }
+
+    /// `POST /v1/checkout/sessions` with your own idempotency key (an order
+    /// id, say), so that repeating the call for the same order can never
+    /// create a second session.
+    pub async fn create_session_idempotent(
+        &self,
+        body: &CreateSession,
+        key: &IdempotencyKey,
+    ) -> Result<Session, Error> {
+        self.post("v1/checkout/sessions".into(), body, Some(key.as_str()))
             .await
     }
 
     /// `GET /v1/checkout/sessions/{id}`: the authoritative state of a session.
     pub async fn get_session(&self, id: &SessionId) -> Result<Session, Error> {
-        self.call(
-            Method::GET,
-            &format!("v1/checkout/sessions/{id}"),
-            None::<&()>,
-        )
-        .await
+        self.get(format!("v1/checkout/sessions/{id}"), None::<&()>)
+            .await
+    }
+
+    /// `GET /v1/checkout/sessions`.
+    pub async fn list_sessions(&self, params: &SessionListParams) -> Result<List<Session>, Error> {
+        self.get("v1/checkout/sessions".into(), Some(params)).await
+    }
+
+    /// `POST /v1/checkout/sessions/{id}/expire`.
+    pub async fn expire_session(&self, id: &SessionId) -> Result<Session, Error> {
+        self.post(format!("v1/checkout/sessions/{id}/expire"), &(), None)
+            .await
     }
 
     /// `POST /v1/products`.
     pub async fn create_product(&self, body: &CreateProduct) -> Result<Product, Error> {
-        self.call(Method::POST, "v1/products", Some(body)).await
+        self.post("v1/products".into(), body, None).await
     }
 
     /// `GET /v1/products`.
-    pub async fn list_products(&self) -> Result<List<Product>, Error> {
-        self.call(Method::GET, "v1/products", None::<&()>).await
+    pub async fn list_products(&self, params: &ListParams) -> Result<List<Product>, Error> {
+        self.get("v1/products".into(), Some(params)).await
+    }
+
+    /// `GET /v1/products/{id}`.
+    pub async fn get_product(&self, id: &ProductId) -> Result<Product, Error> {
+        self.get(format!("v1/products/{id}"), None::<&()>).await
+    }
+
+    /// `POST /v1/products/{id}/archive`.
+    pub async fn archive_product(&self, id: &ProductId) -> Result<Product, Error> {
+        self.post(format!("v1/products/{id}/archive"), &(), None)
+            .await
+    }
+
+    /// `POST /v1/api-keys`; the answer carries the secret, shown this once.
+    pub async fn create_api_key(&self) -> Result<ApiKey, Error> {
+        self.post("v1/api-keys".into(), &(), None).await
+    }
+
+    /// `GET /v1/api-keys`.
+    pub async fn list_api_keys(&self, params: &ListParams) -> Result<List<ApiKey>, Error> {
+        self.get("v1/api-keys".into(), Some(params)).await
+    }
+
+    /// `DELETE /v1/api-keys/{id}`.
+    pub async fn revoke_api_key(&self, id: &str) -> Result<ApiKey, Error> {
+        self.delete(format!("v1/api-keys/{id}")).await
     }
 
     /// `POST /v1/webhook-endpoints`; the answer carries the signing secret,
@@ -160,7 +313,73 @@ impl Client {
         &self,
         body: &CreateWebhookEndpoint,
     ) -> Result<WebhookEndpoint, Error> {
-        self.call(Method::POST, "v1/webhook-endpoints", Some(body))
+        self.post("v1/webhook-endpoints".into(), body, None).await
+    }
+
+    /// `GET /v1/webhook-endpoints`.
+    pub async fn list_webhook_endpoints(
+        &self,
+        params: &ListParams,
+    ) -> Result<List<WebhookEndpoint>, Error> {
+        self.get("v1/webhook-endpoints".into(), Some(params)).await
+    }
+
+    /// `GET /v1/webhook-endpoints/{id}`.
+    pub async fn get_webhook_endpoint(&self, id: &str) -> Result<WebhookEndpoint, Error> {
+        self.get(format!("v1/webhook-endpoints/{id}"), None::<&()>)
             .await
     }
+
+    /// `DELETE /v1/webhook-endpoints/{id}`.
+    pub async fn delete_webhook_endpoint(&self, id: &str) -> Result<WebhookEndpoint, Error> {
+        self.delete(format!("v1/webhook-endpoints/{id}")).await
+    }
+
+    /// `POST /v1/webhook-endpoints/{id}/rotate-secret`; the answer carries
+    /// the new secret.
+    pub async fn rotate_webhook_secret(
+        &self,
+        id: &str,
+        body: &RotateSecret,
+    ) -> Result<WebhookEndpoint, Error> {
+        self.post(
+            format!("v1/webhook-endpoints/{id}/rotate-secret"),
+            body,
+            None,
+        )
+        .await
+    }
+
+    /// `GET /v1/events`.
+    pub async fn list_events(&self, params: &EventListParams) -> Result<List<Event>, Error> {
+        self.get("v1/events".into(), Some(params)).await
+    }
+
+    /// `GET /v1/events/{id}`, with its delivery attempts.
+    pub async fn get_event(&self, id: &str) -> Result<EventDetails, Error> {
+        self.get(format!("v1/events/{id}"), None::<&()>).await
+    }
+
+    /// `POST /v1/events/{id}/redeliver`.
+    pub async fn redeliver_event(&self, id: &str, body: &Redeliver) -> Result<EventDetails, Error> {
+        self.post(format!("v1/events/{id}/redeliver"), body, None)
+            .await
+    }
+}
+
+async fn api_error(response: reqwest::Response) -> Error {
+    let status = response.status();
+    let detail = match response.json::<ErrorBody>().await {
+        Ok(body) => body.error,
+        Err(_) => ErrorDetail {
+            kind: tender_protocol::ErrorType::Api,
+            message: format!("unexpected answer {status}"),
+            param: None,
+        },
+    };
+    Error::Api { status, detail }
+}
+
+async fn tokio_sleep(duration: Duration) {
+    tokio::time::sleep(duration).await;
 }

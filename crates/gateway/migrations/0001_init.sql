@@ -1,6 +1,6 @@
 -- Tender gateway schema. Timestamps are unix seconds (milliseconds where
--- named *_ms); money is integer minor units; token amounts are decimal
--- strings of base units (they overflow 64-bit integers).
+-- named *_ms). Money (integer minor units) and token amounts (integer base
+-- units) are stored as decimal strings: they overflow 64-bit integers.
 
 CREATE TABLE merchants (
     id          TEXT PRIMARY KEY,
@@ -12,6 +12,7 @@ CREATE TABLE api_keys (
     id           TEXT PRIMARY KEY,
     merchant_id  TEXT NOT NULL REFERENCES merchants(id),
     secret_hash  TEXT NOT NULL UNIQUE,
+    redacted     TEXT NOT NULL,
     created_at   INTEGER NOT NULL,
     revoked_at   INTEGER
 );
@@ -22,19 +23,19 @@ CREATE TABLE products (
     name         TEXT NOT NULL,
     description  TEXT,
     image_url    TEXT,
-    price_minor  INTEGER NOT NULL,
+    price_minor  TEXT NOT NULL,
     currency     TEXT NOT NULL,
     active       INTEGER NOT NULL DEFAULT 1,
     created_at   INTEGER NOT NULL
 );
-CREATE INDEX products_by_merchant ON products(merchant_id, created_at);
+CREATE INDEX products_by_merchant ON products(merchant_id, created_at, id);
 
 CREATE TABLE sessions (
     id                TEXT PRIMARY KEY,
     merchant_id       TEXT NOT NULL REFERENCES merchants(id),
     status            TEXT NOT NULL,
     line_items        TEXT NOT NULL,
-    amount_due_minor  INTEGER NOT NULL,
+    amount_due_minor  TEXT NOT NULL,
     currency          TEXT NOT NULL,
     metadata          TEXT NOT NULL,
     success_url       TEXT NOT NULL,
@@ -43,7 +44,8 @@ CREATE TABLE sessions (
     created_at        INTEGER NOT NULL,
     updated_at        INTEGER NOT NULL
 );
-CREATE INDEX sessions_by_status ON sessions(status);
+CREATE INDEX sessions_by_merchant ON sessions(merchant_id, created_at, id);
+CREATE INDEX sessions_by_status_expiry ON sessions(status, expires_at);
 
 -- Atomic counters (deposit address derivation index).
 CREATE TABLE counters (
@@ -102,11 +104,23 @@ CREATE TABLE webhook_endpoints (
     id              TEXT PRIMARY KEY,
     merchant_id     TEXT NOT NULL REFERENCES merchants(id),
     url             TEXT NOT NULL,
-    secret          TEXT NOT NULL,
     enabled_events  TEXT NOT NULL,
     created_at      INTEGER NOT NULL,
+    -- Set when the endpoint answered 410 Gone.
+    disabled_at     INTEGER,
     deleted_at      INTEGER
 );
+
+-- Signing secrets: the current one has no expiry; a rotated-out one signs
+-- too until it expires.
+CREATE TABLE webhook_endpoint_secrets (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint_id  TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    secret       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER
+);
+CREATE INDEX endpoint_secrets ON webhook_endpoint_secrets(endpoint_id);
 
 CREATE TABLE events (
     id           TEXT PRIMARY KEY,
@@ -116,7 +130,8 @@ CREATE TABLE events (
     payload      TEXT NOT NULL,
     created_at   INTEGER NOT NULL
 );
-CREATE INDEX events_by_merchant ON events(merchant_id, created_at);
+CREATE INDEX events_by_merchant ON events(merchant_id, created_at, id);
+CREATE INDEX events_by_session ON events(session_id);
 
 -- The outbox: one row per (event, endpoint), written with the event.
 CREATE TABLE deliveries (
@@ -132,6 +147,7 @@ CREATE TABLE deliveries (
     UNIQUE (event_id, endpoint_id)
 );
 CREATE INDEX deliveries_due ON deliveries(status, next_attempt_ms);
+CREATE INDEX deliveries_by_endpoint ON deliveries(endpoint_id, status);
 
 CREATE TABLE delivery_attempts (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -141,3 +157,17 @@ CREATE TABLE delivery_attempts (
     latency_ms    INTEGER NOT NULL,
     error         TEXT
 );
+CREATE INDEX attempts_by_delivery ON delivery_attempts(delivery_id);
+
+-- Idempotency-Key records: the first answer to (scope, key) is replayed for
+-- 24 hours. `status_code` is NULL while the first request is in progress.
+CREATE TABLE idempotency_keys (
+    scope          TEXT NOT NULL,
+    key            TEXT NOT NULL,
+    request_hash   TEXT NOT NULL,
+    status_code    INTEGER,
+    response_body  BLOB,
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_age ON idempotency_keys(created_at);

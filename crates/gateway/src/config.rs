@@ -67,6 +67,9 @@ pub struct WebhookConfig {
     pub request_timeout_ms: u64,
     /// How often the dispatcher looks for due deliveries when not woken.
     pub poll_interval_ms: u64,
+    /// How long a claimed delivery is held; one left unfinished by a crash
+    /// is taken again after this.
+    pub lease_ms: u64,
 }
 
 impl Default for WebhookConfig {
@@ -85,6 +88,7 @@ impl Default for WebhookConfig {
             retry_schedule_ms: seconds.iter().map(|s| s * 1000).collect(),
             request_timeout_ms: 15_000,
             poll_interval_ms: 1_000,
+            lease_ms: 60_000,
         }
     }
 }
@@ -190,6 +194,10 @@ impl Config {
             !self.webhooks.retry_schedule_ms.is_empty(),
             "webhooks.retry_schedule_ms needs at least one entry"
         );
+        ensure!(
+            self.webhooks.lease_ms > self.webhooks.request_timeout_ms,
+            "webhooks.lease_ms must be longer than webhooks.request_timeout_ms"
+        );
         Ok(())
     }
 
@@ -206,6 +214,14 @@ impl Config {
             .iter()
             .find(|r| r.token == token && r.currency == currency)
             .map(RateConfig::to_rate)
+    }
+
+    /// The decimals of a token some configured network accepts.
+    pub fn token_decimals(&self, symbol: &str) -> Option<u32> {
+        self.networks
+            .iter()
+            .any(|n| n.native_token == symbol)
+            .then_some(NATIVE_DECIMALS)
     }
 
     pub fn watcher_poll(&self) -> Duration {

@@ -1,10 +1,15 @@
 //! The gateway's one error type, and how each error answers over HTTP.
 
+use std::borrow::Cow;
+
 use axum::Json;
-use axum::extract::FromRequest;
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use tender_protocol::{ErrorBody, ErrorDetail, ErrorType};
 
 /// Everything a request can fail with. Client errors say what to fix;
@@ -14,7 +19,7 @@ pub enum ApiError {
     #[error("{message}")]
     InvalidRequest {
         message: String,
-        param: Option<&'static str>,
+        param: Option<Cow<'static, str>>,
     },
     #[error("invalid API key")]
     Unauthenticated,
@@ -22,6 +27,8 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
     #[error("{0}")]
     Upstream(String),
     #[error(transparent)]
@@ -34,7 +41,7 @@ impl ApiError {
     pub fn invalid(param: &'static str, message: impl Into<String>) -> Self {
         Self::InvalidRequest {
             message: message.into(),
-            param: Some(param),
+            param: Some(Cow::Borrowed(param)),
         }
     }
 }
@@ -46,7 +53,7 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 ErrorType::InvalidRequest,
                 message.clone(),
-                param.map(str::to_owned),
+                param.as_ref().map(|p| p.to_string()),
             ),
             ApiError::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
@@ -64,6 +71,15 @@ impl IntoResponse for ApiError {
                 StatusCode::CONFLICT,
                 ErrorType::Conflict,
                 message.clone(),
+                None,
+            ),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorType::InvalidRequest,
+                format!(
+                    "The request body is larger than {} KiB",
+                    crate::MAX_BODY_BYTES / 1024
+                ),
                 None,
             ),
             ApiError::Upstream(message) => (
@@ -101,10 +117,8 @@ fn internal() -> (StatusCode, ErrorType, String, Option<String>) {
     )
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        // serde's message names the field and what was wrong with it; no
-        // internal detail can leak from parsing the client's own body.
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
         ApiError::InvalidRequest {
             message: rejection.body_text(),
             param: None,
@@ -112,10 +126,77 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-/// `Json` whose rejections answer in Tender's error shape.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `Query` whose rejections answer in Tender's error shape.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// A JSON body whose rejections answer in Tender's error shape, naming the
+/// offending field (`productData.price.amount`) as the `param`.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::InvalidRequest {
+                message: "send a JSON body with Content-Type: application/json".into(),
+                param: None,
+            });
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::InvalidRequest {
+                    message: e.body_text(),
+                    param: None,
+                }
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses a JSON body, naming the field an error is about.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.inner().to_string();
+        // serde reports a missing or unknown field at its parent: name the field itself.
+        let field = ["missing field `", "unknown field `"]
+            .iter()
+            .find_map(|p| message.strip_prefix(p))
+            .and_then(|rest| rest.split('`').next());
+        let param = match (path.as_str(), field) {
+            (".", Some(field)) => Some(field.to_owned()),
+            (parent, Some(field)) => Some(format!("{parent}.{field}")),
+            (".", None) => None,
+            (path, None) => Some(path.to_owned()),
+        };
+        // Drop serde's "at line 1 column 42": the param says where.
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
+        ApiError::InvalidRequest {
+            message: match &param {
+                Some(p) => format!("{p}: {message}"),
+                None => format!("invalid JSON body: {message}"),
+            },
+            param: param.map(Cow::Owned),
+        }
+    })
+}
 
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
@@ -124,3 +205,11 @@ impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Parses an optional JSON body: empty means the type's default.
+pub fn optional_json<T: DeserializeOwned + Default>(body: &[u8]) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    parse_json(body)
+}

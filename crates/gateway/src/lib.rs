@@ -1,6 +1,7 @@
 //! The Tender payment platform: merchant API, hosted cashier, chain watcher
 //! and webhook delivery, as one axum service.
 
+pub mod api_keys;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -8,7 +9,11 @@ pub mod deposits;
 pub mod dispatcher;
 pub mod error;
 pub mod events;
+pub mod expiry;
+pub mod idempotency;
 pub mod merchants;
+pub mod openapi;
+pub mod pagination;
 pub mod pay;
 pub mod payments;
 pub mod products;
@@ -26,6 +31,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -36,16 +42,24 @@ pub use config::Config;
 pub use state::AppState;
 
 /// Largest request body accepted.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// All routes of the gateway.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(sessions::router())
         .merge(products::router())
+        .merge(api_keys::router())
         .merge(webhook_endpoints::router())
+        .merge(events::router())
         .merge(pay::router(&state))
+        .merge(openapi::router())
         .route("/health", axum::routing::get(|| async { "ok" }))
+        .fallback(|| async { error::ApiError::NotFound("route") })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::middleware,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -108,6 +122,7 @@ impl Application {
             workers.spawn(watcher.run(shutdown.clone()));
         }
         workers.spawn(dispatcher::Dispatcher::new(self.state.clone()).run(shutdown.clone()));
+        workers.spawn(expiry::Expiry::new(self.state.clone()).run(shutdown.clone()));
         tracing::info!(addr = %self.local_addr(), url = %self.state.public_url, "gateway listening");
         let app = router(self.state.clone());
         let stop = shutdown.clone();

@@ -2,11 +2,13 @@
 //! SHA-256 hashes; a request authenticates with `Authorization: Bearer sk_test_...`.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
-use tender_protocol::MerchantId;
+use sqlx::SqliteConnection;
 use tender_protocol::ids::random_token;
+use tender_protocol::{ApiKeyId, MerchantId};
 
 use crate::clock::now_seconds;
 use crate::db::Db;
@@ -29,6 +31,34 @@ fn hash_key(secret: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `sk_test_…abcd`: enough to recognise a key, useless to use it.
+pub fn redact(secret: &str) -> String {
+    let tail = &secret[secret.len().saturating_sub(4)..];
+    format!("{KEY_PREFIX}…{tail}")
+}
+
+/// Creates a new API key for `merchant`; returns its id and secret.
+pub async fn create_key(
+    conn: &mut SqliteConnection,
+    merchant: &MerchantId,
+) -> Result<(ApiKeyId, String, i64), sqlx::Error> {
+    let id = ApiKeyId::generate();
+    let secret = format!("{KEY_PREFIX}{}", random_token(32));
+    let now = now_seconds();
+    sqlx::query(
+        "INSERT INTO api_keys (id, merchant_id, secret_hash, redacted, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.as_str())
+    .bind(merchant.as_str())
+    .bind(hash_key(&secret))
+    .bind(redact(&secret))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok((id, secret, now))
+}
+
 /// Creates a merchant account with one API key.
 pub async fn create(db: &Db, name: &str) -> Result<NewMerchant, sqlx::Error> {
     let merchant_id = MerchantId::generate();
@@ -39,21 +69,35 @@ pub async fn create(db: &Db, name: &str) -> Result<NewMerchant, sqlx::Error> {
         .bind(now_seconds())
         .execute(&mut *tx)
         .await?;
-    let api_key = format!("{KEY_PREFIX}{}", random_token(32));
-    sqlx::query(
-        "INSERT INTO api_keys (id, merchant_id, secret_hash, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(format!("key_{}", random_token(16)))
-    .bind(merchant_id.as_str())
-    .bind(hash_key(&api_key))
-    .bind(now_seconds())
-    .execute(&mut *tx)
-    .await?;
+    let (_, api_key, _) = create_key(&mut tx, &merchant_id).await?;
     tx.commit().await?;
     Ok(NewMerchant {
         merchant_id,
         api_key,
     })
+}
+
+/// The merchant whose live (unrevoked) key is in the `Authorization` header.
+pub async fn authenticate(db: &Db, headers: &HeaderMap) -> Result<Option<MerchantId>, ApiError> {
+    let Some(secret) = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|k| k.starts_with(KEY_PREFIX))
+    else {
+        return Ok(None);
+    };
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT merchant_id FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(hash_key(secret))
+    .fetch_optional(db)
+    .await?;
+    row.map(|(id,)| {
+        MerchantId::parse(&id).map_err(|e| anyhow::anyhow!("stored merchant id {id:?}: {e}").into())
+    })
+    .transpose()
 }
 
 /// The merchant a request's API key belongs to.
@@ -66,23 +110,9 @@ impl FromRequestParts<AppState> for Merchant {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let secret = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|k| k.starts_with(KEY_PREFIX))
+        let id = authenticate(&state.db, &parts.headers)
+            .await?
             .ok_or(ApiError::Unauthenticated)?;
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT merchant_id FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(hash_key(secret))
-        .fetch_optional(&state.db)
-        .await?;
-        let (merchant_id,) = row.ok_or(ApiError::Unauthenticated)?;
-        let id = MerchantId::parse(&merchant_id)
-            .map_err(|e| anyhow::anyhow!("stored merchant id {merchant_id:?}: {e}"))?;
         Ok(Merchant { id })
     }
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use tender_protocol::{CreateQuote, PaymentOption, PublicSession, Quote, SessionId};
+use tender_protocol::{CreateQuote, ErrorBody, PaymentOption, PublicSession, Quote, SessionId};
 use tower_http::services::ServeDir;
 
 use crate::config::NATIVE_DECIMALS;
@@ -29,7 +29,11 @@ fn parse_id(id: &str) -> ApiResult<SessionId> {
     SessionId::parse(id).map_err(|_| ApiError::NotFound("checkout session"))
 }
 
-async fn show(
+/// The session as the shopper's cashier page sees it: no metadata.
+#[utoipa::path(get, path = "/v1/pay/{id}", tag = "Cashier (public)",
+    params(("id" = String, Path, description = "Session id (cs_...)")),
+    responses((status = 200, body = PublicSession), (status = 404, body = ErrorBody)))]
+pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<ApiJson<PublicSession>> {
@@ -68,7 +72,14 @@ async fn show(
     }))
 }
 
-async fn quote(
+/// Lock a quote: the amount in a token on a network, and a fresh deposit
+/// address to pay it to.
+#[utoipa::path(post, path = "/v1/pay/{id}/quote", tag = "Cashier (public)",
+    params(("id" = String, Path, description = "Session id (cs_...)")),
+    request_body = CreateQuote,
+    responses((status = 201, body = Quote), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn quote(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CreateQuote>,

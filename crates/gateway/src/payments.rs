@@ -55,7 +55,7 @@ pub async fn record(
         == 1;
     if inserted {
         tracing::info!(session = %seen.session_id, tx = %seen.tx_hash, amount = %seen.amount_raw, "payment seen");
-        reconcile(state, conn, &seen.session_id).await?;
+        reconcile(state, conn, &seen.session_id, Trigger::Seen).await?;
     }
     Ok(inserted)
 }
@@ -92,24 +92,41 @@ fn event_for(status: SessionStatus) -> Option<EventType> {
     }
 }
 
+/// What made a session's payments change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// A new payment was seen on chain.
+    Seen,
+    /// A payment reached its confirmations.
+    Confirmed,
+}
+
 /// Brings a session's status in line with its payments, recording the event
 /// of the change, in the caller's transaction.
+///
+/// A payment confirming into an expired session leaves it expired and emits
+/// `session.paid_late`. A session past its expiry whose in-flight payments
+/// confirm short of the total expires then.
 pub async fn reconcile(
     state: &AppState,
     conn: &mut SqliteConnection,
     session_id: &str,
+    trigger: Trigger,
 ) -> anyhow::Result<()> {
-    let (status, due): (String, i64) =
-        sqlx::query_as("SELECT status, amount_due_minor FROM sessions WHERE id = $1")
+    let (status, due, expires_at): (String, String, i64) =
+        sqlx::query_as("SELECT status, amount_due_minor, expires_at FROM sessions WHERE id = $1")
             .bind(session_id)
             .fetch_one(&mut *conn)
             .await?;
     let current = SessionStatus::parse(&status)
         .ok_or_else(|| anyhow::anyhow!("stored session status {status:?}"))?;
+    if current == SessionStatus::Expired && trigger == Trigger::Confirmed {
+        return emit(state, conn, session_id, EventType::SessionPaidLate).await;
+    }
     if !current.is_payable() {
         return Ok(());
     }
-    let due = u128::try_from(due)?;
+    let due: u128 = due.parse()?;
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT p.amount_raw, p.status, q.amount_raw FROM payments p
          JOIN quotes q ON q.id = p.quote_id WHERE p.session_id = $1",
@@ -128,7 +145,11 @@ pub async fn reconcile(
             tally.any_pending = true;
         }
     }
-    let next = next_status(due, tally);
+    let mut next = next_status(due, tally);
+    let late = now_seconds() >= expires_at;
+    if late && matches!(next, SessionStatus::Open | SessionStatus::Underpaid) {
+        next = SessionStatus::Expired;
+    }
     if next == current {
         return Ok(());
     }
@@ -144,13 +165,24 @@ pub async fn reconcile(
         to = next.as_str(),
         "session status"
     );
-    if let Some(kind) = event_for(next) {
-        let id = SessionId::parse(session_id)?;
-        let loaded = sessions::load(state, conn, &id)
-            .await
-            .map_err(|e| anyhow::anyhow!("reloading session {session_id}: {e}"))?;
-        events::record(conn, &loaded.merchant_id, kind, &loaded.session).await?;
+    match event_for(next) {
+        Some(kind) => emit(state, conn, session_id, kind).await,
+        None => Ok(()),
     }
+}
+
+/// Records `kind` with the session as it now stands.
+async fn emit(
+    state: &AppState,
+    conn: &mut SqliteConnection,
+    session_id: &str,
+    kind: EventType,
+) -> anyhow::Result<()> {
+    let id = SessionId::parse(session_id)?;
+    let loaded = sessions::load(state, conn, &id)
+        .await
+        .map_err(|e| anyhow::anyhow!("reloading session {session_id}: {e}"))?;
+    events::record(conn, &loaded.merchant_id, kind, &loaded.session).await?;
     Ok(())
 }
 

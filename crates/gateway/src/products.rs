@@ -1,23 +1,26 @@
-//! The product library: what a merchant sells, priced in fiat.
+//! The product library: what a merchant sells, priced in fiat or in a token.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Router, routing::post};
+use axum::routing::{get, post};
 use sqlx::FromRow;
-use tender_protocol::{CreateProduct, Currency, List, Money, Product, ProductId};
+use tender_protocol::{
+    CreateProduct, Currency, ErrorBody, List, ListParams, Money, Product, ProductId,
+};
 
 use crate::clock::{from_seconds, now_seconds};
 use crate::db::Db;
-use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::Merchant;
 use crate::state::AppState;
-use crate::validate;
+use crate::{pagination, validate};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/products", post(create).get(list))
         .route("/v1/products/{id}", get(show))
+        .route("/v1/products/{id}/archive", post(archive))
 }
 
 #[derive(FromRow)]
@@ -26,7 +29,7 @@ struct ProductRow {
     name: String,
     description: Option<String>,
     image_url: Option<String>,
-    price_minor: i64,
+    price_minor: String,
     currency: String,
     active: bool,
     created_at: i64,
@@ -40,14 +43,20 @@ impl ProductRow {
             name: self.name,
             description: self.description,
             image_url: self.image_url,
-            price: Money::from_minor(u64::try_from(self.price_minor)?, currency),
+            price: Money::from_minor(self.price_minor.parse()?, currency),
             active: self.active,
             created_at: from_seconds(self.created_at),
         })
     }
 }
 
-async fn create(
+/// Add a product to the library. `id` may be chosen (`prod_tshirt`).
+#[utoipa::path(post, path = "/v1/products", tag = "Products", request_body = CreateProduct,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 201, body = Product), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create(
     State(state): State<AppState>,
     merchant: Merchant,
     ApiJson(body): ApiJson<CreateProduct>,
@@ -55,10 +64,8 @@ async fn create(
     validate::name("name", &body.name)?;
     validate::optional_text("description", body.description.as_deref())?;
     validate::optional_url("imageUrl", body.image_url.as_deref())?;
-    validate::positive_price("price", body.price)?;
+    validate::price(&state.config, "price", body.price)?;
     let id = body.id.unwrap_or_else(ProductId::generate);
-    let price_minor = i64::try_from(body.price.minor())
-        .map_err(|_| ApiError::invalid("price", "price is too large"))?;
     let inserted = sqlx::query(
         "INSERT INTO products (id, merchant_id, name, description, image_url, price_minor, currency, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -68,7 +75,7 @@ async fn create(
     .bind(&body.name)
     .bind(&body.description)
     .bind(&body.image_url)
-    .bind(price_minor)
+    .bind(body.price.minor().to_string())
     .bind(body.price.currency().code())
     .bind(now_seconds())
     .execute(&state.db)
@@ -85,33 +92,82 @@ async fn create(
     Ok((StatusCode::CREATED, ApiJson(product)))
 }
 
-async fn list(
+/// List the library's active products, newest first.
+#[utoipa::path(get, path = "/v1/products", tag = "Products", params(ListParams),
+    responses((status = 200, body = List<Product>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list(
     State(state): State<AppState>,
     merchant: Merchant,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<ApiJson<List<Product>>> {
+    let page = pagination::page(params.limit, params.starting_after.as_deref(), |id| {
+        let db = state.db.clone();
+        let merchant = merchant.id.clone();
+        async move {
+            sqlx::query_scalar("SELECT created_at FROM products WHERE id = $1 AND merchant_id = $2")
+                .bind(id)
+                .bind(merchant.as_str())
+                .fetch_optional(&db)
+                .await
+        }
+    })
+    .await?;
+    let (before, before_id) = page.cursor();
     let rows: Vec<ProductRow> = sqlx::query_as(
         "SELECT id, name, description, image_url, price_minor, currency, active, created_at
-         FROM products WHERE merchant_id = $1 AND active = 1 ORDER BY created_at, id LIMIT 100",
+         FROM products WHERE merchant_id = $1 AND active = 1
+           AND (created_at < $2 OR (created_at = $2 AND id < $3))
+         ORDER BY created_at DESC, id DESC LIMIT $4",
     )
     .bind(merchant.id.as_str())
+    .bind(before)
+    .bind(before_id)
+    .bind(page.fetch())
     .fetch_all(&state.db)
     .await?;
-    let data = rows
+    let products = rows
         .into_iter()
         .map(ProductRow::into_product)
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(ApiJson(List {
-        data,
-        has_more: false,
-    }))
+    Ok(ApiJson(page.finish(products)))
 }
 
-async fn show(
+/// Retrieve a product.
+#[utoipa::path(get, path = "/v1/products/{id}", tag = "Products",
+    params(("id" = String, Path, description = "Product id (prod_...)")),
+    responses((status = 200, body = Product), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn show(
     State(state): State<AppState>,
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> ApiResult<ApiJson<Product>> {
     let id = ProductId::parse(&id).map_err(|_| ApiError::NotFound("product"))?;
+    Ok(ApiJson(find(&state.db, &merchant, &id).await?))
+}
+
+/// Archive a product: it leaves the list and new sessions cannot use it;
+/// existing sessions keep their line items.
+#[utoipa::path(post, path = "/v1/products/{id}/archive", tag = "Products",
+    params(("id" = String, Path, description = "Product id (prod_...)")),
+    responses((status = 200, body = Product), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn archive(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<Product>> {
+    let id = ProductId::parse(&id).map_err(|_| ApiError::NotFound("product"))?;
+    let changed = sqlx::query("UPDATE products SET active = 0 WHERE id = $1 AND merchant_id = $2")
+        .bind(id.as_str())
+        .bind(merchant.id.as_str())
+        .execute(&state.db)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(ApiError::NotFound("product"));
+    }
     Ok(ApiJson(find(&state.db, &merchant, &id).await?))
 }
 

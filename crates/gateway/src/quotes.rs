@@ -39,16 +39,7 @@ pub async fn create(
             format!("{} is not accepted on {}", request.token, network.name),
         ));
     }
-    let currency = session.amount_due.currency();
-    let rate = state.config.rate(&request.token, currency).ok_or_else(|| {
-        ApiError::Upstream(format!(
-            "no exchange rate for {} in {currency}",
-            request.token
-        ))
-    })?;
-    let amount_raw = rate
-        .to_token_units(session.amount_due, NATIVE_DECIMALS)
-        .ok_or_else(|| anyhow::anyhow!("cannot convert {} at {rate:?}", session.amount_due))?;
+    let (rate, amount_raw) = convert(state, session, &request.token, NATIVE_DECIMALS)?;
     let expires_at =
         (now + state.config.quote_ttl_seconds as i64).min(session.expires_at.unix_timestamp());
 
@@ -102,6 +93,43 @@ pub async fn create(
         exchange_rate: rate,
         expires_at: from_seconds(expires_at),
     })
+}
+
+/// The rate and the amount due in `token`'s base units. A session priced in
+/// a token is paid in that token, one for one.
+fn convert(
+    state: &AppState,
+    session: &Session,
+    token: &str,
+    decimals: u32,
+) -> ApiResult<(ExchangeRate, u128)> {
+    let due = session.amount_due;
+    let currency = due.currency();
+    if !currency.is_fiat() {
+        if currency.code() != token {
+            return Err(ApiError::invalid(
+                "token",
+                format!("this checkout is priced in {currency}; pay it in {currency}"),
+            ));
+        }
+        let amount = due
+            .in_token_units(decimals)
+            .ok_or_else(|| anyhow::anyhow!("{due} does not fit {token}'s {decimals} decimals"))?;
+        let rate = ExchangeRate {
+            token: token.to_owned(),
+            currency,
+            price: "1".to_owned(),
+        };
+        return Ok((rate, amount));
+    }
+    let rate = state
+        .config
+        .rate(token, currency)
+        .ok_or_else(|| ApiError::Upstream(format!("no exchange rate for {token} in {currency}")))?;
+    let amount = rate
+        .to_token_units(due, decimals)
+        .ok_or_else(|| anyhow::anyhow!("cannot convert {due} at {rate:?}"))?;
+    Ok((rate, amount))
 }
 
 #[derive(FromRow)]

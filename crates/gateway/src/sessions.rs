@@ -8,28 +8,37 @@ use axum::routing::{get, post};
 use sqlx::{FromRow, SqliteConnection};
 use tender_protocol::money::format_units;
 use tender_protocol::{
-    CreateSession, Currency, EventType, ExchangeRate, GasFee, LineItem, MerchantId, Metadata,
-    Money, Payment, PaymentStatus, RawAmount, Session, SessionId, SessionStatus,
+    CreateSession, Currency, ErrorBody, EventType, ExchangeRate, GasFee, LineItem, List,
+    MerchantId, Metadata, Money, Payment, PaymentStatus, RawAmount, Session, SessionId,
+    SessionListParams, SessionStatus,
 };
 
 use crate::clock::{from_seconds, now_seconds};
 use crate::config::NATIVE_DECIMALS;
-use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::Merchant;
 use crate::state::AppState;
-use crate::{db, events, products, validate};
+use crate::{db, events, pagination, products, validate};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/checkout/sessions", post(create))
+        .route("/v1/checkout/sessions", post(create).get(list))
         .route("/v1/checkout/sessions/{id}", get(show))
+        .route("/v1/checkout/sessions/{id}/expire", post(expire))
 }
 
 const MAX_QUANTITY: u32 = 1000;
 const MIN_EXPIRY_SECONDS: u32 = 300;
 const MAX_EXPIRY_SECONDS: u32 = 86_400;
 
-async fn create(
+/// Create a Checkout Session.
+#[utoipa::path(post, path = "/v1/checkout/sessions", tag = "Checkout Sessions",
+    request_body = CreateSession,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: same key and body, same answer")),
+    responses((status = 201, body = Session), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create(
     State(state): State<AppState>,
     merchant: Merchant,
     ApiJson(body): ApiJson<CreateSession>,
@@ -56,8 +65,6 @@ async fn create(
         }
     };
     let amount_due = line_item.amount;
-    let amount_due_minor = i64::try_from(amount_due.minor())
-        .map_err(|_| ApiError::invalid("quantity", "the total is too large"))?;
 
     let id = SessionId::generate();
     let now = now_seconds();
@@ -71,7 +78,7 @@ async fn create(
     .bind(merchant.id.as_str())
     .bind(SessionStatus::Open.as_str())
     .bind(serde_json::to_string(&[line_item]).map_err(anyhow::Error::from)?)
-    .bind(amount_due_minor)
+    .bind(amount_due.minor().to_string())
     .bind(amount_due.currency().code())
     .bind(serde_json::to_string(&body.metadata).map_err(anyhow::Error::from)?)
     .bind(&body.success_url)
@@ -123,7 +130,7 @@ async fn line_item(
                 validate::name("productData.name", &data.name)?;
                 validate::optional_text("productData.description", data.description.as_deref())?;
                 validate::optional_url("productData.imageUrl", data.image_url.as_deref())?;
-                validate::positive_price("productData.price", data.price)?;
+                validate::price(&state.config, "productData.price", data.price)?;
                 (
                     None,
                     data.name.clone(),
@@ -153,18 +160,106 @@ async fn line_item(
     })
 }
 
-async fn show(
+/// Retrieve a Checkout Session: the authoritative state of a payment.
+#[utoipa::path(get, path = "/v1/checkout/sessions/{id}", tag = "Checkout Sessions",
+    params(("id" = String, Path, description = "Session id (cs_...)")),
+    responses((status = 200, body = Session), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn show(
     State(state): State<AppState>,
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> ApiResult<ApiJson<Session>> {
-    let id = SessionId::parse(&id).map_err(|_| ApiError::NotFound("checkout session"))?;
+    Ok(ApiJson(owned(&state, &merchant, &id).await?.session))
+}
+
+/// A session of this merchant, or 404.
+async fn owned(state: &AppState, merchant: &Merchant, id: &str) -> ApiResult<Loaded> {
+    let id = SessionId::parse(id).map_err(|_| ApiError::NotFound("checkout session"))?;
     let mut conn = state.db.acquire().await?;
-    let loaded = load(&state, &mut conn, &id).await?;
+    let loaded = load(state, &mut conn, &id).await?;
     if loaded.merchant_id != merchant.id {
         return Err(ApiError::NotFound("checkout session"));
     }
-    Ok(ApiJson(loaded.session))
+    Ok(loaded)
+}
+
+/// List Checkout Sessions, newest first.
+#[utoipa::path(get, path = "/v1/checkout/sessions", tag = "Checkout Sessions",
+    params(SessionListParams),
+    responses((status = 200, body = List<Session>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    ApiQuery(params): ApiQuery<SessionListParams>,
+) -> ApiResult<ApiJson<List<Session>>> {
+    let page = pagination::page(params.limit, params.starting_after.as_deref(), |id| {
+        let db = state.db.clone();
+        let merchant = merchant.id.clone();
+        async move {
+            sqlx::query_scalar("SELECT created_at FROM sessions WHERE id = $1 AND merchant_id = $2")
+                .bind(id)
+                .bind(merchant.as_str())
+                .fetch_optional(&db)
+                .await
+        }
+    })
+    .await?;
+    let (before, before_id) = page.cursor();
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM sessions
+         WHERE merchant_id = $1 AND ($2 IS NULL OR status = $2)
+           AND (created_at < $3 OR (created_at = $3 AND id < $4))
+         ORDER BY created_at DESC, id DESC LIMIT $5",
+    )
+    .bind(merchant.id.as_str())
+    .bind(params.status.map(SessionStatus::as_str))
+    .bind(before)
+    .bind(before_id)
+    .bind(page.fetch())
+    .fetch_all(&state.db)
+    .await?;
+    let mut conn = state.db.acquire().await?;
+    let mut sessions = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        let id = SessionId::parse(&id).map_err(anyhow::Error::from)?;
+        sessions.push(load(&state, &mut conn, &id).await?.session);
+    }
+    Ok(ApiJson(page.finish(sessions)))
+}
+
+/// Expire an open Checkout Session now, so it can no longer be paid.
+#[utoipa::path(post, path = "/v1/checkout/sessions/{id}/expire", tag = "Checkout Sessions",
+    params(("id" = String, Path, description = "Session id (cs_...)")),
+    responses((status = 200, body = Session), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn expire(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<Session>> {
+    let loaded = owned(&state, &merchant, &id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let changed = sqlx::query(
+        "UPDATE sessions SET status = 'expired', updated_at = $1 WHERE id = $2 AND status = 'open'",
+    )
+    .bind(now_seconds())
+    .bind(loaded.session.id.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(ApiError::Conflict(format!(
+            "only an open session can be expired; this one is {}",
+            loaded.session.status.as_str()
+        )));
+    }
+    let session = load(&state, &mut tx, &loaded.session.id).await?.session;
+    events::record(&mut tx, &merchant.id, EventType::SessionExpired, &session).await?;
+    tx.commit().await?;
+    state.outbox.notify_one();
+    Ok(ApiJson(session))
 }
 
 /// A session with the merchant it belongs to.
@@ -178,7 +273,7 @@ struct SessionRow {
     merchant_id: String,
     status: String,
     line_items: String,
-    amount_due_minor: i64,
+    amount_due_minor: String,
     currency: String,
     metadata: String,
     success_url: String,
@@ -225,7 +320,7 @@ fn decode(
         status,
         payment_url: payment_url(state, id),
         line_items,
-        amount_due: Money::from_minor(u64::try_from(row.amount_due_minor)?, currency),
+        amount_due: Money::from_minor(row.amount_due_minor.parse()?, currency),
         metadata,
         success_url: row.success_url,
         cancel_url: row.cancel_url,

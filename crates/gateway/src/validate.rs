@@ -2,6 +2,8 @@
 //! parameter in its error.
 
 use tender_protocol::Money;
+
+use crate::config::Config;
 use url::Url;
 
 use crate::error::ApiError;
@@ -48,11 +50,29 @@ pub fn optional_url(param: &'static str, value: Option<&str>) -> Result<(), ApiE
     value.map(|v| url(param, v)).transpose().map(|_| ())
 }
 
-pub fn positive_price(param: &'static str, price: Money) -> Result<(), ApiError> {
+/// A price above zero, in a fiat currency or in a token this gateway
+/// accepts, with no more decimals than the token has.
+pub fn price(config: &Config, param: &'static str, price: Money) -> Result<(), ApiError> {
     if price.minor() == 0 {
         return Err(ApiError::invalid(
             param,
             format!("{param} must be greater than 0"),
+        ));
+    }
+    let currency = price.currency();
+    if currency.is_fiat() {
+        return Ok(());
+    }
+    let decimals = config.token_decimals(currency.code()).ok_or_else(|| {
+        ApiError::invalid(
+            param,
+            format!("{currency} is not a token this gateway accepts"),
+        )
+    })?;
+    if price.in_token_units(decimals).is_none() {
+        return Err(ApiError::invalid(
+            param,
+            format!("{currency} has {decimals} decimals; the price is more precise than that"),
         ));
     }
     Ok(())

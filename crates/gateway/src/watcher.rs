@@ -224,7 +224,8 @@ impl Watcher {
         sessions.sort();
         sessions.dedup();
         for session in sessions {
-            payments::reconcile(&self.state, &mut tx, session).await?;
+            payments::reconcile(&self.state, &mut tx, session, payments::Trigger::Confirmed)
+                .await?;
         }
         tx.commit().await?;
         self.state.outbox.notify_one();

@@ -1,68 +1,102 @@
-//! Where a merchant wants its webhooks, and the secret they are signed with.
+//! Where a merchant wants its webhooks, and the secrets they are signed with.
+//! A secret is shown once; rotating keeps the old one signing too for a
+//! grace period, so receivers can switch without missing a delivery.
 
 use axum::Router;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use sqlx::FromRow;
+use axum::routing::{get, post};
+use sqlx::{FromRow, SqliteConnection};
 use tender_protocol::{
-    CreateWebhookEndpoint, EventType, List, WebhookEndpoint, WebhookEndpointId, WebhookSecret,
+    CreateWebhookEndpoint, EndpointStatus, ErrorBody, EventType, List, ListParams, RotateSecret,
+    WebhookEndpoint, WebhookEndpointId, WebhookSecret,
 };
 
 use crate::clock::{from_seconds, now_seconds};
-use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, optional_json};
 use crate::merchants::Merchant;
 use crate::state::AppState;
-use crate::validate;
+use crate::{db, pagination, validate};
+
+/// Default time an old secret keeps signing after a rotation.
+pub const DEFAULT_GRACE_SECONDS: u32 = 24 * 3600;
+const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/webhook-endpoints", post(create).get(list))
+    Router::new()
+        .route("/v1/webhook-endpoints", post(create).get(list))
+        .route("/v1/webhook-endpoints/{id}", get(show).delete(remove))
+        .route(
+            "/v1/webhook-endpoints/{id}/rotate-secret",
+            post(rotate_secret),
+        )
 }
 
-async fn create(
-    State(state): State<AppState>,
-    merchant: Merchant,
-    ApiJson(body): ApiJson<CreateWebhookEndpoint>,
-) -> ApiResult<(StatusCode, ApiJson<WebhookEndpoint>)> {
-    validate::url("url", &body.url)?;
-    if body.enabled_events.is_empty() {
+fn check_events(enabled: &[String]) -> Result<(), ApiError> {
+    if enabled.is_empty() {
         return Err(ApiError::invalid(
             "enabledEvents",
             "enabledEvents needs at least one event type, or \"*\"",
         ));
     }
-    if let Some(unknown) = body
-        .enabled_events
+    match enabled
         .iter()
         .find(|e| *e != "*" && EventType::parse(e).is_none())
     {
-        return Err(ApiError::invalid(
+        Some(unknown) => Err(ApiError::invalid(
             "enabledEvents",
             format!("unknown event type {unknown:?}"),
-        ));
+        )),
+        None => Ok(()),
     }
-    let id = WebhookEndpointId::generate();
+}
+
+async fn add_secret(
+    conn: &mut SqliteConnection,
+    endpoint: &WebhookEndpointId,
+) -> Result<WebhookSecret, sqlx::Error> {
     let secret = WebhookSecret::generate();
-    let now = now_seconds();
     sqlx::query(
-        "INSERT INTO webhook_endpoints (id, merchant_id, url, secret, enabled_events, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO webhook_endpoint_secrets (endpoint_id, secret, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(endpoint.as_str())
+    .bind(secret.expose())
+    .bind(now_seconds())
+    .execute(conn)
+    .await?;
+    Ok(secret)
+}
+
+/// Add a webhook endpoint; its signing secret is in this answer only.
+#[utoipa::path(post, path = "/v1/webhook-endpoints", tag = "Webhook endpoints",
+    request_body = CreateWebhookEndpoint,
+    responses((status = 201, body = WebhookEndpoint), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    ApiJson(body): ApiJson<CreateWebhookEndpoint>,
+) -> ApiResult<(StatusCode, ApiJson<WebhookEndpoint>)> {
+    validate::url("url", &body.url)?;
+    check_events(&body.enabled_events)?;
+    let id = WebhookEndpointId::generate();
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (id, merchant_id, url, enabled_events, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id.as_str())
     .bind(merchant.id.as_str())
     .bind(&body.url)
-    .bind(secret.expose())
     .bind(serde_json::to_string(&body.enabled_events).map_err(anyhow::Error::from)?)
-    .bind(now)
-    .execute(&state.db)
+    .bind(now_seconds())
+    .execute(&mut *tx)
     .await?;
-    let endpoint = WebhookEndpoint {
-        id,
-        url: body.url,
-        enabled_events: body.enabled_events,
-        secret: Some(secret.expose()),
-        created_at: from_seconds(now),
-    };
+    let secret = add_secret(&mut tx, &id).await?;
+    tx.commit().await?;
+    let mut endpoint = find(&state, &merchant, &id).await?;
+    endpoint.secret = Some(secret.expose());
     Ok((StatusCode::CREATED, ApiJson(endpoint)))
 }
 
@@ -72,33 +106,191 @@ struct EndpointRow {
     url: String,
     enabled_events: String,
     created_at: i64,
+    disabled_at: Option<i64>,
 }
 
-async fn list(
+impl EndpointRow {
+    fn into_endpoint(self) -> anyhow::Result<WebhookEndpoint> {
+        Ok(WebhookEndpoint {
+            id: WebhookEndpointId::parse(&self.id)?,
+            url: self.url,
+            enabled_events: serde_json::from_str(&self.enabled_events)?,
+            status: if self.disabled_at.is_some() {
+                EndpointStatus::Disabled
+            } else {
+                EndpointStatus::Enabled
+            },
+            secret: None,
+            created_at: from_seconds(self.created_at),
+        })
+    }
+}
+
+async fn find(
+    state: &AppState,
+    merchant: &Merchant,
+    id: &WebhookEndpointId,
+) -> ApiResult<WebhookEndpoint> {
+    let row: Option<EndpointRow> = sqlx::query_as(
+        "SELECT id, url, enabled_events, created_at, disabled_at FROM webhook_endpoints
+         WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(id.as_str())
+    .bind(merchant.id.as_str())
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(row
+        .ok_or(ApiError::NotFound("webhook endpoint"))?
+        .into_endpoint()?)
+}
+
+fn parse_id(id: &str) -> ApiResult<WebhookEndpointId> {
+    WebhookEndpointId::parse(id).map_err(|_| ApiError::NotFound("webhook endpoint"))
+}
+
+/// List webhook endpoints, newest first (secrets are never listed).
+#[utoipa::path(get, path = "/v1/webhook-endpoints", tag = "Webhook endpoints", params(ListParams),
+    responses((status = 200, body = List<WebhookEndpoint>), (status = 401, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list(
     State(state): State<AppState>,
     merchant: Merchant,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<ApiJson<List<WebhookEndpoint>>> {
+    let page = pagination::page(params.limit, params.starting_after.as_deref(), |id| {
+        let db = state.db.clone();
+        let merchant = merchant.id.clone();
+        async move {
+            sqlx::query_scalar(
+                "SELECT created_at FROM webhook_endpoints
+                 WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .bind(merchant.as_str())
+            .fetch_optional(&db)
+            .await
+        }
+    })
+    .await?;
+    let (before, before_id) = page.cursor();
     let rows: Vec<EndpointRow> = sqlx::query_as(
-        "SELECT id, url, enabled_events, created_at FROM webhook_endpoints
-         WHERE merchant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id",
+        "SELECT id, url, enabled_events, created_at, disabled_at FROM webhook_endpoints
+         WHERE merchant_id = $1 AND deleted_at IS NULL
+           AND (created_at < $2 OR (created_at = $2 AND id < $3))
+         ORDER BY created_at DESC, id DESC LIMIT $4",
     )
     .bind(merchant.id.as_str())
+    .bind(before)
+    .bind(before_id)
+    .bind(page.fetch())
     .fetch_all(&state.db)
     .await?;
-    let data = rows
+    let endpoints = rows
         .into_iter()
-        .map(|row| {
-            Ok(WebhookEndpoint {
-                id: WebhookEndpointId::parse(&row.id)?,
-                url: row.url,
-                enabled_events: serde_json::from_str(&row.enabled_events)?,
-                secret: None,
-                created_at: from_seconds(row.created_at),
-            })
-        })
+        .map(EndpointRow::into_endpoint)
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(ApiJson(List {
-        data,
-        has_more: false,
-    }))
+    Ok(ApiJson(page.finish(endpoints)))
+}
+
+/// Retrieve a webhook endpoint.
+#[utoipa::path(get, path = "/v1/webhook-endpoints/{id}", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    responses((status = 200, body = WebhookEndpoint), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    Ok(ApiJson(find(&state, &merchant, &parse_id(&id)?).await?))
+}
+
+/// Delete a webhook endpoint; its pending deliveries are cancelled.
+#[utoipa::path(delete, path = "/v1/webhook-endpoints/{id}", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    responses((status = 200, body = WebhookEndpoint), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn remove(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    let id = parse_id(&id)?;
+    let endpoint = find(&state, &merchant, &id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query("UPDATE webhook_endpoints SET deleted_at = $1 WHERE id = $2")
+        .bind(now_seconds())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE deliveries SET status = 'cancelled' WHERE endpoint_id = $1 AND status = 'pending'",
+    )
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ApiJson(endpoint))
+}
+
+/// Roll the signing secret. The new one is in this answer only; the old one
+/// keeps signing too (each delivery carries both signatures) for
+/// `graceSeconds` (default 24 hours).
+#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/rotate-secret", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    request_body = RotateSecret,
+    responses((status = 200, body = WebhookEndpoint), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    // The body is optional: no body rotates with the default grace period.
+    let request: RotateSecret = optional_json(&body)?;
+    let grace = request.grace_seconds.unwrap_or(DEFAULT_GRACE_SECONDS);
+    if grace > MAX_GRACE_SECONDS {
+        return Err(ApiError::invalid(
+            "graceSeconds",
+            format!("graceSeconds must be at most {MAX_GRACE_SECONDS} (7 days)"),
+        ));
+    }
+    let id = parse_id(&id)?;
+    let mut endpoint = find(&state, &merchant, &id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query(
+        "UPDATE webhook_endpoint_secrets SET expires_at = $1 WHERE endpoint_id = $2 AND expires_at IS NULL",
+    )
+    .bind(now_seconds() + i64::from(grace))
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await?;
+    let secret = add_secret(&mut tx, &id).await?;
+    tx.commit().await?;
+    tracing::info!(endpoint = %id, grace, "webhook secret rotated");
+    endpoint.secret = Some(secret.expose());
+    Ok(ApiJson(endpoint))
+}
+
+/// The secrets a delivery to `endpoint` is signed with now: the current one
+/// first, then any still in their grace period.
+pub async fn signing_secrets(
+    conn: &mut SqliteConnection,
+    endpoint: &str,
+) -> anyhow::Result<Vec<WebhookSecret>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT secret FROM webhook_endpoint_secrets
+         WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > $2)
+         ORDER BY id DESC",
+    )
+    .bind(endpoint)
+    .bind(now_seconds())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|(s,)| {
+            WebhookSecret::parse(s).map_err(|e| anyhow::anyhow!("stored secret of {endpoint}: {e}"))
+        })
+        .collect()
 }

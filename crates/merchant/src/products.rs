@@ -13,5 +13,10 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>) -> Result<Json<List<Product>>, ShopError> {
-    Ok(Json(state.gateway.list_products().await?))
+    Ok(Json(
+        state
+            .gateway
+            .list_products(&tender_protocol::ListParams::default())
+            .await?,
+    ))
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of failure, which decides the HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorType {
     /// 400/422: the request is malformed or a field is invalid.
@@ -25,6 +26,7 @@ pub enum ErrorType {
 
 /// What went wrong, for the developer reading it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDetail {
     #[serde(rename = "type")]
@@ -36,6 +38,7 @@ pub struct ErrorDetail {
 
 /// The JSON body of every error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }

@@ -8,6 +8,7 @@ use crate::session::Session;
 
 /// Every event type a webhook endpoint can subscribe to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventType {
     #[serde(rename = "session.created")]
     SessionCreated,
@@ -55,12 +56,14 @@ impl EventType {
 
 /// The `data` of an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventData {
     pub session: Session,
 }
 
 /// The body of every webhook delivery: `{id, type, createdAt, data: {session}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub id: EventId,
@@ -73,6 +76,7 @@ pub struct Event {
 
 /// `POST /v1/webhook-endpoints`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateWebhookEndpoint {
     pub url: String,
@@ -85,17 +89,114 @@ fn all_events() -> Vec<String> {
     vec!["*".to_owned()]
 }
 
-/// A webhook endpoint. `secret` is present only in the answer that created it.
+/// Whether an endpoint receives deliveries. The gateway disables one that
+/// answers `410 Gone`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointStatus {
+    Enabled,
+    Disabled,
+}
+
+/// A webhook endpoint. `secret` is present only in the answers that create
+/// it or rotate its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookEndpoint {
     pub id: WebhookEndpointId,
     pub url: String,
     pub enabled_events: Vec<String>,
+    pub status: EndpointStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// `POST /v1/webhook-endpoints/{id}/rotate-secret`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RotateSecret {
+    /// How long the old secret keeps signing too, in seconds (0 to 7 days;
+    /// default 24 hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_seconds: Option<u32>,
+}
+
+/// Where a delivery of an event to one endpoint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// One attempt to deliver an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryAttempt {
+    #[serde(with = "time::serde::rfc3339")]
+    pub attempted_at: OffsetDateTime,
+    /// The endpoint's HTTP status, if it answered.
+    pub status_code: Option<u16>,
+    pub latency_ms: u64,
+    /// Why the attempt failed, if it did.
+    pub error: Option<String>,
+}
+
+/// An event's delivery to one endpoint, with its attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    pub endpoint_id: WebhookEndpointId,
+    pub status: DeliveryStatus,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+/// `GET /v1/events/{id}`: the event and how its deliveries went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EventDetails {
+    pub event: Event,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// `POST /v1/events/{id}/redeliver`: to one endpoint, or (without
+/// `endpointId`) to every endpoint subscribed to the event's type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Redeliver {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_id: Option<WebhookEndpointId>,
+}
+
+/// Filters of `GET /v1/events`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventListParams {
+    /// Only events of this type, e.g. `session.paid`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Only events of this session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_after: Option<String>,
 }
 
 #[cfg(test)]

@@ -126,6 +126,11 @@ prefixed_id!(
     "qt_"
 );
 prefixed_id!(
+    /// A secret API key (the id, not the secret).
+    ApiKeyId,
+    "key_"
+);
+prefixed_id!(
     /// An order on the merchant's companion server.
     OrderId,
     "ord_"

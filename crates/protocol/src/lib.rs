@@ -2,11 +2,15 @@
 //! merchant companion server and the browser bundles. Serde, camelCase JSON,
 //! amounts as decimal strings. No I/O.
 
+pub mod account;
 pub mod chain;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod list;
 pub mod money;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod pay;
 pub mod product;
 pub mod secret;
@@ -14,17 +18,24 @@ pub mod session;
 pub mod storefront;
 pub mod webhooks;
 
+pub use account::{ApiKey, IdempotencyKey};
 pub use chain::{Address, TxHash};
 pub use error::{ErrorBody, ErrorDetail, ErrorType};
-pub use event::{CreateWebhookEndpoint, Event, EventData, EventType, WebhookEndpoint};
-pub use ids::{EventId, MerchantId, OrderId, ProductId, QuoteId, SessionId, WebhookEndpointId};
+pub use event::{
+    CreateWebhookEndpoint, Delivery, DeliveryAttempt, DeliveryStatus, EndpointStatus, Event,
+    EventData, EventDetails, EventListParams, EventType, Redeliver, RotateSecret, WebhookEndpoint,
+};
+pub use ids::{
+    ApiKeyId, EventId, MerchantId, OrderId, ProductId, QuoteId, SessionId, WebhookEndpointId,
+};
+pub use list::{List, ListParams};
 pub use money::{Currency, ExchangeRate, Money, RawAmount};
 pub use pay::{CreateQuote, PaymentOption, PublicSession, Quote};
-pub use product::{CreateProduct, List, Product};
+pub use product::{CreateProduct, Product};
 pub use secret::Secret;
 pub use session::{
     CreateSession, GasFee, LineItem, Metadata, Payment, PaymentStatus, ProductData, Session,
-    SessionStatus, Settlement,
+    SessionListParams, SessionStatus, Settlement,
 };
 pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
 pub use webhooks::{SignedHeaders, VerifyError, WebhookSecret};

@@ -15,7 +15,7 @@ pub enum AmountError {
     TooPrecise(u32),
     #[error("amount is too large")]
     TooLarge,
-    #[error("unsupported currency {0:?}: use USD or EUR")]
+    #[error("unsupported currency {0:?}: use USD, EUR or a token symbol such as ETH")]
     UnknownCurrency(String),
 }
 
@@ -67,27 +67,71 @@ pub fn format_units(value: u128, decimals: u32, min_fraction: u32) -> String {
     }
 }
 
-/// A fiat currency Tender prices in.
+/// The symbol of a token (`ETH`, `USDC`): 1 to 11 ASCII letters or digits,
+/// stored inline so currencies stay `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenSymbol {
+    bytes: [u8; 11],
+    len: u8,
+}
+
+impl TokenSymbol {
+    pub fn parse(text: &str) -> Option<Self> {
+        let ok = (1..=11).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !ok {
+            return None;
+        }
+        let mut bytes = [0u8; 11];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Some(Self {
+            bytes,
+            len: text.len() as u8,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).expect("parsed from ASCII")
+    }
+}
+
+impl fmt::Debug for TokenSymbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an amount is counted in: a fiat currency, or a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Currency {
     Usd,
     Eur,
+    /// A price set in a token; such a session is paid in that token.
+    Token(TokenSymbol),
 }
+
+/// Digits Tender keeps for token-denominated amounts (the most any EVM token uses).
+pub const TOKEN_PRICE_DECIMALS: u32 = 18;
 
 impl Currency {
     /// Digits after the decimal point of one minor unit (cents: 2).
     pub const fn decimals(self) -> u32 {
         match self {
             Currency::Usd | Currency::Eur => 2,
+            Currency::Token(_) => TOKEN_PRICE_DECIMALS,
         }
     }
 
-    /// ISO 4217 code.
-    pub const fn code(self) -> &'static str {
+    /// `USD`, `EUR` or the token's symbol.
+    pub fn code(&self) -> &str {
         match self {
             Currency::Usd => "USD",
             Currency::Eur => "EUR",
+            Currency::Token(symbol) => symbol.as_str(),
         }
+    }
+
+    pub const fn is_fiat(self) -> bool {
+        matches!(self, Currency::Usd | Currency::Eur)
     }
 }
 
@@ -101,9 +145,12 @@ impl FromStr for Currency {
     type Err = AmountError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
-            "USD" | "usd" => Ok(Currency::Usd),
-            "EUR" | "eur" => Ok(Currency::Eur),
-            other => Err(AmountError::UnknownCurrency(other.to_owned())),
+            "USD" => Ok(Currency::Usd),
+            "EUR" => Ok(Currency::Eur),
+            other => TokenSymbol::parse(other)
+                .filter(|t| t.as_str().bytes().all(|b| !b.is_ascii_lowercase()))
+                .map(Currency::Token)
+                .ok_or_else(|| AmountError::UnknownCurrency(other.to_owned())),
         }
     }
 }
@@ -121,27 +168,26 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
-/// An amount of fiat money: integer minor units plus the currency.
-/// JSON: `{"amount": "25.00", "currency": "USD"}`.
+/// An amount of money: integer minor units plus the currency (cents for
+/// fiat; 10^-18 for token prices). JSON: `{"amount": "25.00", "currency": "USD"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Money {
-    minor: u64,
+    minor: u128,
     currency: Currency,
 }
 
 impl Money {
-    pub const fn from_minor(minor: u64, currency: Currency) -> Self {
+    pub const fn from_minor(minor: u128, currency: Currency) -> Self {
         Self { minor, currency }
     }
 
     /// Parses `"25.00"` in `currency`.
     pub fn parse(amount: &str, currency: Currency) -> Result<Self, AmountError> {
         let minor = parse_units(amount, currency.decimals())?;
-        let minor = u64::try_from(minor).map_err(|_| AmountError::TooLarge)?;
         Ok(Self { minor, currency })
     }
 
-    pub const fn minor(self) -> u64 {
+    pub const fn minor(self) -> u128 {
         self.minor
     }
 
@@ -149,18 +195,32 @@ impl Money {
         self.currency
     }
 
-    /// The amount as a decimal string with all of the currency's digits: `"25.00"`.
+    /// The amount as a decimal string: all of a fiat currency's digits
+    /// (`"25.00"`), no trailing zeros for a token (`"0.5"`).
     pub fn amount_string(self) -> String {
         let d = self.currency.decimals();
-        format_units(u128::from(self.minor), d, d)
+        let min_fraction = if self.currency.is_fiat() { d } else { 0 };
+        format_units(self.minor, d, min_fraction)
     }
 
     /// `self * quantity`, or `None` on overflow.
     pub fn checked_mul(self, quantity: u64) -> Option<Self> {
         Some(Self {
-            minor: self.minor.checked_mul(quantity)?,
+            minor: self.minor.checked_mul(u128::from(quantity))?,
             currency: self.currency,
         })
+    }
+
+    /// The amount in a token's base units, if it is priced in that token and
+    /// fits its decimals exactly.
+    pub fn in_token_units(self, token_decimals: u32) -> Option<u128> {
+        if self.currency.is_fiat() || token_decimals > TOKEN_PRICE_DECIMALS {
+            return None;
+        }
+        let scale = 10u128.pow(TOKEN_PRICE_DECIMALS - token_decimals);
+        self.minor
+            .is_multiple_of(scale)
+            .then_some(self.minor / scale)
     }
 }
 
@@ -223,6 +283,7 @@ impl fmt::Display for RawAmount {
 /// A price of one whole token in fiat, as an exact decimal: `2000.00 USD per ETH`.
 /// JSON: `{"token": "ETH", "currency": "USD", "price": "2000.00"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExchangeRate {
     pub token: String,
@@ -247,7 +308,8 @@ impl ExchangeRate {
         if price_scaled == 0 {
             return None;
         }
-        let numerator = u128::from(amount.minor())
+        let numerator = amount
+            .minor()
             .checked_mul(10u128.checked_pow(token_decimals + RATE_MAX_DECIMALS)?)?;
         let denominator = price_scaled.checked_mul(10u128.pow(amount.currency().decimals()))?;
         Some(numerator.div_ceil(denominator))
@@ -278,14 +340,31 @@ mod tests {
             );
         }
         assert_eq!(
-            Money::parse("99999999999999999999", Currency::Usd),
+            Money::parse("9999999999999999999999999999999999999", Currency::Usd),
             Err(AmountError::TooLarge)
         );
     }
 
     #[test]
+    fn token_prices_keep_eighteen_digits_and_convert_exactly() {
+        let m: Money = serde_json::from_str(r#"{"amount":"1.5","currency":"USDC"}"#).unwrap();
+        assert_eq!(m.amount_string(), "1.5");
+        assert_eq!(m.in_token_units(6), Some(1_500_000));
+        let fine: Money =
+            serde_json::from_str(r#"{"amount":"0.0000001","currency":"USDC"}"#).unwrap();
+        assert_eq!(fine.in_token_units(6), None, "finer than the token can pay");
+        assert_eq!(
+            Money::parse("1", Currency::Usd).unwrap().in_token_units(6),
+            None
+        );
+    }
+
+    #[test]
     fn refuses_unknown_currency_and_fields() {
-        assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"XXX"}"#).is_err());
+        assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"usd"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Money>(r#"{"amount":"1","currency":"NOT-A-TOKEN"}"#).is_err()
+        );
         assert!(serde_json::from_str::<Money>(r#"{"amount":1,"currency":"USD"}"#).is_err());
         assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"USD","x":1}"#).is_err());
     }

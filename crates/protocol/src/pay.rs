@@ -11,6 +11,7 @@ use crate::session::{LineItem, Payment, SessionStatus};
 
 /// A network and token the shopper can pay with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentOption {
     pub network: String,
@@ -23,6 +24,7 @@ pub struct PaymentOption {
 
 /// `POST /v1/pay/{id}/quote`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateQuote {
     pub network: String,
@@ -32,6 +34,7 @@ pub struct CreateQuote {
 /// An amount in one token on one network, locked until `expiresAt`, and the
 /// address to pay it to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Quote {
     pub id: QuoteId,
@@ -59,6 +62,7 @@ impl Quote {
 
 /// `GET /v1/pay/{id}`: the session as the shopper's cashier page sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PublicSession {
     pub id: SessionId,

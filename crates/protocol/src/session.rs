@@ -11,6 +11,7 @@ use crate::money::{ExchangeRate, Money, RawAmount};
 
 /// Where a session is in its life. See DESIGN.md "Sessions".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     /// Waiting for a payment.
@@ -118,6 +119,7 @@ impl<'de> Deserialize<'de> for Metadata {
 
 /// An ad-hoc product described inline in a session, instead of a `productId`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProductData {
     pub name: String,
@@ -134,6 +136,7 @@ fn one() -> u32 {
 
 /// `POST /v1/checkout/sessions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateSession {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,6 +156,7 @@ pub struct CreateSession {
 
 /// One line of what the shopper buys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LineItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,6 +173,7 @@ pub struct LineItem {
 
 /// A transaction fee, in the paying network's native token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GasFee {
     pub amount: String,
@@ -178,6 +183,7 @@ pub struct GasFee {
 
 /// Whether a payment has its network's required confirmations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     Pending,
@@ -186,6 +192,7 @@ pub enum PaymentStatus {
 
 /// One on-chain transfer into a session's deposit address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Payment {
     pub tx_hash: TxHash,
@@ -206,6 +213,7 @@ pub struct Payment {
 
 /// The transfer of the proceeds to the merchant, once completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Settlement {
     pub tx_hash: TxHash,
@@ -216,6 +224,7 @@ pub struct Settlement {
 
 /// A Checkout Session as the merchant sees it (API answers and webhooks).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: SessionId,
@@ -234,6 +243,20 @@ pub struct Session {
     pub payments: Vec<Payment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement: Option<Settlement>,
+}
+
+/// Filters of `GET /v1/checkout/sessions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionListParams {
+    /// Only sessions in this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<SessionStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_after: Option<String>,
 }
 
 #[cfg(test)]

@@ -6,7 +6,11 @@
 //! - `test`: setup, then every test (unit, integration, wasm components in
 //!   headless Chromium, end to end), plus fmt and clippy.
 //! - `web`: builds the storefront and cashier bundles with trunk.
+//! - `bench [name]`: runs the benchmarks and prints their figures.
+//! - `contracts [--check]`: compiles the Solidity test token with npm's solc.
 
+mod bench;
+mod contracts;
 mod demo;
 mod process;
 mod setup;
@@ -16,12 +20,14 @@ mod web;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup | demo | test | web>
+const USAGE: &str = "usage: cargo xtask <setup | demo | test | web | bench [name]>
 
   setup   install what is missing (idempotent)
   demo    start the whole local stack and print the URL to open
   test    run every test (installs what is missing first)
-  web     build the storefront and cashier bundles";
+  web     build the storefront and cashier bundles
+  bench   run the benchmarks, print a table, write target/bench.json
+  contracts [--check]  compile contracts/*.sol with solc (or check the committed artifacts)";
 
 /// The workspace root (the xtask crate sits in crates/xtask).
 pub fn root() -> PathBuf {
@@ -44,6 +50,10 @@ fn main() -> ExitCode {
         Some("demo") => demo::run(),
         Some("test") => test::run(),
         Some("web") => setup::run().and_then(|()| web::build()),
+        Some("bench") => bench::run(args.get(1).map(String::as_str)),
+        Some("contracts") => {
+            setup::run().and_then(|()| contracts::run(args.get(1).is_some_and(|a| a == "--check")))
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -9,6 +9,7 @@ pub fn run_all() -> anyhow::Result<()> {
     step("formatting (cargo fmt --check)");
     exec(&mut cargo(&["fmt", "--all", "--", "--check"]))
         .context("code is not formatted: run `cargo fmt --all`")?;
+    crate::contracts::run(true)?;
     web::build()?;
     step("unit, integration and end-to-end tests");
     exec(&mut cargo(&["test", "--all-targets"]))?;

@@ -1,0 +1,58 @@
+//! Webhook deliveries per second to a local receiver while a dead endpoint
+//! (connection refused) is subscribed to the same events.
+//! `cargo xtask bench` runs it; it prints one JSON line with the figures.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use common::{Receiver, dead_url, gateway_with, until};
+use tender_gateway::config::WebhookConfig;
+
+const EVENTS: usize = 2000;
+
+#[tokio::main]
+async fn main() {
+    let gw = gateway_with(|c| {
+        c.webhooks = WebhookConfig {
+            retry_schedule_ms: vec![0, 60_000],
+            request_timeout_ms: 15_000,
+            poll_interval_ms: 1_000,
+            lease_ms: 60_000,
+        }
+    })
+    .await;
+    let healthy = Receiver::start(|_| StatusCode::OK).await;
+    // Sessions first, with no endpoint yet: their session.created events
+    // are then queued to both endpoints at once, so only delivery is timed.
+    for _ in 0..EVENTS {
+        gw.create_session().await;
+    }
+    let (healthy_id, _) = gw.endpoint(&healthy.url, &["*"]).await;
+    let (dead_id, _) = gw.endpoint(&dead_url(), &["*"]).await;
+    let started = Instant::now();
+    for endpoint in [&dead_id, &healthy_id] {
+        sqlx::query(
+            "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms)
+             SELECT id, $1, 'pending', 0 FROM events",
+        )
+        .bind(endpoint)
+        .execute(&gw.state.db)
+        .await
+        .unwrap();
+    }
+    gw.state.outbox.notify_one();
+    until("every delivery", Duration::from_secs(300), async || {
+        healthy.count() >= EVENTS
+    })
+    .await;
+    let elapsed = started.elapsed();
+    let per_second = EVENTS as f64 / elapsed.as_secs_f64();
+    println!(
+        "{{\"bench\": \"webhook_deliveries\", \"events\": {EVENTS}, \"seconds\": {:.3}, \"deliveries_per_second\": {:.0}, \"dead_endpoints\": 1}}",
+        elapsed.as_secs_f64(),
+        per_second
+    );
+}

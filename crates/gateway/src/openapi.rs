@@ -1,0 +1,55 @@
+//! `GET /openapi.json`: the API's OpenAPI 3.1 description, generated from
+//! the handlers' annotations and the wire types.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::state::AppState;
+use crate::{api_keys, events, pay, products, sessions, webhook_endpoints};
+
+/// The whole API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tender gateway API",
+        version = "1",
+        description = "Crypto Checkout Sessions, products, API keys, webhook endpoints and events. \
+                       Merchant endpoints take `Authorization: Bearer sk_test_...`; every POST honours \
+                       `Idempotency-Key`. Amounts are decimal strings, never floats."
+    ),
+    paths(
+        sessions::create, sessions::list, sessions::show, sessions::expire,
+        products::create, products::list, products::show, products::archive,
+        api_keys::create, api_keys::list, api_keys::revoke,
+        webhook_endpoints::create, webhook_endpoints::list, webhook_endpoints::show,
+        webhook_endpoints::remove, webhook_endpoints::rotate_secret,
+        events::list, events::show, events::redeliver,
+        pay::show, pay::quote,
+    ),
+    components(schemas(tender_protocol::Event)),
+    modifiers(&BearerKey),
+)]
+pub struct ApiDoc;
+
+struct BearerKey;
+
+impl Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("sk_test_...")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}

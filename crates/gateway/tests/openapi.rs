@@ -1,0 +1,245 @@
+//! `/openapi.json` documents every endpoint, and real answers match the
+//! schemas it gives for them.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Receiver, dead_url, gateway_with, session_body, until};
+use serde_json::{Value, json};
+use tender_gateway::config::{NetworkConfig, RateConfig};
+
+const ENDPOINTS: &[(&str, &str)] = &[
+    ("post", "/v1/checkout/sessions"),
+    ("get", "/v1/checkout/sessions"),
+    ("get", "/v1/checkout/sessions/{id}"),
+    ("post", "/v1/checkout/sessions/{id}/expire"),
+    ("post", "/v1/products"),
+    ("get", "/v1/products"),
+    ("get", "/v1/products/{id}"),
+    ("post", "/v1/products/{id}/archive"),
+    ("post", "/v1/api-keys"),
+    ("get", "/v1/api-keys"),
+    ("delete", "/v1/api-keys/{id}"),
+    ("post", "/v1/webhook-endpoints"),
+    ("get", "/v1/webhook-endpoints"),
+    ("get", "/v1/webhook-endpoints/{id}"),
+    ("delete", "/v1/webhook-endpoints/{id}"),
+    ("post", "/v1/webhook-endpoints/{id}/rotate-secret"),
+    ("get", "/v1/events"),
+    ("get", "/v1/events/{id}"),
+    ("post", "/v1/events/{id}/redeliver"),
+    ("get", "/v1/pay/{id}"),
+    ("post", "/v1/pay/{id}/quote"),
+];
+
+struct Spec(Value);
+
+impl Spec {
+    /// Fails the test with every schema violation of `body`.
+    fn check(&self, method: &str, path: &str, status: StatusCode, body: &Value) {
+        let schema = &self.0["paths"][path][method]["responses"][status.as_str()]["content"]["application/json"]
+            ["schema"];
+        assert!(
+            !schema.is_null(),
+            "{method} {path} documents no {status} JSON answer"
+        );
+        let root = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": self.0["components"],
+            "allOf": [schema],
+        });
+        let validator = jsonschema::validator_for(&root)
+            .unwrap_or_else(|e| panic!("{method} {path}: bad schema: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status} does not match its schema:\n{}\n{body:#}",
+            errors.join("\n")
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_is_documented_and_answers_match_their_schemas() {
+    let gw = gateway_with(|c| {
+        c.networks.push(NetworkConfig {
+            id: "local".into(),
+            name: "Local".into(),
+            chain_id: 31337,
+            rpc_url: dead_url().parse().unwrap(),
+            confirmations: 1,
+            native_token: "ETH".into(),
+        });
+        c.rates.push(RateConfig {
+            token: "ETH".into(),
+            currency: tender_protocol::Currency::Usd,
+            price: "2000".into(),
+        });
+    })
+    .await;
+    let spec = gw.get("/openapi.json").await;
+    assert_eq!(spec.status, StatusCode::OK);
+    assert!(spec.body["openapi"].as_str().unwrap().starts_with("3."));
+    for (method, path) in ENDPOINTS {
+        assert!(
+            spec.body["paths"][path][method].is_object(),
+            "{method} {path} is not in /openapi.json"
+        );
+    }
+    let spec = Spec(spec.body);
+    let check = |method: &str, path: &str, answer: &common::Answer| {
+        spec.check(method, path, answer.status, &answer.body)
+    };
+
+    let product = gw.post("/v1/products", json!({"id": "prod_cap", "name": "Cap", "description": "Blue", "price": {"amount": "9.50", "currency": "USD"}})).await;
+    check("post", "/v1/products", &product);
+    check("get", "/v1/products", &gw.get("/v1/products").await);
+    check(
+        "get",
+        "/v1/products/{id}",
+        &gw.get("/v1/products/prod_cap").await,
+    );
+    check(
+        "get",
+        "/v1/products/{id}",
+        &gw.get("/v1/products/prod_none").await,
+    );
+    check(
+        "post",
+        "/v1/products/{id}/archive",
+        &gw.post("/v1/products/prod_cap/archive", json!({})).await,
+    );
+
+    let receiver = Receiver::start(|_| StatusCode::OK).await;
+    let endpoint = gw
+        .post("/v1/webhook-endpoints", json!({"url": receiver.url}))
+        .await;
+    check("post", "/v1/webhook-endpoints", &endpoint);
+    let endpoint_id = endpoint.body["id"].as_str().unwrap().to_owned();
+    check(
+        "get",
+        "/v1/webhook-endpoints",
+        &gw.get("/v1/webhook-endpoints").await,
+    );
+    check(
+        "get",
+        "/v1/webhook-endpoints/{id}",
+        &gw.get(&format!("/v1/webhook-endpoints/{endpoint_id}"))
+            .await,
+    );
+    check(
+        "post",
+        "/v1/webhook-endpoints/{id}/rotate-secret",
+        &gw.post(
+            &format!("/v1/webhook-endpoints/{endpoint_id}/rotate-secret"),
+            json!({}),
+        )
+        .await,
+    );
+
+    let created = gw.post("/v1/checkout/sessions", session_body()).await;
+    check("post", "/v1/checkout/sessions", &created);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    check(
+        "post",
+        "/v1/checkout/sessions",
+        &gw.post("/v1/checkout/sessions", json!({"quantity": 0}))
+            .await,
+    );
+    check(
+        "get",
+        "/v1/checkout/sessions",
+        &gw.get("/v1/checkout/sessions?limit=5").await,
+    );
+    check(
+        "get",
+        "/v1/checkout/sessions/{id}",
+        &gw.get(&format!("/v1/checkout/sessions/{id}")).await,
+    );
+    let unauthenticated = gw
+        .send(gw.http.get(format!("{}/v1/checkout/sessions/{id}", gw.url)))
+        .await;
+    check("get", "/v1/checkout/sessions/{id}", &unauthenticated);
+
+    let public = gw
+        .send(gw.http.get(format!("{}/v1/pay/{id}", gw.url)))
+        .await;
+    check("get", "/v1/pay/{id}", &public);
+    let quote = gw
+        .send(
+            gw.http
+                .post(format!("{}/v1/pay/{id}/quote", gw.url))
+                .json(&json!({"network": "local", "token": "ETH"})),
+        )
+        .await;
+    assert_eq!(quote.status, StatusCode::CREATED, "{}", quote.body);
+    check("post", "/v1/pay/{id}/quote", &quote);
+    let with_quote = gw
+        .send(gw.http.get(format!("{}/v1/pay/{id}", gw.url)))
+        .await;
+    check("get", "/v1/pay/{id}", &with_quote);
+    let bad_quote = gw
+        .send(
+            gw.http
+                .post(format!("{}/v1/pay/{id}/quote", gw.url))
+                .json(&json!({"network": "mars", "token": "ETH"})),
+        )
+        .await;
+    check("post", "/v1/pay/{id}/quote", &bad_quote);
+
+    check(
+        "post",
+        "/v1/checkout/sessions/{id}/expire",
+        &gw.post(&format!("/v1/checkout/sessions/{id}/expire"), json!({}))
+            .await,
+    );
+    check(
+        "post",
+        "/v1/checkout/sessions/{id}/expire",
+        &gw.post(&format!("/v1/checkout/sessions/{id}/expire"), json!({}))
+            .await,
+    );
+
+    until(
+        "the events to be delivered",
+        std::time::Duration::from_secs(10),
+        async || receiver.count() >= 2,
+    )
+    .await;
+    let events = gw.get("/v1/events").await;
+    check("get", "/v1/events", &events);
+    let event_id = events.body["data"][0]["id"].as_str().unwrap().to_owned();
+    check(
+        "get",
+        "/v1/events/{id}",
+        &gw.get(&format!("/v1/events/{event_id}")).await,
+    );
+    check(
+        "post",
+        "/v1/events/{id}/redeliver",
+        &gw.post(&format!("/v1/events/{event_id}/redeliver"), json!({}))
+            .await,
+    );
+
+    let key = gw.post("/v1/api-keys", json!({})).await;
+    check("post", "/v1/api-keys", &key);
+    check("get", "/v1/api-keys", &gw.get("/v1/api-keys").await);
+    check(
+        "delete",
+        "/v1/api-keys/{id}",
+        &gw.delete(&format!(
+            "/v1/api-keys/{}",
+            key.body["id"].as_str().unwrap()
+        ))
+        .await,
+    );
+    check(
+        "delete",
+        "/v1/webhook-endpoints/{id}",
+        &gw.delete(&format!("/v1/webhook-endpoints/{endpoint_id}"))
+            .await,
+    );
+}

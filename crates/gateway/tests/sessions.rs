@@ -1,0 +1,446 @@
+//! Checkout Sessions and products over real HTTP: creation, validation of
+//! every field, lists with cursor pagination, expiry.
+
+mod common;
+
+use std::collections::HashSet;
+
+use axum::http::StatusCode;
+use common::{gateway, gateway_with, patched, session_body};
+use serde_json::{Value, json};
+use tender_gateway::config::NetworkConfig;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[tokio::test]
+async fn creating_a_session_answers_201_with_the_total_and_a_payment_url() {
+    let gw = gateway().await;
+    let session = gw.create_session().await;
+    assert_eq!(session["status"], "open");
+    assert_eq!(
+        session["amountDue"],
+        json!({"amount": "7.00", "currency": "USD"})
+    );
+    assert_eq!(session["metadata"]["order_id"], "ord_secret_42");
+    let id = session["id"].as_str().unwrap();
+    assert!(id.starts_with("cs_"));
+    assert_eq!(session["paymentUrl"], format!("{}/pay/{id}", gw.url));
+    let again = gw.get(&format!("/v1/checkout/sessions/{id}")).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body, session);
+}
+
+#[tokio::test]
+async fn a_session_lives_an_hour_unless_told_otherwise() {
+    let gw = gateway().await;
+    let lifetime = |s: &Value| {
+        let at = |k: &str| OffsetDateTime::parse(s[k].as_str().unwrap(), &Rfc3339).unwrap();
+        (at("expiresAt") - at("createdAt")).whole_seconds()
+    };
+    assert_eq!(lifetime(&gw.create_session().await), 3600);
+    let short = gw
+        .post(
+            "/v1/checkout/sessions",
+            patched(session_body(), json!({"expiresInSeconds": 300})),
+        )
+        .await;
+    assert_eq!(lifetime(&short.body), 300);
+}
+
+#[tokio::test]
+async fn a_product_from_the_library_prices_the_session() {
+    let gw = gateway().await;
+    let product = gw
+        .post(
+            "/v1/products",
+            json!({"id": "prod_hat", "name": "Hat", "price": {"amount": "19.99", "currency": "EUR"}}),
+        )
+        .await;
+    assert_eq!(product.status, StatusCode::CREATED, "{}", product.body);
+    let session = gw
+        .post(
+            "/v1/checkout/sessions",
+            patched(
+                session_body(),
+                json!({"productData": null, "productId": "prod_hat", "quantity": 3}),
+            ),
+        )
+        .await;
+    assert_eq!(session.status, StatusCode::CREATED, "{}", session.body);
+    assert_eq!(
+        session.body["amountDue"],
+        json!({"amount": "59.97", "currency": "EUR"})
+    );
+    assert_eq!(session.body["lineItems"][0]["productId"], "prod_hat");
+    let duplicate = gw
+        .post(
+            "/v1/products",
+            json!({"id": "prod_hat", "name": "Hat", "price": {"amount": "1.00", "currency": "EUR"}}),
+        )
+        .await;
+    assert_eq!(duplicate.status, StatusCode::CONFLICT, "{}", duplicate.body);
+}
+
+#[tokio::test]
+async fn an_archived_product_leaves_the_list_and_cannot_be_sold() {
+    let gw = gateway().await;
+    for id in ["prod_a", "prod_b"] {
+        let created = gw
+            .post(
+                "/v1/products",
+                json!({"id": id, "name": id, "price": {"amount": "1.00", "currency": "USD"}}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
+    }
+    let archived = gw.post("/v1/products/prod_a/archive", json!({})).await;
+    assert_eq!(archived.status, StatusCode::OK);
+    assert_eq!(archived.body["active"], false);
+    let listed = gw.get("/v1/products").await;
+    let ids: Vec<&str> = listed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["prod_b"]);
+    let refused = gw
+        .post(
+            "/v1/checkout/sessions",
+            patched(
+                session_body(),
+                json!({"productData": null, "productId": "prod_a"}),
+            ),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.body["error"]["param"], "productId");
+    assert_eq!(
+        gw.post("/v1/products/prod_nope/archive", json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_price_may_be_in_a_token_the_gateway_accepts() {
+    let gw = gateway_with(|c| {
+        c.networks.push(NetworkConfig {
+            id: "local".into(),
+            name: "Local".into(),
+            chain_id: 31337,
+            // Nothing listens: this test never reaches the chain.
+            rpc_url: common::dead_url().parse().unwrap(),
+            confirmations: 1,
+            native_token: "ETH".into(),
+        });
+        c.rates.push(tender_gateway::config::RateConfig {
+            token: "ETH".into(),
+            currency: tender_protocol::Currency::Usd,
+            price: "2000".into(),
+        });
+    })
+    .await;
+    let price = |amount: &str, currency: &str| json!({"name": "Pass", "price": {"amount": amount, "currency": currency}});
+    let eth = gw.post("/v1/products", price("0.05", "ETH")).await;
+    assert_eq!(eth.status, StatusCode::CREATED, "{}", eth.body);
+    assert_eq!(
+        eth.body["price"],
+        json!({"amount": "0.05", "currency": "ETH"})
+    );
+    let unknown = gw.post("/v1/products", price("1", "DOGE")).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.body["error"]["param"], "price");
+    let session = gw
+        .post(
+            "/v1/checkout/sessions",
+            patched(session_body(), json!({"productData": {"name": "Pass", "price": {"amount": "0.05", "currency": "ETH"}}, "quantity": 3})),
+        )
+        .await;
+    assert_eq!(session.status, StatusCode::CREATED, "{}", session.body);
+    assert_eq!(
+        session.body["amountDue"],
+        json!({"amount": "0.15", "currency": "ETH"})
+    );
+}
+
+#[tokio::test]
+async fn every_invalid_field_is_refused_with_its_param() {
+    let gw = gateway().await;
+    let long = |n: usize| "x".repeat(n);
+    let many: serde_json::Map<String, Value> =
+        (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"quantity": 0}), "quantity"),
+        (json!({"quantity": 1001}), "quantity"),
+        (json!({"quantity": -1}), "quantity"),
+        (json!({"successUrl": "ftp://shop.test/"}), "successUrl"),
+        (json!({"successUrl": "/relative"}), "successUrl"),
+        (json!({"successUrl": null}), "successUrl"),
+        (json!({"cancelUrl": "javascript:alert(1)"}), "cancelUrl"),
+        (json!({"productId": "prod_nope"}), "productId"),
+        (json!({"productId": "not-an-id"}), "productId"),
+        (json!({"productData": null}), "productId"),
+        (json!({"expiresInSeconds": 299}), "expiresInSeconds"),
+        (json!({"expiresInSeconds": 86401}), "expiresInSeconds"),
+        (
+            json!({"productData": {"name": "X", "price": {"amount": "0", "currency": "USD"}}}),
+            "productData.price",
+        ),
+        (
+            json!({"productData": {"name": "X", "price": {"amount": "1.234", "currency": "USD"}}}),
+            "productData.price",
+        ),
+        (
+            json!({"productData": {"name": "X", "price": {"amount": 1.5, "currency": "USD"}}}),
+            "productData.price.amount",
+        ),
+        (
+            json!({"productData": {"name": "X", "price": {"amount": "1", "currency": "xyz"}}}),
+            "productData.price.currency",
+        ),
+        (
+            json!({"productData": {"name": "X", "price": {"amount": "1", "currency": "XYZ"}}}),
+            "productData.price",
+        ),
+        (
+            json!({"productData": {"name": "", "price": {"amount": "1", "currency": "USD"}}}),
+            "productData.name",
+        ),
+        (
+            json!({"productData": {"name": "X", "imageUrl": "nope", "price": {"amount": "1", "currency": "USD"}}}),
+            "productData.imageUrl",
+        ),
+        (json!({"metadata": Value::Object(many)}), "metadata"),
+        (json!({"metadata": {long(41): "v"}}), "metadata"),
+        (json!({"metadata": {"": "v"}}), "metadata"),
+        (json!({"metadata": {"k": long(501)}}), "metadata"),
+        (json!({"metadata": {"k": 1}}), "metadata"),
+        (json!({"surprise": true}), "surprise"),
+    ];
+    for (patch, param) in cases {
+        let answer = gw
+            .post(
+                "/v1/checkout/sessions",
+                patched(session_body(), patch.clone()),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{patch} -> {}",
+            answer.body
+        );
+        assert_eq!(
+            answer.body["error"]["type"], "invalid_request",
+            "{patch} -> {}",
+            answer.body
+        );
+        let got = answer.body["error"]["param"].as_str().unwrap_or_default();
+        assert!(
+            got == param || got.starts_with(&format!("{param}.")),
+            "{patch} -> {}",
+            answer.body
+        );
+    }
+    // Limits are inclusive.
+    let edge: serde_json::Map<String, Value> = (0..50)
+        .map(|i| (format!("{i:0>40}"), json!(long(500))))
+        .collect();
+    let ok = gw
+        .post(
+            "/v1/checkout/sessions",
+            patched(
+                session_body(),
+                json!({"metadata": Value::Object(edge), "quantity": 1000}),
+            ),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_bodies_never_get_a_500() {
+    let gw = gateway().await;
+    let raw = |body: Vec<u8>, content_type: &'static str| {
+        gw.http
+            .post(format!("{}/v1/checkout/sessions", gw.url))
+            .bearer_auth(&gw.key)
+            .header("content-type", content_type)
+            .body(body)
+    };
+    let bodies: Vec<(Vec<u8>, &str)> = vec![
+        (b"".to_vec(), "application/json"),
+        (b"null".to_vec(), "application/json"),
+        (b"[]".to_vec(), "application/json"),
+        (b"{".to_vec(), "application/json"),
+        (vec![0xff, 0xfe, 0x00], "application/json"),
+        (b"{\"quantity\": 1e400}".to_vec(), "application/json"),
+        ("[".repeat(10_000).into_bytes(), "application/json"),
+        (b"quantity=1".to_vec(), "application/x-www-form-urlencoded"),
+    ];
+    for (body, content_type) in bodies {
+        let preview = String::from_utf8_lossy(&body[..body.len().min(20)]).into_owned();
+        let answer = gw.send(raw(body, content_type)).await;
+        assert!(
+            answer.status.is_client_error(),
+            "{preview:?} -> {}",
+            answer.status
+        );
+        assert!(
+            answer.body["error"]["type"].is_string(),
+            "{preview:?} -> {}",
+            answer.body
+        );
+    }
+    let huge = patched(
+        session_body(),
+        json!({"metadata": {"k": "v".repeat(70 * 1024)}}),
+    );
+    let answer = gw.post("/v1/checkout/sessions", huge).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.body["error"]["type"], "invalid_request");
+    let unknown = gw.get("/v1/nothing-here").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.body["error"]["type"], "not_found");
+}
+
+#[tokio::test]
+async fn sessions_list_newest_first_in_pages_and_by_status() {
+    let gw = gateway().await;
+    let mut created = Vec::new();
+    for _ in 0..5 {
+        created.push(gw.create_session().await["id"].as_str().unwrap().to_owned());
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(id) => format!("/v1/checkout/sessions?limit=2&startingAfter={id}"),
+            None => "/v1/checkout/sessions?limit=2".to_owned(),
+        };
+        let page = gw.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let data = page.body["data"].as_array().unwrap();
+        assert!(data.len() <= 2);
+        seen.extend(data.iter().map(|s| s["id"].as_str().unwrap().to_owned()));
+        if page.body["hasMore"] == false {
+            break;
+        }
+        after = seen.last().cloned();
+    }
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    assert_eq!(
+        seen.iter().collect::<HashSet<_>>(),
+        created.iter().collect::<HashSet<_>>()
+    );
+
+    let expired = gw
+        .post(
+            &format!("/v1/checkout/sessions/{}/expire", created[1]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(expired.status, StatusCode::OK, "{}", expired.body);
+    let only = gw.get("/v1/checkout/sessions?status=expired").await;
+    let ids: Vec<&str> = only.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [created[1].as_str()]);
+
+    for (query, param) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("startingAfter=cs_nope", "startingAfter"),
+    ] {
+        let bad = gw.get(&format!("/v1/checkout/sessions?{query}")).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(bad.body["error"]["param"], param, "{query}: {}", bad.body);
+    }
+    let bad_status = gw.get("/v1/checkout/sessions?status=lost").await;
+    assert_eq!(bad_status.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn an_expired_session_cannot_be_expired_again_or_quoted() {
+    let gw = gateway().await;
+    let id = gw.create_session().await["id"].as_str().unwrap().to_owned();
+    let first = gw
+        .post(&format!("/v1/checkout/sessions/{id}/expire"), json!({}))
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.body["status"], "expired");
+    let second = gw
+        .post(&format!("/v1/checkout/sessions/{id}/expire"), json!({}))
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    let quote = gw
+        .send(
+            gw.http
+                .post(format!("{}/v1/pay/{id}/quote", gw.url))
+                .json(&json!({"network": "x", "token": "ETH"})),
+        )
+        .await;
+    assert_eq!(quote.status, StatusCode::CONFLICT, "{}", quote.body);
+    let events = gw
+        .get(&format!("/v1/events?sessionId={id}&type=session.expired"))
+        .await;
+    assert_eq!(
+        events.body["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        events.body
+    );
+}
+
+#[tokio::test]
+async fn another_merchants_session_is_not_found() {
+    let gw = gateway().await;
+    let session = gw.create_session().await;
+    let other = tender_gateway::merchants::create(&gw.state.db, "Other")
+        .await
+        .unwrap()
+        .api_key;
+    let answer = gw
+        .send(
+            gw.http
+                .get(format!(
+                    "{}/v1/checkout/sessions/{}",
+                    gw.url,
+                    session["id"].as_str().unwrap()
+                ))
+                .bearer_auth(other),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(answer.body["error"]["type"], "not_found");
+}
+
+#[tokio::test]
+async fn the_public_session_never_shows_metadata() {
+    let gw = gateway().await;
+    let session = gw.create_session().await;
+    let id = session["id"].as_str().unwrap();
+    let response = gw
+        .http
+        .get(format!("{}/v1/pay/{id}", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(!text.contains("ord_secret_42"), "{text}");
+    assert!(!text.contains("metadata"), "{text}");
+    let public: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(public["merchantName"], "Test Shop");
+    assert_eq!(public["amountDue"]["amount"], "7.00");
+}

@@ -1,0 +1,82 @@
+//! API keys and idempotency keys: how a merchant's requests identify
+//! themselves and make retries safe.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::ids::ApiKeyId;
+
+/// A secret API key. `secret` is present only in the answer that created it;
+/// afterwards only its last characters are shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKey {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "key_8Jk2..."))]
+    pub id: ApiKeyId,
+    /// `sk_test_...`, shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The key with all but its last four characters hidden.
+    pub redacted: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: OffsetDateTime,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// Why an `Idempotency-Key` header was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Idempotency-Key must be 1 to 255 visible ASCII characters")]
+pub struct InvalidIdempotencyKey;
+
+/// The value of an `Idempotency-Key` header: 1 to 255 visible ASCII characters.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const HEADER: &'static str = "idempotency-key";
+
+    pub fn parse(text: &str) -> Result<Self, InvalidIdempotencyKey> {
+        let ok =
+            !text.is_empty() && text.len() <= 255 && text.bytes().all(|b| b.is_ascii_graphic());
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(InvalidIdempotencyKey)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_keys_are_visible_ascii_up_to_255() {
+        assert!(IdempotencyKey::parse("order-42/retry_1").is_ok());
+        assert!(IdempotencyKey::parse("").is_err());
+        assert!(IdempotencyKey::parse("has space").is_err());
+        assert!(IdempotencyKey::parse("ünicode").is_err());
+        assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());
+        assert!(IdempotencyKey::parse(&"k".repeat(256)).is_err());
+    }
+}

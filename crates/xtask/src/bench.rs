@@ -1,0 +1,56 @@
+//! `cargo xtask bench`: runs the benchmarks (optimised builds), prints a
+//! table of their figures and writes them to `target/bench.json`.
+
+use std::process::Stdio;
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+
+use crate::process::cargo;
+use crate::{root, setup, step};
+
+/// (package, bench target) of every benchmark.
+const BENCHES: &[(&str, &str)] = &[("tender-gateway", "deliveries")];
+
+pub fn run(filter: Option<&str>) -> anyhow::Result<()> {
+    setup::run()?;
+    let mut results = Vec::new();
+    for (package, bench) in BENCHES
+        .iter()
+        .filter(|(_, b)| filter.is_none_or(|f| f == *b))
+    {
+        step(&format!("benchmark {bench} ({package}, optimised build)"));
+        let output = cargo(&["bench", "-p", package, "--bench", bench])
+            .stderr(Stdio::inherit())
+            .output()
+            .context("cannot run cargo bench")?;
+        if !output.status.success() {
+            bail!("benchmark {bench} failed ({})", output.status);
+        }
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            if let Ok(figure) = serde_json::from_str::<Value>(line) {
+                results.push(figure);
+            }
+        }
+    }
+    if results.is_empty() {
+        bail!("no benchmark matched {filter:?}; known: {BENCHES:?}");
+    }
+    println!();
+    println!("{:<24} {:<32} {:>16}", "benchmark", "figure", "value");
+    for figure in &results {
+        let name = figure["bench"].as_str().unwrap_or("?");
+        for (key, value) in figure
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| *k != "bench")
+        {
+            println!("{name:<24} {key:<32} {value:>16}");
+        }
+    }
+    let path = root().join("target/bench.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
+    println!("\nwritten to {}", path.display());
+    Ok(())
+}
