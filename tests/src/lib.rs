@@ -4,6 +4,7 @@
 
 pub mod anvil;
 pub mod browser;
+pub mod feed;
 pub mod receiver;
 pub mod stack;
 pub mod tools;
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 pub use anvil::Anvil;
 pub use browser::Browser;
+pub use feed::PriceFeed;
 pub use receiver::Receiver;
 pub use stack::{Stack, StackOptions};
 

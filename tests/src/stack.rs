@@ -1,22 +1,32 @@
-//! The whole local stack in one test: anvil, the gateway and the merchant
-//! companion server, each on its own port, talking HTTP to each other.
+//! The whole local stack in one test: two anvil chains with the test
+//! stablecoin, the gateway and the merchant companion server, each on its
+//! own port, talking HTTP to each other.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
+use alloy::primitives::Address as EvmAddress;
 use tender_client::Client;
-use tender_gateway::config::{DEV_MNEMONIC, NetworkConfig, RateConfig, WebhookConfig};
+use tender_gateway::config::{DEV_MNEMONIC, NetworkConfig, RateConfig, TokenConfig, WebhookConfig};
+use tender_gateway::devnet::{self, Devnet, STABLECOIN_DECIMALS};
+use tender_gateway::treasury::Treasury;
 use tender_protocol::{
     CheckoutResponse, CreateProduct, CreateWebhookEndpoint, Currency, Money, Order, OrderId,
     ProductId, PublicSession, Quote, Secret, SessionId, WebhookSecret,
 };
 use tokio_util::sync::CancellationToken;
+use url::Url;
 
 use crate::anvil::Anvil;
 
 /// The product ids the demo storefront's page embeds.
 pub const TSHIRT: &str = "prod_tshirt";
 pub const MUG: &str = "prod_mug";
+/// The test stablecoin's symbol.
+pub const STABLECOIN: &str = "TUSD";
+/// Network ids of the two local chains.
+pub const CHAIN_A: &str = "anvil";
+pub const CHAIN_B: &str = "anvil2";
 
 /// What to start.
 #[derive(Debug, Clone, Default)]
@@ -25,11 +35,20 @@ pub struct StackOptions {
     pub block_time: Option<u64>,
     /// Serve the built cashier and storefront (browser tests).
     pub web: bool,
+    /// Take rates from this HTTP price feed instead of the static table.
+    pub price_feed: Option<Url>,
+    /// Seconds a quote is locked (default 15 minutes).
+    pub quote_ttl_seconds: Option<u64>,
 }
 
 /// A running stack. Everything stops when it is dropped.
 pub struct Stack {
     pub anvil: Anvil,
+    pub anvil_b: Anvil,
+    /// The test stablecoin on each chain.
+    pub stablecoin: EvmAddress,
+    pub stablecoin_b: EvmAddress,
+    pub treasury: EvmAddress,
     pub gateway_url: String,
     pub merchant_url: String,
     pub api_key: String,
@@ -37,6 +56,8 @@ pub struct Stack {
     pub gateway: tender_gateway::AppState,
     pub merchant: tender_merchant::AppState,
     pub client: Client,
+    gateway_config: tender_gateway::Config,
+    gateway_stop: CancellationToken,
     http: reqwest::Client,
     shutdown: CancellationToken,
     _dir: tempfile::TempDir,
@@ -47,30 +68,60 @@ fn free_port() -> SocketAddr {
     listener.local_addr().expect("address")
 }
 
+fn network(id: &str, name: &str, anvil: &Anvil, stablecoin: EvmAddress) -> NetworkConfig {
+    NetworkConfig {
+        id: id.into(),
+        name: name.into(),
+        chain_id: anvil.chain_id,
+        rpc_url: anvil.rpc_url.parse().expect("rpc url"),
+        ws_url: Some(
+            anvil
+                .rpc_url
+                .replace("http://", "ws://")
+                .parse()
+                .expect("ws url"),
+        ),
+        confirmations: 2,
+        native_token: "ETH".into(),
+        tokens: vec![TokenConfig {
+            symbol: STABLECOIN.into(),
+            address: stablecoin.to_string().parse().expect("address"),
+            decimals: STABLECOIN_DECIMALS,
+        }],
+    }
+}
+
 impl Stack {
     pub async fn start(options: StackOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let anvil = Anvil::start(31337, options.block_time);
+        let anvil_b = Anvil::start(31338, options.block_time);
+        let treasury = Treasury::from_mnemonic(DEV_MNEMONIC)
+            .expect("treasury")
+            .address();
+        let stablecoin = devnet::prepare(anvil.rpc_url.parse().expect("url"), treasury)
+            .await
+            .expect("ready chain A");
+        let stablecoin_b = devnet::prepare(anvil_b.rpc_url.parse().expect("url"), treasury)
+            .await
+            .expect("ready chain B");
         let shutdown = CancellationToken::new();
 
-        let gateway_config = tender_gateway::Config {
+        let rate = |token: &str, price: &str| RateConfig {
+            token: token.into(),
+            currency: Currency::Usd,
+            price: price.into(),
+        };
+        let mut gateway_config = tender_gateway::Config {
             listen: "127.0.0.1:0".parse().expect("address"),
             database_url: format!("sqlite://{}", dir.path().join("gateway.db").display()),
             mnemonic: Secret::new(DEV_MNEMONIC.to_owned()),
             dev: true,
-            networks: vec![NetworkConfig {
-                id: "anvil".into(),
-                name: "Anvil (local)".into(),
-                chain_id: anvil.chain_id,
-                rpc_url: anvil.rpc_url.parse().expect("rpc url"),
-                confirmations: 2,
-                native_token: "ETH".into(),
-            }],
-            rates: vec![RateConfig {
-                token: "ETH".into(),
-                currency: Currency::Usd,
-                price: "2000.00".into(),
-            }],
+            networks: vec![
+                network(CHAIN_A, "Anvil (local)", &anvil, stablecoin),
+                network(CHAIN_B, "Anvil 2 (local)", &anvil_b, stablecoin_b),
+            ],
+            rates: vec![rate("ETH", "2000.00"), rate(STABLECOIN, "1")],
             cashier_dir: options.web.then(crate::tools::cashier_dist),
             watcher_poll_ms: 100,
             webhooks: WebhookConfig {
@@ -81,12 +132,24 @@ impl Stack {
             },
             ..tender_gateway::Config::default()
         };
-        let gateway_app = tender_gateway::Application::build(gateway_config)
+        gateway_config.settlement.poll_ms = 200;
+        if let Some(url) = options.price_feed {
+            gateway_config.pricing.feed_url = Some(url);
+            gateway_config.pricing.refresh_seconds = 0;
+            gateway_config.pricing.max_age_seconds = 1;
+        }
+        if let Some(ttl) = options.quote_ttl_seconds {
+            gateway_config.quote_ttl_seconds = ttl;
+        }
+        let gateway_app = tender_gateway::Application::build(gateway_config.clone())
             .await
             .expect("gateway starts");
+        // Restarts reuse the port, so URLs handed out stay valid.
+        gateway_config.listen = gateway_app.local_addr();
         let gateway_url = format!("http://{}", gateway_app.local_addr());
         let gateway = gateway_app.state().clone();
-        tokio::spawn(gateway_app.run(shutdown.clone()));
+        let gateway_stop = shutdown.child_token();
+        tokio::spawn(gateway_app.run(gateway_stop.clone()));
 
         let merchant_account = tender_gateway::merchants::create(&gateway.db, "Tender Demo Shop")
             .await
@@ -144,6 +207,10 @@ impl Stack {
 
         Self {
             anvil,
+            anvil_b,
+            stablecoin,
+            stablecoin_b,
+            treasury,
             gateway_url,
             merchant_url,
             api_key: merchant_account.api_key,
@@ -151,10 +218,46 @@ impl Stack {
             gateway,
             merchant,
             client,
+            gateway_config,
+            gateway_stop,
             http: reqwest::Client::new(),
             shutdown,
             _dir: dir,
         }
+    }
+
+    /// Stops the gateway (API and workers); the chains and the merchant
+    /// server go on.
+    pub async fn stop_gateway(&mut self) {
+        self.gateway_stop.cancel();
+        // Wait until the port is free again.
+        for _ in 0..100 {
+            if TcpListener::bind(self.gateway_config.listen).is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the gateway did not stop");
+    }
+
+    /// Starts the gateway again on the same port and database.
+    pub async fn start_gateway(&mut self) {
+        let app = tender_gateway::Application::build(self.gateway_config.clone())
+            .await
+            .expect("gateway restarts");
+        self.gateway = app.state().clone();
+        self.gateway_stop = self.shutdown.child_token();
+        tokio::spawn(app.run(self.gateway_stop.clone()));
+    }
+
+    /// A dev-chain handle for chain A or B.
+    pub fn devnet(&self, network: &str) -> Devnet {
+        let anvil = if network == CHAIN_B {
+            &self.anvil_b
+        } else {
+            &self.anvil
+        };
+        Devnet::connect(anvil.rpc_url.parse().expect("url"))
     }
 
     /// Starts a checkout the way the Pay button does.
@@ -191,17 +294,34 @@ impl Stack {
             .expect("public session")
     }
 
-    /// Asks for a quote in native ETH, as the cashier does.
-    pub async fn quote_eth(&self, id: &SessionId) -> Quote {
+    /// Asks for a quote, as the cashier does; answers the HTTP status and body.
+    pub async fn try_quote(
+        &self,
+        id: &SessionId,
+        network: &str,
+        token: &str,
+    ) -> (u16, serde_json::Value) {
         let response = self
             .http
             .post(format!("{}/v1/pay/{id}/quote", self.gateway_url))
-            .json(&serde_json::json!({"network": "anvil", "token": "ETH"}))
+            .json(&serde_json::json!({"network": network, "token": token}))
             .send()
             .await
             .expect("gateway reachable");
-        assert_eq!(response.status(), 201, "quote failed");
-        response.json().await.expect("quote")
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON answer"))
+    }
+
+    /// A quote that must succeed.
+    pub async fn quote(&self, id: &SessionId, network: &str, token: &str) -> Quote {
+        let (status, body) = self.try_quote(id, network, token).await;
+        assert_eq!(status, 201, "quote failed: {body}");
+        serde_json::from_value(body).expect("quote")
+    }
+
+    /// Asks for a quote in native ETH on chain A.
+    pub async fn quote_eth(&self, id: &SessionId) -> Quote {
+        self.quote(id, CHAIN_A, "ETH").await
     }
 
     /// The merchant's view of an order, as the success page polls it.

@@ -15,6 +15,7 @@ async fn shopper_pays_with_a_browser_wallet_and_sees_payment_successful() {
     let stack = Stack::start(StackOptions {
         block_time: Some(1),
         web: true,
+        ..StackOptions::default()
     })
     .await;
     let browser = Browser::start().await;

@@ -43,7 +43,12 @@ pub fn PayPanel(
                 let from = wallet.connect().await?;
                 wallet.switch_chain(q.chain_id).await?;
                 wallet
-                    .send_native(&from, &q.deposit_address, q.amount_raw)
+                    .pay(
+                        &from,
+                        &q.deposit_address,
+                        q.token_address.as_ref(),
+                        q.amount_raw,
+                    )
                     .await
             }
             .await;

@@ -102,23 +102,40 @@ impl Wallet {
         Ok(())
     }
 
-    /// Sends `value` wei from `from` to `to`; answers the transaction hash.
-    pub async fn send_native(
+    /// Pays `amount` to `to`: a plain transfer of the native token, or the
+    /// ERC-20 `transfer(to, amount)` call on `token`. Answers the tx hash.
+    pub async fn pay(
         &self,
         from: &str,
         to: &Address,
-        value: RawAmount,
+        token: Option<&Address>,
+        amount: RawAmount,
     ) -> Result<String, WalletError> {
         let tx = Object::new();
         let _ = Reflect::set(&tx, &"from".into(), &from.into());
-        let _ = Reflect::set(&tx, &"to".into(), &to.as_str().into());
-        let _ = Reflect::set(&tx, &"value".into(), &format!("0x{:x}", value.0).into());
+        match token {
+            None => {
+                let _ = Reflect::set(&tx, &"to".into(), &to.as_str().into());
+                let _ = Reflect::set(&tx, &"value".into(), &format!("0x{:x}", amount.0).into());
+            }
+            Some(token) => {
+                let _ = Reflect::set(&tx, &"to".into(), &token.as_str().into());
+                let _ = Reflect::set(&tx, &"data".into(), &erc20_transfer(to, amount).into());
+            }
+        }
         let hash = self.request("eth_sendTransaction", Array::of1(&tx)).await?;
         hash.as_string().ok_or_else(|| WalletError {
             code: None,
             message: "Your wallet returned no transaction.".into(),
         })
     }
+}
+
+/// Calldata of ERC-20 `transfer(address,uint256)`: the selector, then both
+/// arguments as 32-byte words.
+pub fn erc20_transfer(to: &Address, amount: RawAmount) -> String {
+    let address = to.as_str().trim_start_matches("0x");
+    format!("0xa9059cbb{address:0>64}{:064x}", amount.0)
 }
 
 /// Keeps `wallets` up to date with every EIP-6963 announcement for the life

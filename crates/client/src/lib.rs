@@ -35,7 +35,7 @@ use tender_protocol::ids::random_token;
 use tender_protocol::{
     ApiKey, CreateProduct, CreateSession, CreateWebhookEndpoint, ErrorBody, ErrorDetail, Event,
     EventDetails, EventListParams, IdempotencyKey, List, ListParams, Product, ProductId, Redeliver,
-    RotateSecret, Session, SessionId, SessionListParams, WebhookEndpoint,
+    RotateSecret, Session, SessionId, SessionListParams, SettlementDestination, WebhookEndpoint,
 };
 use url::Url;
 
@@ -226,6 +226,22 @@ impl Client {
         .await
     }
 
+    async fn put<T: DeserializeOwned>(
+        &self,
+        path: String,
+        body: &impl Serialize,
+    ) -> Result<T, Error> {
+        let body = serde_json::to_vec(body).expect("wire types always serialize");
+        self.send(Call {
+            method: Method::PUT,
+            path,
+            query: None,
+            body: Some(body),
+            idempotency_key: None,
+        })
+        .await
+    }
+
     async fn delete<T: DeserializeOwned>(&self, path: String) -> Result<T, Error> {
         self.send(Call {
             method: Method::DELETE,
@@ -348,6 +364,20 @@ impl Client {
             None,
         )
         .await
+    }
+
+    /// `PUT /v1/settlement-destination`: where proceeds are paid out.
+    pub async fn put_settlement_destination(
+        &self,
+        body: &SettlementDestination,
+    ) -> Result<SettlementDestination, Error> {
+        self.put("v1/settlement-destination".into(), body).await
+    }
+
+    /// `GET /v1/settlement-destination`.
+    pub async fn get_settlement_destination(&self) -> Result<SettlementDestination, Error> {
+        self.get("v1/settlement-destination".into(), None::<&()>)
+            .await
     }
 
     /// `GET /v1/events`.

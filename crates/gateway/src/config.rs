@@ -10,6 +10,7 @@ use anyhow::{Context, bail, ensure};
 use serde::Deserialize;
 pub use tender_protocol::Secret;
 use tender_protocol::{Currency, ExchangeRate};
+
 use url::Url;
 
 /// The mnemonic every local EVM node ships with. Fine for a laptop, fatal in
@@ -25,12 +26,84 @@ pub struct NetworkConfig {
     /// Name shown to shoppers.
     pub name: String,
     pub chain_id: u64,
-    /// JSON-RPC endpoint (HTTP, polled).
+    /// JSON-RPC endpoint over HTTP (block fetches, logs, receipts, sends).
     pub rpc_url: Url,
+    /// WebSocket endpoint for new-head notifications; without it the
+    /// watcher polls `rpc_url`.
+    #[serde(default)]
+    pub ws_url: Option<Url>,
     /// Blocks a payment needs (its own included) before it counts.
     pub confirmations: u64,
     /// Symbol of the native token (`"ETH"`); it has 18 decimals.
     pub native_token: String,
+    /// ERC-20 tokens accepted on this network.
+    #[serde(default)]
+    pub tokens: Vec<TokenConfig>,
+}
+
+/// An ERC-20 token accepted on a network.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    pub symbol: String,
+    pub address: tender_protocol::Address,
+    pub decimals: u32,
+}
+
+impl NetworkConfig {
+    /// The token `symbol` on this network: `None` for the native token's
+    /// contract; `Err` if the network does not take it.
+    pub fn token(&self, symbol: &str) -> Option<(Option<&TokenConfig>, u32)> {
+        if symbol == self.native_token {
+            return Some((None, NATIVE_DECIMALS));
+        }
+        self.tokens
+            .iter()
+            .find(|t| t.symbol == symbol)
+            .map(|t| (Some(t), t.decimals))
+    }
+}
+
+/// Where exchange rates come from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PricingConfig {
+    /// An HTTP price feed answering `{"ETH": {"USD": "2000.00"}, ...}`; without
+    /// it, the static `[[rates]]` table is used.
+    pub feed_url: Option<Url>,
+    /// How often the feed is fetched, at most.
+    pub refresh_seconds: u64,
+    /// Older rates are refused: quotes fail with a clear error instead.
+    pub max_age_seconds: u64,
+}
+
+impl Default for PricingConfig {
+    fn default() -> Self {
+        Self {
+            feed_url: None,
+            refresh_seconds: 30,
+            max_age_seconds: 300,
+        }
+    }
+}
+
+/// Paying merchants out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SettlementConfig {
+    /// The gateway's fee, in basis points of the amount due (100 = 1%).
+    pub fee_bps: u32,
+    /// How often the settlement worker runs, in milliseconds.
+    pub poll_ms: u64,
+}
+
+impl Default for SettlementConfig {
+    fn default() -> Self {
+        Self {
+            fee_bps: 100,
+            poll_ms: 1_000,
+        }
+    }
 }
 
 /// The native token's decimals on every EVM network.
@@ -108,7 +181,10 @@ pub struct Config {
     /// Development mode: allows the well-known dev mnemonic.
     pub dev: bool,
     pub networks: Vec<NetworkConfig>,
+    /// The static rate table (used when `pricing.feed_url` is not set).
     pub rates: Vec<RateConfig>,
+    pub pricing: PricingConfig,
+    pub settlement: SettlementConfig,
     /// Directory of the built cashier (trunk's dist), served at `/pay/{id}`.
     pub cashier_dir: Option<PathBuf>,
     /// How long a quote's amount is locked, in seconds.
@@ -130,6 +206,8 @@ impl Default for Config {
             dev: false,
             networks: Vec::new(),
             rates: Vec::new(),
+            pricing: PricingConfig::default(),
+            settlement: SettlementConfig::default(),
             cashier_dir: None,
             quote_ttl_seconds: 15 * 60,
             session_ttl_seconds: 3600,
@@ -172,13 +250,36 @@ impl Config {
                 "network {:?}: confirmations must be at least 1",
                 network.id
             );
-            ensure!(
-                self.rates.iter().any(|r| r.token == network.native_token),
-                "network {:?}: no rate configured for its token {:?}",
-                network.id,
-                network.native_token
-            );
+            let mut symbols = std::collections::HashSet::new();
+            symbols.insert(&network.native_token);
+            for token in &network.tokens {
+                ensure!(
+                    symbols.insert(&token.symbol),
+                    "network {:?}: token {:?} is configured twice",
+                    network.id,
+                    token.symbol
+                );
+                ensure!(
+                    token.decimals <= 18,
+                    "network {:?}: token {:?} has more than 18 decimals",
+                    network.id,
+                    token.symbol
+                );
+            }
+            if self.pricing.feed_url.is_none() {
+                for symbol in symbols {
+                    ensure!(
+                        self.rates.iter().any(|r| &r.token == symbol),
+                        "network {:?}: no rate configured for its token {symbol:?}",
+                        network.id,
+                    );
+                }
+            }
         }
+        ensure!(
+            self.settlement.fee_bps < 10_000,
+            "settlement.fee_bps must be below 10000 (100%)"
+        );
         for rate in &self.rates {
             ensure!(
                 rate.to_rate()
@@ -209,19 +310,13 @@ impl Config {
         self.networks.iter().find(|n| n.chain_id == chain_id)
     }
 
-    pub fn rate(&self, token: &str, currency: Currency) -> Option<ExchangeRate> {
-        self.rates
-            .iter()
-            .find(|r| r.token == token && r.currency == currency)
-            .map(RateConfig::to_rate)
-    }
-
-    /// The decimals of a token some configured network accepts.
+    /// The decimals of a token some configured network accepts. Tender
+    /// treats a symbol as one asset with one number of decimals.
     pub fn token_decimals(&self, symbol: &str) -> Option<u32> {
         self.networks
             .iter()
-            .any(|n| n.native_token == symbol)
-            .then_some(NATIVE_DECIMALS)
+            .find_map(|n| n.token(symbol))
+            .map(|(_, d)| d)
     }
 
     pub fn watcher_poll(&self) -> Duration {

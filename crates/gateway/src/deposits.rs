@@ -2,7 +2,7 @@
 //! mnemonic. Deposits use account 1 (`m/44'/60'/1'/0/{index}`), so they never
 //! collide with the accounts a dev node funds from the same phrase (account 0).
 
-use alloy::signers::local::{MnemonicBuilder, MnemonicKey};
+use alloy::signers::local::{MnemonicBuilder, MnemonicKey, PrivateKeySigner};
 use anyhow::Context;
 use tender_protocol::Address;
 
@@ -24,13 +24,18 @@ impl DepositKeys {
         Ok(Self { parent })
     }
 
-    /// The address of deposit `index`.
-    pub fn address(&self, index: u32) -> anyhow::Result<Address> {
-        let signer = self
+    /// The key of deposit `index`, to sweep it.
+    pub fn signer(&self, index: u32) -> anyhow::Result<PrivateKeySigner> {
+        Ok(self
             .parent
             .child(index)
             .with_context(|| format!("cannot derive deposit key {index}"))?
-            .signer();
+            .signer())
+    }
+
+    /// The address of deposit `index`.
+    pub fn address(&self, index: u32) -> anyhow::Result<Address> {
+        let signer = self.signer(index)?;
         Ok(Address::parse(&signer.address().to_string())
             .expect("alloy formats addresses as 0x hex"))
     }

@@ -47,8 +47,9 @@ pub async fn record(
     };
     let payload = serde_json::to_string(&event)?;
     sqlx::query(
-        "INSERT INTO events (id, merchant_id, type, session_id, payload, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        // Writers are serialised (BEGIN IMMEDIATE), so MAX + 1 is a sequence.
+        "INSERT INTO events (id, merchant_id, type, session_id, payload, created_at, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events))",
     )
     .bind(event.id.as_str())
     .bind(merchant.as_str())
@@ -132,11 +133,12 @@ pub async fn list(
             format!("unknown event type {kind:?}"),
         ));
     }
+    // Events page by their sequence, not by the second they were made in.
     let page = pagination::page(params.limit, params.starting_after.as_deref(), |id| {
         let db = state.db.clone();
         let merchant = merchant.id.clone();
         async move {
-            sqlx::query_scalar("SELECT created_at FROM events WHERE id = $1 AND merchant_id = $2")
+            sqlx::query_scalar("SELECT seq FROM events WHERE id = $1 AND merchant_id = $2")
                 .bind(id)
                 .bind(merchant.as_str())
                 .fetch_optional(&db)
@@ -148,8 +150,8 @@ pub async fn list(
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT payload FROM events
          WHERE merchant_id = $1 AND ($2 IS NULL OR type = $2) AND ($3 IS NULL OR session_id = $3)
-           AND (created_at < $4 OR (created_at = $4 AND id < $5))
-         ORDER BY created_at DESC, id DESC LIMIT $6",
+           AND (seq < $4 OR (seq = $4 AND id < $5))
+         ORDER BY seq DESC LIMIT $6",
     )
     .bind(merchant.id.as_str())
     .bind(params.kind.as_deref())

@@ -2,10 +2,12 @@
 //! and webhook delivery, as one axum service.
 
 pub mod api_keys;
+pub mod chain;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod deposits;
+pub mod devnet;
 pub mod dispatcher;
 pub mod error;
 pub mod events;
@@ -18,8 +20,11 @@ pub mod pay;
 pub mod payments;
 pub mod products;
 pub mod quotes;
+pub mod rates;
 pub mod sessions;
+pub mod settlement;
 pub mod state;
+pub mod treasury;
 pub mod validate;
 pub mod watcher;
 pub mod webhook_endpoints;
@@ -52,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_keys::router())
         .merge(webhook_endpoints::router())
         .merge(events::router())
+        .merge(settlement::router())
         .merge(pay::router(&state))
         .merge(openapi::router())
         .route("/health", axum::routing::get(|| async { "ok" }))
@@ -85,6 +91,20 @@ impl Application {
         };
         let db = db::connect(&config.database_url).await?;
         let deposits = deposits::DepositKeys::from_mnemonic(config.mnemonic.expose())?;
+        let treasury = treasury::Treasury::from_mnemonic(config.mnemonic.expose())?;
+        let rates = match &config.pricing.feed_url {
+            Some(url) => rates::Rates::Feed(rates::FeedRates::new(
+                url.clone(),
+                Duration::from_secs(config.pricing.refresh_seconds),
+                Duration::from_secs(config.pricing.max_age_seconds),
+            )),
+            None => rates::Rates::Static(rates::StaticRates::new(config.rates.clone())),
+        };
+        let chains = config
+            .networks
+            .iter()
+            .map(|n| (n.id.clone(), Arc::new(chain::Chain::new(n.clone()))))
+            .collect();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.webhooks.request_timeout_ms))
             .redirect(reqwest::redirect::Policy::none())
@@ -96,6 +116,9 @@ impl Application {
             config: Arc::new(config),
             public_url: Arc::new(public_url),
             deposits: Arc::new(deposits),
+            treasury: Arc::new(treasury),
+            rates: Arc::new(rates),
+            chains: Arc::new(chains),
             http,
             outbox: Arc::new(Notify::new()),
         };
@@ -117,13 +140,19 @@ impl Application {
     /// `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let mut workers = tokio::task::JoinSet::new();
-        for network in self.state.config.networks.clone() {
-            let watcher = watcher::Watcher::new(self.state.clone(), network);
+        for chain in self.state.chains.values() {
+            let watcher = watcher::Watcher::new(self.state.clone(), chain.clone());
             workers.spawn(watcher.run(shutdown.clone()));
         }
+        workers.spawn(settlement::Settler::new(self.state.clone()).run(shutdown.clone()));
         workers.spawn(dispatcher::Dispatcher::new(self.state.clone()).run(shutdown.clone()));
         workers.spawn(expiry::Expiry::new(self.state.clone()).run(shutdown.clone()));
-        tracing::info!(addr = %self.local_addr(), url = %self.state.public_url, "gateway listening");
+        tracing::info!(
+            addr = %self.local_addr(),
+            url = %self.state.public_url,
+            treasury = %self.state.treasury.address(),
+            "gateway listening"
+        );
         let app = router(self.state.clone());
         let stop = shutdown.clone();
         axum::serve(self.listener, app)

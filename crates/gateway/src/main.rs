@@ -51,6 +51,14 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Dev chains only (anvil): deploy the test stablecoin, mint it to the
+    /// first dev accounts and the treasury, fund the treasury's gas, and
+    /// print the token's address as JSON.
+    Devnet {
+        /// The anvil's JSON-RPC URL.
+        #[arg(long)]
+        rpc: Url,
+    },
 }
 
 impl Cli {
@@ -93,6 +101,17 @@ async fn main() -> anyhow::Result<()> {
             let shutdown = CancellationToken::new();
             tokio::spawn(stop_on_signal(shutdown.clone()));
             app.run(shutdown).await
+        }
+        Command::Devnet { rpc } => {
+            anyhow::ensure!(config.dev, "devnet is for dev mode only (--dev)");
+            let treasury =
+                tender_gateway::treasury::Treasury::from_mnemonic(config.mnemonic.expose())?;
+            let token = tender_gateway::devnet::prepare(rpc, treasury.address()).await?;
+            println!(
+                "{}",
+                serde_json::json!({"stablecoin": token.to_string(), "treasury": treasury.address().to_string()})
+            );
+            Ok(())
         }
         Command::CreateMerchant { name } => {
             let pool = db::connect(&config.database_url).await?;

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::state::AppState;
-use crate::{api_keys, events, pay, products, sessions, webhook_endpoints};
+use crate::{api_keys, events, pay, products, sessions, settlement, webhook_endpoints};
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -27,6 +27,7 @@ use crate::{api_keys, events, pay, products, sessions, webhook_endpoints};
         webhook_endpoints::remove, webhook_endpoints::rotate_secret,
         events::list, events::show, events::redeliver,
         pay::show, pay::quote,
+        settlement::show, settlement::update,
     ),
     components(schemas(tender_protocol::Event)),
     modifiers(&BearerKey),

@@ -6,10 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use tender_protocol::{CreateQuote, ErrorBody, PaymentOption, PublicSession, Quote, SessionId};
+use tender_protocol::{
+    CreateQuote, Currency, ErrorBody, PaymentOption, PublicSession, Quote, SessionId,
+};
 use tower_http::services::ServeDir;
 
-use crate::config::NATIVE_DECIMALS;
+use crate::config::{Config, NATIVE_DECIMALS};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
 use crate::{merchants, quotes, sessions};
@@ -23,6 +25,33 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Some(dir) => router.nest_service("/cashier", ServeDir::new(dir)),
         None => router,
     }
+}
+
+/// Every network and token a session in `currency` can be paid with: all of
+/// them for a fiat price, only that token for a token price.
+fn options(config: &Config, currency: Currency) -> Vec<PaymentOption> {
+    let mut options = Vec::new();
+    for n in &config.networks {
+        let native = (n.native_token.clone(), None, NATIVE_DECIMALS);
+        let tokens = n
+            .tokens
+            .iter()
+            .map(|t| (t.symbol.clone(), Some(t.address.clone()), t.decimals));
+        for (token, token_address, decimals) in std::iter::once(native).chain(tokens) {
+            if currency.is_fiat() || currency.code() == token {
+                options.push(PaymentOption {
+                    network: n.id.clone(),
+                    network_name: n.name.clone(),
+                    chain_id: n.chain_id,
+                    token,
+                    token_address,
+                    decimals,
+                    confirmations_required: n.confirmations,
+                });
+            }
+        }
+    }
+    options
 }
 
 fn parse_id(id: &str) -> ApiResult<SessionId> {
@@ -44,20 +73,9 @@ pub async fn show(
     drop(conn);
     let merchant_name = merchants::name(&state.db, &loaded.merchant_id).await?;
     let session = loaded.session;
-    let payment_options = state
-        .config
-        .networks
-        .iter()
-        .map(|n| PaymentOption {
-            network: n.id.clone(),
-            network_name: n.name.clone(),
-            chain_id: n.chain_id,
-            token: n.native_token.clone(),
-            decimals: NATIVE_DECIMALS,
-            confirmations_required: n.confirmations,
-        })
-        .collect();
+    let payment_options = options(&state.config, session.amount_due.currency());
     Ok(ApiJson(PublicSession {
+        amount_received: session.amount_received,
         id: session.id,
         status: session.status,
         merchant_name,

@@ -1,6 +1,7 @@
 //! Payments into deposit addresses, and what they do to their session's
 //! status. Every status change and its event commit in one transaction.
 
+use alloy::primitives::U256;
 use sqlx::SqliteConnection;
 use tender_protocol::{EventType, SessionId, SessionStatus};
 
@@ -68,6 +69,16 @@ pub struct Tally {
     pub any_pending: bool,
 }
 
+/// What a payment is worth in the session's currency (minor units, rounded
+/// down): paying a quote's full amount covers exactly what the quote covers.
+pub fn worth(paid_raw: &str, covers_minor: &str, quoted_raw: &str) -> anyhow::Result<u128> {
+    let paid: U256 = paid_raw.parse()?;
+    let covers: U256 = covers_minor.parse()?;
+    let quoted: U256 = quoted_raw.parse::<U256>()?.max(U256::from(1));
+    // 256-bit: a large token amount times a large token price overflows u128.
+    Ok(u128::try_from(paid * covers / quoted).unwrap_or(u128::MAX))
+}
+
 /// The status a payable session should have given its payments.
 pub fn next_status(amount_due_minor: u128, tally: Tally) -> SessionStatus {
     if tally.confirmed_minor >= amount_due_minor {
@@ -99,6 +110,8 @@ pub enum Trigger {
     Seen,
     /// A payment reached its confirmations.
     Confirmed,
+    /// A reorg dropped payments.
+    Dropped,
 }
 
 /// Brings a session's status in line with its payments, recording the event
@@ -127,20 +140,17 @@ pub async fn reconcile(
         return Ok(());
     }
     let due: u128 = due.parse()?;
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT p.amount_raw, p.status, q.amount_raw FROM payments p
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT p.amount_raw, p.status, q.covers_minor, q.amount_raw FROM payments p
          JOIN quotes q ON q.id = p.quote_id WHERE p.session_id = $1",
     )
     .bind(session_id)
     .fetch_all(&mut *conn)
     .await?;
     let mut tally = Tally::default();
-    for (paid, status, quoted) in rows {
+    for (paid, status, covers, quoted) in rows {
         if status == "confirmed" {
-            // A payment of the full quoted amount covers the full amount due.
-            let paid: u128 = paid.parse()?;
-            let quoted: u128 = quoted.parse()?;
-            tally.confirmed_minor += paid.saturating_mul(due) / quoted.max(1);
+            tally.confirmed_minor += worth(&paid, &covers, &quoted)?;
         } else {
             tally.any_pending = true;
         }
@@ -189,6 +199,24 @@ async fn emit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payment_is_worth_its_share_of_what_its_quote_covers() {
+        assert_eq!(
+            worth("12500000000000000", "2500", "12500000000000000").unwrap(),
+            2500
+        );
+        assert_eq!(
+            worth("6250000000000000", "2500", "12500000000000000").unwrap(),
+            1250
+        );
+        // 2,000 tokens of 18 decimals priced at 1,000 tokens: no overflow.
+        let big = "1000000000000000000000";
+        assert_eq!(
+            worth("2000000000000000000000", big, big).unwrap(),
+            2 * 10u128.pow(21)
+        );
+    }
 
     #[test]
     fn status_follows_confirmed_total_and_pending_payments() {

@@ -4,16 +4,17 @@
 use sqlx::{FromRow, SqliteConnection};
 use tender_protocol::money::format_units;
 use tender_protocol::{
-    Address, CreateQuote, ExchangeRate, Quote, QuoteId, RawAmount, Session, SessionId,
+    Address, CreateQuote, ExchangeRate, Money, Quote, QuoteId, RawAmount, Session, SessionId,
 };
 
 use crate::clock::{from_seconds, now_seconds};
-use crate::config::NATIVE_DECIMALS;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::rates::RateError;
 use crate::state::AppState;
 
-/// Creates a quote for `session` in the requested network and token.
+/// Creates a quote for `session` in the requested network and token, for
+/// what is still due (all of it, or what an underpayment left).
 pub async fn create(
     state: &AppState,
     session: &Session,
@@ -33,15 +34,23 @@ pub async fn create(
     let network = state.config.network(&request.network).ok_or_else(|| {
         ApiError::invalid("network", format!("unknown network {:?}", request.network))
     })?;
-    if request.token != network.native_token {
-        return Err(ApiError::invalid(
+    let (contract, decimals) = network.token(&request.token).ok_or_else(|| {
+        ApiError::invalid(
             "token",
             format!("{} is not accepted on {}", request.token, network.name),
-        ));
-    }
-    let (rate, amount_raw) = convert(state, session, &request.token, NATIVE_DECIMALS)?;
+        )
+    })?;
+    let remaining = Money::from_minor(
+        session
+            .amount_due
+            .minor()
+            .saturating_sub(session.amount_received.minor()),
+        session.amount_due.currency(),
+    );
+    let (rate, amount_raw) = convert(state, remaining, &request.token, decimals).await?;
     let expires_at =
         (now + state.config.quote_ttl_seconds as i64).min(session.expires_at.unix_timestamp());
+    let token_address = contract.map(|t| t.address.clone());
 
     let mut tx = db::begin_write(&state.db).await?;
     let (index,): (i64,) = sqlx::query_as(
@@ -54,18 +63,20 @@ pub async fn create(
         .address(u32::try_from(index).map_err(anyhow::Error::from)?)?;
     let id = QuoteId::generate();
     sqlx::query(
-        "INSERT INTO quotes (id, session_id, network, chain_id, token, decimals, amount_raw,
-                             deposit_index, deposit_address, rate_price, rate_currency,
-                             expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "INSERT INTO quotes (id, session_id, network, chain_id, token, token_address, decimals,
+                             amount_raw, covers_minor, deposit_index, deposit_address, rate_price,
+                             rate_currency, expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id.as_str())
     .bind(session.id.as_str())
     .bind(&network.id)
     .bind(network.chain_id as i64)
     .bind(&request.token)
-    .bind(NATIVE_DECIMALS as i64)
+    .bind(token_address.as_ref().map(Address::as_str))
+    .bind(i64::from(decimals))
     .bind(amount_raw.to_string())
+    .bind(remaining.minor().to_string())
     .bind(index)
     .bind(deposit_address.as_str())
     .bind(&rate.price)
@@ -75,19 +86,21 @@ pub async fn create(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    tracing::info!(session = %session.id, quote = %id, network = %network.id, "quote created");
+    tracing::info!(session = %session.id, quote = %id, network = %network.id, token = %request.token, "quote created");
     Ok(Quote {
-        payment_uri: Quote::native_payment_uri(
+        payment_uri: Quote::payment_uri(
             &deposit_address,
             network.chain_id,
+            token_address.as_ref(),
             RawAmount(amount_raw),
         ),
         id,
         network: network.id.clone(),
         chain_id: network.chain_id,
         token: request.token.clone(),
-        decimals: NATIVE_DECIMALS,
-        amount: format_units(amount_raw, NATIVE_DECIMALS, 0),
+        token_address,
+        decimals,
+        amount: format_units(amount_raw, decimals, 0),
         amount_raw: RawAmount(amount_raw),
         deposit_address,
         exchange_rate: rate,
@@ -97,13 +110,12 @@ pub async fn create(
 
 /// The rate and the amount due in `token`'s base units. A session priced in
 /// a token is paid in that token, one for one.
-fn convert(
+async fn convert(
     state: &AppState,
-    session: &Session,
+    due: Money,
     token: &str,
     decimals: u32,
 ) -> ApiResult<(ExchangeRate, u128)> {
-    let due = session.amount_due;
     let currency = due.currency();
     if !currency.is_fiat() {
         if currency.code() != token {
@@ -122,10 +134,13 @@ fn convert(
         };
         return Ok((rate, amount));
     }
+    // Unknown or stale rates are the platform's problem, not the shopper's:
+    // 503 with a message that says to try again.
     let rate = state
-        .config
+        .rates
         .rate(token, currency)
-        .ok_or_else(|| ApiError::Upstream(format!("no exchange rate for {token} in {currency}")))?;
+        .await
+        .map_err(|e: RateError| ApiError::Upstream(e.to_string()))?;
     let amount = rate
         .to_token_units(due, decimals)
         .ok_or_else(|| anyhow::anyhow!("cannot convert {due} at {rate:?}"))?;
@@ -138,6 +153,7 @@ struct QuoteRow {
     network: String,
     chain_id: i64,
     token: String,
+    token_address: Option<String>,
     decimals: i64,
     amount_raw: String,
     deposit_address: String,
@@ -152,7 +168,7 @@ pub async fn latest(
     session: &SessionId,
 ) -> anyhow::Result<Option<Quote>> {
     let row: Option<QuoteRow> = sqlx::query_as(
-        "SELECT id, network, chain_id, token, decimals, amount_raw, deposit_address,
+        "SELECT id, network, chain_id, token, token_address, decimals, amount_raw, deposit_address,
                 rate_price, rate_currency, expires_at
          FROM quotes WHERE session_id = $1 ORDER BY created_at DESC, deposit_index DESC LIMIT 1",
     )
@@ -164,13 +180,20 @@ pub async fn latest(
         let decimals = u32::try_from(row.decimals)?;
         let chain_id = u64::try_from(row.chain_id)?;
         let deposit_address = Address::parse(&row.deposit_address)?;
+        let token_address = row
+            .token_address
+            .as_deref()
+            .map(Address::parse)
+            .transpose()?;
         Ok(Quote {
             id: QuoteId::parse(&row.id)?,
-            payment_uri: Quote::native_payment_uri(
+            payment_uri: Quote::payment_uri(
                 &deposit_address,
                 chain_id,
+                token_address.as_ref(),
                 RawAmount(amount_raw),
             ),
+            token_address,
             network: row.network,
             chain_id,
             exchange_rate: ExchangeRate {

@@ -18,7 +18,7 @@ use crate::config::NATIVE_DECIMALS;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::Merchant;
 use crate::state::AppState;
-use crate::{db, events, pagination, products, validate};
+use crate::{db, events, pagination, payments, products, settlement, validate};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -297,10 +297,13 @@ pub async fn load(
     .fetch_optional(&mut *conn)
     .await?;
     let row = row.ok_or(ApiError::NotFound("checkout session"))?;
-    let payments = load_payments(state, conn, id).await?;
+    let merchant_id = MerchantId::parse(&row.merchant_id).map_err(anyhow::Error::from)?;
+    let (payments, received_minor) = load_payments(state, conn, id).await?;
+    let mut session = decode(state, id, row, payments, received_minor)?;
+    session.settlement = settlement::of_session(conn, id).await?;
     Ok(Loaded {
-        merchant_id: MerchantId::parse(&row.merchant_id).map_err(anyhow::Error::from)?,
-        session: decode(state, id, row, payments)?,
+        merchant_id,
+        session,
     })
 }
 
@@ -309,18 +312,23 @@ fn decode(
     id: &SessionId,
     row: SessionRow,
     payments: Vec<Payment>,
+    received_minor: u128,
 ) -> anyhow::Result<Session> {
     let currency: Currency = row.currency.parse()?;
     let status = SessionStatus::parse(&row.status)
         .ok_or_else(|| anyhow::anyhow!("stored session status {:?}", row.status))?;
     let line_items: Vec<LineItem> = serde_json::from_str(&row.line_items)?;
     let metadata: Metadata = serde_json::from_str(&row.metadata)?;
+    let due: u128 = row.amount_due_minor.parse()?;
     Ok(Session {
         id: id.clone(),
         status,
         payment_url: payment_url(state, id),
         line_items,
-        amount_due: Money::from_minor(row.amount_due_minor.parse()?, currency),
+        amount_due: Money::from_minor(due, currency),
+        amount_received: Money::from_minor(received_minor, currency),
+        amount_excess: (received_minor > due)
+            .then(|| Money::from_minor(received_minor - due, currency)),
         metadata,
         success_url: row.success_url,
         cancel_url: row.cancel_url,
@@ -351,18 +359,22 @@ struct PaymentRow {
     decimals: i64,
     rate_price: String,
     rate_currency: String,
+    covers_minor: String,
+    quoted_raw: String,
     head: Option<i64>,
 }
 
+/// The session's payments, and what the confirmed ones are worth in its
+/// currency.
 async fn load_payments(
     state: &AppState,
     conn: &mut SqliteConnection,
     id: &SessionId,
-) -> anyhow::Result<Vec<Payment>> {
+) -> anyhow::Result<(Vec<Payment>, u128)> {
     let rows: Vec<PaymentRow> = sqlx::query_as(
         "SELECT p.tx_hash, p.chain_id, p.token, p.amount_raw, p.from_address, p.block_number,
                 p.gas_fee_raw, p.status, q.network, q.decimals, q.rate_price, q.rate_currency,
-                c.block_number AS head
+                q.covers_minor, q.amount_raw AS quoted_raw, c.block_number AS head
          FROM payments p
          JOIN quotes q ON q.id = p.quote_id
          LEFT JOIN chain_cursors c ON c.chain_id = p.chain_id
@@ -371,9 +383,15 @@ async fn load_payments(
     .bind(id.as_str())
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter()
-        .map(|row| decode_payment(state, row))
-        .collect()
+    let mut received = 0;
+    let mut payments = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.status == "confirmed" {
+            received += payments::worth(&row.amount_raw, &row.covers_minor, &row.quoted_raw)?;
+        }
+        payments.push(decode_payment(state, row)?);
+    }
+    Ok((payments, received))
 }
 
 fn decode_payment(state: &AppState, row: PaymentRow) -> anyhow::Result<Payment> {

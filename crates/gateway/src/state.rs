@@ -1,13 +1,17 @@
 //! What every handler and worker shares.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::Notify;
 use url::Url;
 
+use crate::chain::Chain;
 use crate::config::Config;
 use crate::db::Db;
 use crate::deposits::DepositKeys;
+use crate::rates::Rates;
+use crate::treasury::Treasury;
 
 /// The gateway's shared state; cheap to clone.
 #[derive(Clone)]
@@ -17,6 +21,10 @@ pub struct AppState {
     /// Base URL shoppers and merchants reach this gateway at.
     pub public_url: Arc<Url>,
     pub deposits: Arc<DepositKeys>,
+    pub treasury: Arc<Treasury>,
+    pub rates: Arc<Rates>,
+    /// Each configured network's RPC, by network id.
+    pub chains: Arc<HashMap<String, Arc<Chain>>>,
     /// Client for webhook deliveries (no redirects, bounded timeout).
     pub http: reqwest::Client,
     /// Wakes the dispatcher when the outbox gains rows.

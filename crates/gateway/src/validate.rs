@@ -77,3 +77,22 @@ pub fn price(config: &Config, param: &'static str, price: Money) -> Result<(), A
     }
     Ok(())
 }
+
+/// A real recipient: not the zero address, which burns what it receives.
+pub fn not_zero_address(
+    param: &'static str,
+    address: &tender_protocol::Address,
+) -> Result<(), ApiError> {
+    if address
+        .as_str()
+        .trim_start_matches("0x")
+        .bytes()
+        .all(|b| b == b'0')
+    {
+        return Err(ApiError::invalid(
+            param,
+            format!("{param} must not be the zero address"),
+        ));
+    }
+    Ok(())
+}

@@ -4,9 +4,8 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Receiver, dead_url, gateway_with, session_body, until};
+use common::{Receiver, gateway_with, session_body, until};
 use serde_json::{Value, json};
-use tender_gateway::config::{NetworkConfig, RateConfig};
 
 const ENDPOINTS: &[(&str, &str)] = &[
     ("post", "/v1/checkout/sessions"),
@@ -64,22 +63,7 @@ impl Spec {
 
 #[tokio::test]
 async fn every_endpoint_is_documented_and_answers_match_their_schemas() {
-    let gw = gateway_with(|c| {
-        c.networks.push(NetworkConfig {
-            id: "local".into(),
-            name: "Local".into(),
-            chain_id: 31337,
-            rpc_url: dead_url().parse().unwrap(),
-            confirmations: 1,
-            native_token: "ETH".into(),
-        });
-        c.rates.push(RateConfig {
-            token: "ETH".into(),
-            currency: tender_protocol::Currency::Usd,
-            price: "2000".into(),
-        });
-    })
-    .await;
+    let gw = gateway_with(common::offline_eth).await;
     let spec = gw.get("/openapi.json").await;
     assert_eq!(spec.status, StatusCode::OK);
     assert!(spec.body["openapi"].as_str().unwrap().starts_with("3."));

@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use axum::http::StatusCode;
 use common::{gateway, gateway_with, patched, session_body};
 use serde_json::{Value, json};
-use tender_gateway::config::NetworkConfig;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -125,23 +124,7 @@ async fn an_archived_product_leaves_the_list_and_cannot_be_sold() {
 
 #[tokio::test]
 async fn a_price_may_be_in_a_token_the_gateway_accepts() {
-    let gw = gateway_with(|c| {
-        c.networks.push(NetworkConfig {
-            id: "local".into(),
-            name: "Local".into(),
-            chain_id: 31337,
-            // Nothing listens: this test never reaches the chain.
-            rpc_url: common::dead_url().parse().unwrap(),
-            confirmations: 1,
-            native_token: "ETH".into(),
-        });
-        c.rates.push(tender_gateway::config::RateConfig {
-            token: "ETH".into(),
-            currency: tender_protocol::Currency::Usd,
-            price: "2000".into(),
-        });
-    })
-    .await;
+    let gw = gateway_with(common::offline_eth).await;
     let price = |amount: &str, currency: &str| json!({"name": "Pass", "price": {"amount": amount, "currency": currency}});
     let eth = gw.post("/v1/products", price("0.05", "ETH")).await;
     assert_eq!(eth.status, StatusCode::CREATED, "{}", eth.body);

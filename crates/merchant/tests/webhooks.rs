@@ -72,6 +72,7 @@ fn event(id: &str, kind: &str, status: &str) -> Value {
         "data": {"session": {
             "id": SESSION, "status": status, "paymentUrl": "http://gw.test/pay/cs_test1",
             "lineItems": [], "amountDue": {"amount": "1.00", "currency": "USD"},
+            "amountReceived": {"amount": "1.00", "currency": "USD"},
             "metadata": {"order_id": ORDER}, "successUrl": "http://shop.test/ok", "cancelUrl": null,
             "expiresAt": "2026-11-26T13:00:00Z", "createdAt": "2026-11-26T12:00:00Z",
             "payments": [{

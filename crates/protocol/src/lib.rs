@@ -35,7 +35,7 @@ pub use product::{CreateProduct, Product};
 pub use secret::Secret;
 pub use session::{
     CreateSession, GasFee, LineItem, Metadata, Payment, PaymentStatus, ProductData, Session,
-    SessionListParams, SessionStatus, Settlement,
+    SessionListParams, SessionStatus, Settlement, SettlementDestination,
 };
 pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
 pub use webhooks::{SignedHeaders, VerifyError, WebhookSecret};

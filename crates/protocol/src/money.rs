@@ -299,11 +299,23 @@ impl ExchangeRate {
     /// so the merchant is never short. `None` if the rate is zero, malformed or
     /// the result overflows.
     pub fn to_token_units(&self, amount: Money, token_decimals: u32) -> Option<u128> {
+        let (numerator, denominator) = self.fraction(amount, token_decimals)?;
+        Some(numerator.div_ceil(denominator))
+    }
+
+    /// Like [`ExchangeRate::to_token_units`], rounding down: for paying out,
+    /// where the payer must never send more than the amount is worth.
+    pub fn to_token_units_down(&self, amount: Money, token_decimals: u32) -> Option<u128> {
+        let (numerator, denominator) = self.fraction(amount, token_decimals)?;
+        Some(numerator / denominator)
+    }
+
+    fn fraction(&self, amount: Money, token_decimals: u32) -> Option<(u128, u128)> {
         if amount.currency() != self.currency {
             return None;
         }
         // amount_minor / 10^cd fiat; price_scaled / 10^rs fiat per token.
-        // units = amount_minor * 10^(td + rs) / (price_scaled * 10^cd), rounded up.
+        // units = amount_minor * 10^(td + rs) / (price_scaled * 10^cd).
         let price_scaled = parse_units(&self.price, RATE_MAX_DECIMALS).ok()?;
         if price_scaled == 0 {
             return None;
@@ -312,7 +324,7 @@ impl ExchangeRate {
             .minor()
             .checked_mul(10u128.checked_pow(token_decimals + RATE_MAX_DECIMALS)?)?;
         let denominator = price_scaled.checked_mul(10u128.pow(amount.currency().decimals()))?;
-        Some(numerator.div_ceil(denominator))
+        Some((numerator, denominator))
     }
 }
 

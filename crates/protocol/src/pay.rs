@@ -18,6 +18,9 @@ pub struct PaymentOption {
     pub network_name: String,
     pub chain_id: u64,
     pub token: String,
+    /// The ERC-20 contract; absent for the network's native token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_address: Option<Address>,
     pub decimals: u32,
     pub confirmations_required: u64,
 }
@@ -41,6 +44,9 @@ pub struct Quote {
     pub network: String,
     pub chain_id: u64,
     pub token: String,
+    /// The ERC-20 contract; absent for the network's native token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_address: Option<Address>,
     pub decimals: u32,
     /// Amount in whole-token units, as a decimal string.
     pub amount: String,
@@ -54,9 +60,21 @@ pub struct Quote {
 }
 
 impl Quote {
-    /// The EIP-681 URI of a native transfer: `ethereum:<to>@<chainId>?value=<wei>`.
-    pub fn native_payment_uri(to: &Address, chain_id: u64, value: RawAmount) -> String {
-        format!("ethereum:{to}@{chain_id}?value={value}")
+    /// The EIP-681 URI of a payment: `ethereum:<to>@<chainId>?value=<wei>`
+    /// for the native token, `ethereum:<token>@<chainId>/transfer?address=<to>&uint256=<units>`
+    /// for an ERC-20.
+    pub fn payment_uri(
+        to: &Address,
+        chain_id: u64,
+        token: Option<&Address>,
+        amount: RawAmount,
+    ) -> String {
+        match token {
+            None => format!("ethereum:{to}@{chain_id}?value={amount}"),
+            Some(token) => {
+                format!("ethereum:{token}@{chain_id}/transfer?address={to}&uint256={amount}")
+            }
+        }
     }
 }
 
@@ -70,6 +88,8 @@ pub struct PublicSession {
     pub merchant_name: String,
     pub line_items: Vec<LineItem>,
     pub amount_due: Money,
+    /// Confirmed payments, valued in the session's currency at their quotes' rates.
+    pub amount_received: Money,
     pub success_url: String,
     pub cancel_url: Option<String>,
     #[serde(with = "time::serde::rfc3339")]

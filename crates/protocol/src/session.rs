@@ -211,6 +211,18 @@ pub struct Payment {
     pub exchange_rate: ExchangeRate,
 }
 
+/// Where a merchant's proceeds go: `PUT /v1/settlement-destination`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettlementDestination {
+    /// A network id from the gateway's configuration.
+    pub network: String,
+    /// The token to be paid in on that network.
+    pub token: String,
+    pub address: Address,
+}
+
 /// The transfer of the proceeds to the merchant, once completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -219,7 +231,12 @@ pub struct Settlement {
     pub tx_hash: TxHash,
     pub network: String,
     pub token: String,
+    /// Paid to the merchant, in whole-token units.
     pub amount: String,
+    pub amount_raw: RawAmount,
+    pub address: Address,
+    /// The gateway's fee, in the session's currency.
+    pub fee: Money,
 }
 
 /// A Checkout Session as the merchant sees it (API answers and webhooks).
@@ -233,6 +250,11 @@ pub struct Session {
     pub payment_url: String,
     pub line_items: Vec<LineItem>,
     pub amount_due: Money,
+    /// Confirmed payments, valued in the session's currency at their quotes' rates.
+    pub amount_received: Money,
+    /// What was paid beyond the amount due, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_excess: Option<Money>,
     pub metadata: Metadata,
     pub success_url: String,
     pub cancel_url: Option<String>,

@@ -10,7 +10,7 @@ use crate::process::cargo;
 use crate::{root, setup, step};
 
 /// (package, bench target) of every benchmark.
-const BENCHES: &[(&str, &str)] = &[("tender-gateway", "deliveries")];
+const BENCHES: &[(&str, &str)] = &[("tender-gateway", "deliveries"), ("tender-e2e", "watcher")];
 
 pub fn run(filter: Option<&str>) -> anyhow::Result<()> {
     setup::run()?;

@@ -1,25 +1,33 @@
-//! `cargo xtask demo`: the whole local stack — anvil, the gateway with a dev
-//! merchant, the merchant server with the storefront — and the URL to open.
-//! Ctrl-C (or SIGTERM) stops everything it started.
+//! `cargo xtask demo`: the whole local stack — two anvil chains with the test
+//! stablecoin, the gateway with a dev merchant, the merchant server with the
+//! storefront — and the URL to open. Ctrl-C (or SIGTERM) stops everything it
+//! started.
 
 use std::fs;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::json;
 use tender_client::Client;
-use tender_protocol::{CreateProduct, CreateWebhookEndpoint, Currency, Money, ProductId};
+use tender_protocol::{
+    CreateProduct, CreateWebhookEndpoint, Currency, Money, ProductId, SettlementDestination,
+};
 
 use crate::process::{cargo, exec};
 use crate::{root, setup, step, web};
 
-const ANVIL_PORT: u16 = 8545;
 const GATEWAY_PORT: u16 = 4000;
 const MERCHANT_PORT: u16 = 3000;
-const CHAIN_ID: u64 = 31337;
+const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+
+/// The two local chains: (network id, name, chain id, port).
+const CHAINS: [(&str, &str, u64, u16); 2] = [
+    ("anvil", "Anvil (local)", 31337, 8545),
+    ("anvil2", "Anvil 2 (local)", 31338, 8546),
+];
 
 /// Children stopped (SIGTERM, then waited for) when dropped.
 struct Started(Vec<(&'static str, Child)>);
@@ -49,6 +57,23 @@ fn spawn_logged(name: &'static str, command: &mut Command, log: &Path) -> anyhow
         .stdin(Stdio::null())
         .spawn()
         .with_context(|| format!("cannot start {name}"))
+}
+
+fn wait_for_port(port: u16, what: &str, child: &mut Child, log: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Some(status) = child.try_wait()? {
+            bail!("{what} exited ({status}); see {}", log.display());
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_err() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!(
+        "{what} did not listen on port {port} within 30 s; see {}",
+        log.display()
+    )
 }
 
 fn wait_for_http(url: &str, what: &str, child: &mut Child, log: &Path) -> anyhow::Result<()> {
@@ -96,36 +121,55 @@ fn dev_accounts(log: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         .collect())
 }
 
-fn gateway_config(dir: &Path) -> String {
-    format!(
-        r#"# Written by `cargo xtask demo`: a dev gateway on a local anvil chain.
+/// The gateway's config: dev mode, both chains with their stablecoin.
+fn gateway_config(dir: &Path, stablecoins: &[String]) -> String {
+    let mut config = format!(
+        r#"# Written by `cargo xtask demo`: a dev gateway on two local anvil chains.
 listen = "127.0.0.1:{GATEWAY_PORT}"
 database_url = "sqlite://{db}"
 dev = true
-mnemonic = "test test test test test test test test test test test junk"
+mnemonic = "{DEV_MNEMONIC}"
 cashier_dir = "{cashier}"
-watcher_poll_ms = 500
-
-[[networks]]
-id = "anvil"
-name = "Anvil (local)"
-chain_id = {CHAIN_ID}
-rpc_url = "http://127.0.0.1:{ANVIL_PORT}"
-confirmations = 2
-native_token = "ETH"
+watcher_poll_ms = 1000
 
 [[rates]]
 token = "ETH"
 currency = "USD"
 price = "2000.00"
+
+[[rates]]
+token = "TUSD"
+currency = "USD"
+price = "1"
 "#,
         db = dir.join("gateway.db").display(),
         cashier = root().join("target/dist/cashier").display(),
-    )
+    );
+    for ((id, name, chain_id, port), stablecoin) in CHAINS.iter().zip(stablecoins) {
+        config.push_str(&format!(
+            r#"
+[[networks]]
+id = "{id}"
+name = "{name}"
+chain_id = {chain_id}
+rpc_url = "http://127.0.0.1:{port}"
+ws_url = "ws://127.0.0.1:{port}"
+confirmations = 2
+native_token = "ETH"
+
+[[networks.tokens]]
+symbol = "TUSD"
+address = "{stablecoin}"
+decimals = 6
+"#
+        ));
+    }
+    config
 }
 
 pub fn run() -> anyhow::Result<()> {
     setup::run()?;
+    crate::contracts::run(true)?;
     web::build()?;
     step("building the gateway and the merchant server");
     exec(&mut cargo(&[
@@ -135,13 +179,11 @@ pub fn run() -> anyhow::Result<()> {
         "-p",
         "tender-merchant",
     ]))?;
-    for (port, what) in [
-        (ANVIL_PORT, "anvil"),
-        (GATEWAY_PORT, "gateway"),
-        (MERCHANT_PORT, "merchant server"),
-    ] {
-        ensure_free(port, what)?;
+    for (_, name, _, port) in CHAINS {
+        ensure_free(port, name)?;
     }
+    ensure_free(GATEWAY_PORT, "gateway")?;
+    ensure_free(MERCHANT_PORT, "merchant server")?;
     let dir = root().join("target/demo");
     fs::create_dir_all(&dir)?;
     for stale in fs::read_dir(&dir)? {
@@ -153,39 +195,62 @@ pub fn run() -> anyhow::Result<()> {
     let bin = |name: &str| root().join("target/debug").join(name);
     let mut started = Started(Vec::new());
 
-    step(&format!(
-        "starting anvil (chain {CHAIN_ID}, a block every second) on port {ANVIL_PORT}"
-    ));
-    let anvil_log = dir.join("anvil.log");
-    let mut anvil = spawn_logged(
-        "anvil",
-        Command::new(setup::anvil_path()).args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &ANVIL_PORT.to_string(),
-            "--chain-id",
-            &CHAIN_ID.to_string(),
-            "--block-time",
-            "1",
-        ]),
-        &anvil_log,
-    )?;
-    let rpc_url = format!("http://127.0.0.1:{ANVIL_PORT}");
-    let probe = Instant::now();
-    while TcpListener::bind(("127.0.0.1", ANVIL_PORT)).is_ok()
-        && probe.elapsed() < Duration::from_secs(20)
-    {
-        if let Some(status) = anvil.try_wait()? {
-            bail!("anvil exited ({status}); see {}", anvil_log.display());
+    let mut stablecoins = Vec::new();
+    let mut chains = Vec::new();
+    let mut first_log = None;
+    for (id, name, chain_id, port) in CHAINS {
+        step(&format!(
+            "starting {name} (chain {chain_id}, a block every second) on port {port}"
+        ));
+        let log = dir.join(format!("{id}.log"));
+        let mut anvil = spawn_logged(
+            "anvil",
+            Command::new(setup::anvil_path()).args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--chain-id",
+                &chain_id.to_string(),
+                "--block-time",
+                "1",
+            ]),
+            &log,
+        )?;
+        wait_for_port(port, name, &mut anvil, &log)?;
+        started.0.push(("anvil", anvil));
+        let rpc_url = format!("http://127.0.0.1:{port}");
+        step(&format!("deploying the test stablecoin (TUSD) on {name}"));
+        let prepared = Command::new(bin("tender-gateway"))
+            .args([
+                "--dev",
+                "--mnemonic",
+                DEV_MNEMONIC,
+                "devnet",
+                "--rpc",
+                &rpc_url,
+            ])
+            .output()
+            .context("cannot run tender-gateway devnet")?;
+        if !prepared.status.success() {
+            bail!(
+                "deploying the stablecoin failed: {}",
+                String::from_utf8_lossy(&prepared.stderr)
+            );
         }
-        std::thread::sleep(Duration::from_millis(100));
+        let answer: serde_json::Value = serde_json::from_slice(&prepared.stdout)?;
+        let stablecoin = answer["stablecoin"]
+            .as_str()
+            .context("no stablecoin address")?
+            .to_owned();
+        chains.push(json!({"name": name, "network": id, "chainId": chain_id, "rpcUrl": rpc_url, "stablecoin": stablecoin}));
+        stablecoins.push(stablecoin);
+        first_log.get_or_insert(log);
     }
-    started.0.push(("anvil", anvil));
 
     step(&format!("starting the gateway on port {GATEWAY_PORT}"));
     let config_path = dir.join("gateway.toml");
-    fs::write(&config_path, gateway_config(&dir))?;
+    fs::write(&config_path, gateway_config(&dir, &stablecoins))?;
     let gateway_log = dir.join("gateway.log");
     let mut gateway = spawn_logged(
         "gateway",
@@ -203,7 +268,7 @@ pub fn run() -> anyhow::Result<()> {
     )?;
     started.0.push(("gateway", gateway));
 
-    step("creating the dev merchant, its products and webhook endpoint");
+    step("creating the dev merchant, its products, webhook endpoint and payout wallet");
     let created = Command::new(bin("tender-gateway"))
         .arg("--config")
         .arg(&config_path)
@@ -219,11 +284,17 @@ pub fn run() -> anyhow::Result<()> {
     let merchant: serde_json::Value = serde_json::from_slice(&created.stdout)?;
     let api_key = merchant["apiKey"].as_str().context("no apiKey")?.to_owned();
     let merchant_url = format!("http://127.0.0.1:{MERCHANT_PORT}");
+    let accounts = dev_accounts(first_log.as_deref().context("no chain started")?)?;
+    let payout = accounts
+        .get(2)
+        .and_then(|a| a["address"].as_str())
+        .context("anvil printed no third account")?
+        .to_owned();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let (product_ids, webhook_secret) =
-        runtime.block_on(catalogue(&gateway_url, &api_key, &merchant_url))?;
+        runtime.block_on(catalogue(&gateway_url, &api_key, &merchant_url, &payout))?;
 
     step(&format!(
         "starting the merchant server on port {MERCHANT_PORT}"
@@ -264,10 +335,11 @@ pub fn run() -> anyhow::Result<()> {
         "apiKey": api_key,
         "webhookSecret": webhook_secret,
         "productIds": product_ids,
-        "chains": [{"name": "Anvil (local)", "chainId": CHAIN_ID, "rpcUrl": rpc_url}],
-        "devAccounts": dev_accounts(&anvil_log)?,
+        "chains": chains,
+        "devAccounts": accounts,
+        "payoutAddress": payout,
     });
-    let summary_path: PathBuf = root().join("target/tender-demo.json");
+    let summary_path = root().join("target/tender-demo.json");
     fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)?;
     println!();
     println!("  Tender is running. Open the shop:  {merchant_url}/");
@@ -276,6 +348,7 @@ pub fn run() -> anyhow::Result<()> {
         "  Gateway API   {gateway_url}   (API key and more in {})",
         summary_path.display()
     );
+    println!("  Chains        31337 on :8545, 31338 on :8546 (ETH and TUSD on both)");
     println!("  Logs          {}", dir.display());
     println!("  Stop          Ctrl-C");
     println!();
@@ -286,6 +359,7 @@ async fn catalogue(
     gateway_url: &str,
     api_key: &str,
     merchant_url: &str,
+    payout: &str,
 ) -> anyhow::Result<(Vec<String>, String)> {
     let client = Client::new(gateway_url, api_key)?;
     let mut ids = Vec::new();
@@ -318,6 +392,13 @@ async fn catalogue(
         .create_webhook_endpoint(&CreateWebhookEndpoint {
             url: format!("{merchant_url}/webhooks/tender"),
             enabled_events: vec!["*".into()],
+        })
+        .await?;
+    client
+        .put_settlement_destination(&SettlementDestination {
+            network: CHAINS[0].0.into(),
+            token: "ETH".into(),
+            address: payout.parse()?,
         })
         .await?;
     let secret = endpoint
