@@ -33,6 +33,7 @@ async fn measure(quotes: usize) -> serde_json::Value {
         chain_id: 31337,
         rpc_url: rpc.clone(),
         ws_url: None,
+        public_rpc_url: None,
         confirmations: 2,
         native_token: "ETH".into(),
         tokens: vec![TokenConfig {

@@ -93,6 +93,70 @@ impl Browser {
         .await
     }
 
+    /// Screenshots of the page at desktop (1280 px) and phone (375 px)
+    /// widths, written to `target/screenshots/{name}-{width}.png`.
+    pub async fn screenshots(&self, name: &str) {
+        let dir = crate::tools::root().join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        for (width, height) in [(375, 812), (1280, 900)] {
+            self.client
+                .set_window_size(width, height)
+                .await
+                .expect("resize");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::write(dir.join(format!("{name}-{width}.png")), png).expect("write screenshot");
+        }
+    }
+
+    /// The visible text of the element matching `css`, waiting for it.
+    pub async fn text_of(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .text()
+            .await
+            .expect("element text")
+    }
+
+    /// Waits until the page's text contains `text`.
+    pub async fn wait_for_text(&self, text: &str) {
+        crate::eventually(
+            &format!("the page to say {text:?}"),
+            Duration::from_secs(30),
+            || async {
+                let body = self
+                    .client
+                    .find(fantoccini::Locator::Css("body"))
+                    .await
+                    .ok()?;
+                body.text()
+                    .await
+                    .ok()
+                    .filter(|t| t.contains(text))
+                    .map(|_| ())
+            },
+        )
+        .await
+    }
+
+    /// Clicks the button whose text contains `label`, waiting for it.
+    pub async fn click_button(&self, label: &str) {
+        let xpath = format!("//button[contains(., '{label}')]");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(fantoccini::Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no button {label:?}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {label:?}: {e}"));
+    }
+
     /// Ends the browser session cleanly.
     pub async fn close(self) {
         let _ = self.client.clone().close().await;

@@ -81,6 +81,7 @@ fn network(id: &str, name: &str, anvil: &Anvil, stablecoin: EvmAddress) -> Netwo
                 .parse()
                 .expect("ws url"),
         ),
+        public_rpc_url: Some(anvil.rpc_url.parse().expect("rpc url")),
         confirmations: 2,
         native_token: "ETH".into(),
         tokens: vec![TokenConfig {

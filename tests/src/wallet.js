@@ -27,6 +27,13 @@
           return [account];
         case "wallet_switchEthereumChain":
           return null;
+        case "eth_sendTransaction":
+          if (window.__tenderTestWallet.reject) {
+            const error = new Error("User rejected the request.");
+            error.code = 4001;
+            throw error;
+          }
+          return call(method, params);
         default:
           return call(method, params);
       }
@@ -34,7 +41,8 @@
     on() {},
     removeListener() {},
   };
-  window.__tenderTestWallet = { requests: [] };
+  // Tests set `reject` to make the "user" decline the next payment.
+  window.__tenderTestWallet = { requests: [], reject: false };
   const info = Object.freeze({
     uuid: "5b3c1f7e-0000-4000-8000-e2e000000001",
     name: "E2E test wallet",

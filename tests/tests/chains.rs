@@ -16,6 +16,10 @@ use tender_protocol::{
 
 const WAIT: Duration = Duration::from_secs(30);
 
+fn now() -> tender_protocol::Timestamp {
+    tender_protocol::Timestamp::from_unix(time::OffsetDateTime::now_utc().unix_timestamp())
+}
+
 fn payer() -> EvmAddress {
     DEV_ACCOUNT.parse().unwrap()
 }
@@ -350,23 +354,18 @@ async fn a_lapsed_quote_is_replaced_by_a_fresh_one() {
     .await;
     let id = new_session(&stack).await;
     let first = stack.quote_eth(&id).await;
-    let lifetime = first.expires_at - time::OffsetDateTime::now_utc();
-    assert!(
-        lifetime <= time::Duration::seconds(1),
-        "locked for the configured second"
-    );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let lifetime = first.expires_at - now();
+    assert!(lifetime <= 1, "locked for the configured second");
+    // Timestamps are whole seconds: wait past the next second boundary.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let shown = stack
         .public_session(&id)
         .await
         .quote
         .expect("the quote is shown");
-    assert!(
-        shown.expires_at < time::OffsetDateTime::now_utc(),
-        "and it has lapsed"
-    );
+    assert!(shown.expires_at < now(), "and it has lapsed");
     let again = stack.quote(&id, CHAIN_B, STABLECOIN).await;
-    assert!(again.expires_at > time::OffsetDateTime::now_utc());
+    assert!(again.expires_at > now());
     assert_ne!(again.deposit_address, first.deposit_address);
     assert_eq!(
         stack.public_session(&id).await.quote.unwrap().id,

@@ -1,21 +1,15 @@
 //! The cashier page: loads the session, keeps it fresh, and lays out the
 //! summary, the ways to pay and the live status.
 
-use std::time::Duration;
-
-use gloo_timers::future::sleep;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::{PublicSession, SessionId};
 
-use crate::api;
 use crate::order_summary::OrderSummary;
 use crate::pay_panel::PayPanel;
 use crate::status_panel::StatusPanel;
 use crate::wallet::{self, Wallet};
-
-/// How often the session is refreshed while it can still change.
-const REFRESH: Duration = Duration::from_millis(1000);
+use crate::{api, live};
 
 fn session_id_from_path() -> Option<SessionId> {
     let path = web_sys::window()?.location().pathname().ok()?;
@@ -52,16 +46,16 @@ fn Checkout(
     wallets: RwSignal<Vec<Wallet>, LocalStorage>,
 ) -> impl IntoView {
     let session = RwSignal::new(initial.clone());
-    spawn_local(async move {
-        while session.with_untracked(|s| s.status.is_payable()) {
-            sleep(REFRESH).await;
-            // A passing network error keeps the last good state on screen.
-            if let Ok(fresh) = api::session(&id).await {
-                session.set(fresh);
-            }
-        }
+    if initial.dev_wallet.is_some() {
+        wallet::load_dev_wallet();
+    }
+    live::follow(id, session);
+    // While a payment is confirming, offer no way to pay twice.
+    let payable = Memo::new(move |_| {
+        session.with(|s| {
+            s.status.is_payable() && s.status != tender_protocol::SessionStatus::Processing
+        })
     });
-    let payable = Memo::new(move |_| session.with(|s| s.status.is_payable()));
     view! {
         <header class="cashier__header">
             <p class="cashier__merchant">{initial.merchant_name.clone()}</p>

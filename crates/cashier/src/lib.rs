@@ -2,8 +2,11 @@
 
 pub mod api;
 pub mod app;
+pub mod live;
 pub mod order_summary;
 pub mod pay_panel;
+pub mod qr;
+pub mod quote_details;
 pub mod status_panel;
 pub mod wallet;
 

@@ -12,7 +12,8 @@ pub fn OrderSummary(session: PublicSession) -> impl IntoView {
         .map(|item| {
             view! {
                 <li class="line-item">
-                    <div>
+                    {item.image_url.clone().map(|src| view! { <img class="line-item__image" src=src alt="" width="56" height="56"/> })}
+                    <div class="line-item__text">
                         <p class="line-item__name">{item.name.clone()}</p>
                         {item.description.clone().map(|d| view! { <p class="line-item__description">{d}</p> })}
                         <p class="line-item__quantity">{format!("Qty {} × {}", item.quantity, item.unit_price)}</p>

@@ -17,7 +17,7 @@ enum Shown {
     Nothing,
     Confirming { have: u64, need: u64 },
     Received { success_url: String },
-    Underpaid,
+    Underpaid { remaining: String },
     Expired { cancel_url: Option<String> },
 }
 
@@ -42,7 +42,16 @@ fn shown(session: &PublicSession) -> Shown {
         SessionStatus::Paid | SessionStatus::Completed => Shown::Received {
             success_url: session.success_url.clone(),
         },
-        SessionStatus::Underpaid => Shown::Underpaid,
+        SessionStatus::Underpaid => Shown::Underpaid {
+            remaining: tender_protocol::Money::from_minor(
+                session
+                    .amount_due
+                    .minor()
+                    .saturating_sub(session.amount_received.minor()),
+                session.amount_due.currency(),
+            )
+            .to_string(),
+        },
         SessionStatus::Expired => Shown::Expired {
             cancel_url: session.cancel_url.clone(),
         },
@@ -64,10 +73,11 @@ pub fn StatusPanel(session: RwSignal<PublicSession>) -> impl IntoView {
         }
         .into_any(),
         Shown::Received { success_url } => view! { <Redirecting url=success_url/> }.into_any(),
-        Shown::Underpaid => view! {
+        Shown::Underpaid { remaining } => view! {
             <section class="status status--underpaid" role="status" aria-live="polite">
                 <h2>"Partly paid"</h2>
-                <p>"We received less than the total. Send the rest to the same address before the checkout expires."</p>
+                <p data-testid="remaining">{format!("{remaining} still to pay.")}</p>
+                <p>"Send the rest to the same address, or get a new quote for it, before the checkout expires."</p>
             </section>
         }
         .into_any(),

@@ -4,7 +4,7 @@
 
 use js_sys::{Array, Object, Reflect};
 use leptos::prelude::*;
-use tender_protocol::{Address, RawAmount};
+use tender_protocol::{Address, PaymentOption, RawAmount};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -93,12 +93,62 @@ impl Wallet {
             })
     }
 
-    /// Switches the wallet to `chain_id`.
-    pub async fn switch_chain(&self, chain_id: u64) -> Result<(), WalletError> {
+    /// Switches the wallet to the option's network, adding the network
+    /// first if the wallet does not know it (error 4902), then checks.
+    pub async fn switch_chain(&self, option: &PaymentOption) -> Result<(), WalletError> {
+        let chain_hex = format!("0x{:x}", option.chain_id);
         let param = Object::new();
-        let _ = Reflect::set(&param, &"chainId".into(), &format!("0x{chain_id:x}").into());
-        self.request("wallet_switchEthereumChain", Array::of1(&param))
-            .await?;
+        let _ = Reflect::set(&param, &"chainId".into(), &chain_hex.clone().into());
+        match self
+            .request("wallet_switchEthereumChain", Array::of1(&param))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.code == Some(4902) => {
+                let Some(rpc) = &option.rpc_url else {
+                    return Err(e);
+                };
+                let currency = Object::new();
+                let _ = Reflect::set(
+                    &currency,
+                    &"name".into(),
+                    &option.native_token.clone().into(),
+                );
+                let _ = Reflect::set(
+                    &currency,
+                    &"symbol".into(),
+                    &option.native_token.clone().into(),
+                );
+                let _ = Reflect::set(&currency, &"decimals".into(), &18.into());
+                let add = Object::new();
+                let _ = Reflect::set(&add, &"chainId".into(), &chain_hex.clone().into());
+                let _ = Reflect::set(
+                    &add,
+                    &"chainName".into(),
+                    &option.network_name.clone().into(),
+                );
+                let _ = Reflect::set(&add, &"nativeCurrency".into(), &currency);
+                let _ = Reflect::set(&add, &"rpcUrls".into(), &Array::of1(&rpc.into()));
+                self.request("wallet_addEthereumChain", Array::of1(&add))
+                    .await?;
+                self.request("wallet_switchEthereumChain", Array::of1(&param))
+                    .await?;
+            }
+            Err(e) => return Err(e),
+        }
+        let current = self.request("eth_chainId", Array::new()).await?;
+        if current
+            .as_string()
+            .is_some_and(|c| !c.eq_ignore_ascii_case(&chain_hex))
+        {
+            return Err(WalletError {
+                code: None,
+                message: format!(
+                    "Your wallet is on another network. Switch it to {} and try again.",
+                    option.network_name
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -194,4 +244,19 @@ pub fn legacy() -> Option<Wallet> {
         icon: None,
         provider,
     })
+}
+
+/// Adds the gateway's dev wallet script to the page (offered only by a dev
+/// gateway on local chains); it announces itself like any EIP-6963 wallet.
+pub fn load_dev_wallet() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(script) = document.create_element("script") else {
+        return;
+    };
+    let _ = script.set_attribute("src", "/dev-wallet.js");
+    if let Some(head) = document.head() {
+        let _ = head.append_child(&script);
+    }
 }

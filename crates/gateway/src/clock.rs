@@ -1,18 +1,22 @@
 //! Wall-clock time as the database stores it.
 
-use time::OffsetDateTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Now, in unix seconds.
-pub fn now_seconds() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
+use tender_protocol::Timestamp;
 
 /// Now, in unix milliseconds.
 pub fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// A stored unix time as a timestamp; out-of-range values clamp to the epoch.
-pub fn from_seconds(seconds: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+/// Now, in unix seconds.
+pub fn now_seconds() -> i64 {
+    now_ms().div_euclid(1000)
+}
+
+/// A stored unix time (seconds) as a timestamp.
+pub fn from_seconds(seconds: i64) -> Timestamp {
+    Timestamp::from_unix(seconds)
 }

@@ -32,6 +32,10 @@ pub struct NetworkConfig {
     /// watcher polls `rpc_url`.
     #[serde(default)]
     pub ws_url: Option<Url>,
+    /// A public JSON-RPC URL shoppers' wallets may use to add the network
+    /// (never `rpc_url`, which may carry a provider key).
+    #[serde(default)]
+    pub public_rpc_url: Option<Url>,
     /// Blocks a payment needs (its own included) before it counts.
     pub confirmations: u64,
     /// Symbol of the native token (`"ETH"`); it has 18 decimals.
@@ -317,6 +321,17 @@ impl Config {
             .iter()
             .find_map(|n| n.token(symbol))
             .map(|(_, d)| d)
+    }
+
+    /// Whether the dev wallet may be offered: dev mode, and every network on
+    /// this machine (so only play money can move).
+    pub fn offers_dev_wallet(&self) -> bool {
+        self.dev
+            && !self.networks.is_empty()
+            && self.networks.iter().all(|n| {
+                matches!(n.rpc_url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+                    || n.rpc_url.host_str() == Some("localhost")
+            })
     }
 
     pub fn watcher_poll(&self) -> Duration {

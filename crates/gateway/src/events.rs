@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Records `kind` for `session` and queues one delivery per enabled endpoint
-/// of the merchant subscribed to it. Call `state.outbox.notify_one()` after
+/// of the merchant subscribed to it. Call `state.announce()` after
 /// commit.
 pub async fn record(
     conn: &mut SqliteConnection,
@@ -185,9 +185,8 @@ struct AttemptRow {
     error: Option<String>,
 }
 
-fn from_ms(ms: i64) -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+fn from_ms(ms: i64) -> tender_protocol::Timestamp {
+    from_seconds(ms.div_euclid(1000))
 }
 
 /// Retrieve an event with its deliveries and every attempt.
@@ -289,6 +288,6 @@ pub async fn redeliver(
         queue(&mut tx, &event_id, endpoint).await?;
     }
     tx.commit().await?;
-    state.outbox.notify_one();
+    state.announce();
     show(State(state), merchant, Path(id)).await
 }

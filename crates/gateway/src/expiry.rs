@@ -64,7 +64,7 @@ impl Expiry {
             tx.commit().await?;
         }
         if expired > 0 {
-            self.state.outbox.notify_one();
+            self.state.announce();
         }
         sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
             .bind(now - idempotency::KEEP_SECONDS)

@@ -2,6 +2,7 @@
 //! and webhook delivery, as one axum service.
 
 pub mod api_keys;
+pub mod cashier_page;
 pub mod chain;
 pub mod clock;
 pub mod config;
@@ -58,7 +59,8 @@ pub fn router(state: AppState) -> Router {
         .merge(webhook_endpoints::router())
         .merge(events::router())
         .merge(settlement::router())
-        .merge(pay::router(&state))
+        .merge(pay::router())
+        .merge(cashier_page::router(&state))
         .merge(openapi::router())
         .route("/health", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { error::ApiError::NotFound("route") })
@@ -121,6 +123,7 @@ impl Application {
             chains: Arc::new(chains),
             http,
             outbox: Arc::new(Notify::new()),
+            changes: Arc::new(tokio::sync::watch::channel(0).0),
         };
         Ok(Self { listener, state })
     }

@@ -26,7 +26,7 @@ use crate::{api_keys, events, pay, products, sessions, settlement, webhook_endpo
         webhook_endpoints::create, webhook_endpoints::list, webhook_endpoints::show,
         webhook_endpoints::remove, webhook_endpoints::rotate_secret,
         events::list, events::show, events::redeliver,
-        pay::show, pay::quote,
+        pay::show, pay::quote, pay::events,
         settlement::show, settlement::update,
     ),
     components(schemas(tender_protocol::Event)),

@@ -1,61 +1,119 @@
-//! The public side of a session, for the shopper's cashier page. The session
-//! id is the capability; nothing here reveals metadata or secrets.
+//! The public side of a session, for the shopper's cashier page: the session
+//! (never its metadata), quotes, and a live stream of changes. The session id
+//! is the capability; nothing here reveals secrets.
+
+use std::convert::Infallible;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::{get, post};
+use futures_util::Stream;
+use tender_protocol::money::format_units;
 use tender_protocol::{
-    CreateQuote, Currency, ErrorBody, PaymentOption, PublicSession, Quote, SessionId,
+    CreateQuote, DevWallet, ErrorBody, Money, PaymentOption, PublicSession, Quote, SessionId,
 };
-use tower_http::services::ServeDir;
 
-use crate::config::{Config, NATIVE_DECIMALS};
+use crate::config::NATIVE_DECIMALS;
+use crate::devnet::DEV_ACCOUNTS;
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
 use crate::{merchants, quotes, sessions};
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    let router = Router::new()
+pub fn router() -> Router<AppState> {
+    Router::new()
         .route("/v1/pay/{id}", get(show))
         .route("/v1/pay/{id}/quote", post(quote))
-        .route("/pay/{id}", get(page));
-    match &state.config.cashier_dir {
-        Some(dir) => router.nest_service("/cashier", ServeDir::new(dir)),
-        None => router,
-    }
+        .route("/v1/pay/{id}/events", get(events))
 }
 
-/// Every network and token a session in `currency` can be paid with: all of
-/// them for a fiat price, only that token for a token price.
-fn options(config: &Config, currency: Currency) -> Vec<PaymentOption> {
+fn parse_id(id: &str) -> ApiResult<SessionId> {
+    SessionId::parse(id).map_err(|_| ApiError::NotFound("checkout session"))
+}
+
+/// Every network and token the still-due amount can be paid with — all of
+/// them for a fiat price, only that token for a token price — each with
+/// what the amount comes to at the current rate.
+async fn options(state: &AppState, due: Money) -> Vec<PaymentOption> {
+    let currency = due.currency();
     let mut options = Vec::new();
-    for n in &config.networks {
+    for n in &state.config.networks {
         let native = (n.native_token.clone(), None, NATIVE_DECIMALS);
         let tokens = n
             .tokens
             .iter()
             .map(|t| (t.symbol.clone(), Some(t.address.clone()), t.decimals));
         for (token, token_address, decimals) in std::iter::once(native).chain(tokens) {
-            if currency.is_fiat() || currency.code() == token {
-                options.push(PaymentOption {
-                    network: n.id.clone(),
-                    network_name: n.name.clone(),
-                    chain_id: n.chain_id,
-                    token,
-                    token_address,
-                    decimals,
-                    confirmations_required: n.confirmations,
-                });
+            if !currency.is_fiat() && currency.code() != token {
+                continue;
             }
+            let units = if currency.is_fiat() {
+                match state.rates.rate(&token, currency).await {
+                    Ok(rate) => rate.to_token_units(due, decimals),
+                    Err(_) => None,
+                }
+            } else {
+                due.in_token_units(decimals)
+            };
+            options.push(PaymentOption {
+                network: n.id.clone(),
+                network_name: n.name.clone(),
+                chain_id: n.chain_id,
+                token,
+                token_address,
+                decimals,
+                confirmations_required: n.confirmations,
+                amount: units.map(|u| format_units(u, decimals, 0)),
+                native_token: n.native_token.clone(),
+                rpc_url: n.public_rpc_url.as_ref().map(ToString::to_string),
+            });
         }
     }
     options
 }
 
-fn parse_id(id: &str) -> ApiResult<SessionId> {
-    SessionId::parse(id).map_err(|_| ApiError::NotFound("checkout session"))
+/// The session as the shopper may see it.
+pub async fn public_session(state: &AppState, id: &SessionId) -> ApiResult<PublicSession> {
+    let mut conn = state.db.acquire().await?;
+    let loaded = sessions::load(state, &mut conn, id).await?;
+    let quote = quotes::latest(&mut conn, id).await?;
+    drop(conn);
+    let merchant_name = merchants::name(&state.db, &loaded.merchant_id).await?;
+    let session = loaded.session;
+    let still_due = Money::from_minor(
+        session
+            .amount_due
+            .minor()
+            .saturating_sub(session.amount_received.minor()),
+        session.amount_due.currency(),
+    );
+    let dev_wallet = state.config.offers_dev_wallet().then(|| DevWallet {
+        accounts: DEV_ACCOUNTS
+            .iter()
+            .map(|a| {
+                a.to_string()
+                    .parse()
+                    .expect("alloy formats addresses as 0x hex")
+            })
+            .collect(),
+    });
+    Ok(PublicSession {
+        payment_options: options(state, still_due).await,
+        id: session.id,
+        status: session.status,
+        merchant_name,
+        line_items: session.line_items,
+        amount_due: session.amount_due,
+        amount_received: session.amount_received,
+        success_url: session.success_url,
+        cancel_url: session.cancel_url,
+        expires_at: session.expires_at,
+        quote,
+        payments: session.payments,
+        dev_wallet,
+    })
 }
 
 /// The session as the shopper's cashier page sees it: no metadata.
@@ -66,28 +124,7 @@ pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<ApiJson<PublicSession>> {
-    let id = parse_id(&id)?;
-    let mut conn = state.db.acquire().await?;
-    let loaded = sessions::load(&state, &mut conn, &id).await?;
-    let quote = quotes::latest(&mut conn, &id).await?;
-    drop(conn);
-    let merchant_name = merchants::name(&state.db, &loaded.merchant_id).await?;
-    let session = loaded.session;
-    let payment_options = options(&state.config, session.amount_due.currency());
-    Ok(ApiJson(PublicSession {
-        amount_received: session.amount_received,
-        id: session.id,
-        status: session.status,
-        merchant_name,
-        line_items: session.line_items,
-        amount_due: session.amount_due,
-        success_url: session.success_url,
-        cancel_url: session.cancel_url,
-        expires_at: session.expires_at,
-        payment_options,
-        quote,
-        payments: session.payments,
-    }))
+    Ok(ApiJson(public_session(&state, &parse_id(&id)?).await?))
 }
 
 /// Lock a quote: the amount in a token on a network, and a fresh deposit
@@ -107,31 +144,53 @@ pub async fn quote(
     let session = sessions::load(&state, &mut conn, &id).await?.session;
     drop(conn);
     let quote = quotes::create(&state, &session, &body).await?;
+    state.announce();
     Ok((StatusCode::CREATED, ApiJson(quote)))
 }
 
-/// The cashier page; the same document for every session (it reads the id
-/// from its URL).
-async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    if SessionId::parse(&id).is_err() {
-        return (StatusCode::NOT_FOUND, "No such checkout session").into_response();
-    }
-    let Some(dir) = &state.config.cashier_dir else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The cashier is not built on this gateway (set cashier_dir).",
-        )
-            .into_response();
-    };
-    match tokio::fs::read_to_string(dir.join("index.html")).await {
-        Ok(html) => Html(html).into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, dir = %dir.display(), "cannot read the cashier page");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The cashier page is unavailable.",
-            )
-                .into_response()
-        }
-    }
+/// How often a live page is refreshed even without a change notice.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// Server-Sent Events: a `session` event with the public session whenever
+/// it changes (status, confirmations, quote), until it is paid or expired.
+#[utoipa::path(get, path = "/v1/pay/{id}/events", tag = "Cashier (public)",
+    params(("id" = String, Path, description = "Session id (cs_...)")),
+    responses((status = 200, description = "text/event-stream of `session` events, each a PublicSession"),
+              (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let id = parse_id(&id)?;
+    public_session(&state, &id).await?; // 404 before the stream starts
+    let changes = state.changes.subscribe();
+    let stream = futures_util::stream::unfold(
+        (state, id, changes, None::<String>, false),
+        |(state, id, mut changes, mut last, done)| async move {
+            if done {
+                return None;
+            }
+            loop {
+                let snapshot = match public_session(&state, &id).await {
+                    Ok(session) => session,
+                    Err(err) => {
+                        tracing::warn!(session = %id, error = %err, "live session stream ended");
+                        return None;
+                    }
+                };
+                let json = serde_json::to_string(&snapshot).unwrap_or_default();
+                if last.as_deref() != Some(json.as_str()) {
+                    let finished = !snapshot.status.is_payable();
+                    let event = SseEvent::default().event("session").data(json.clone());
+                    return Some((Ok(event), (state, id, changes, Some(json), finished)));
+                }
+                tokio::select! {
+                    _ = changes.changed() => {}
+                    () = tokio::time::sleep(HEARTBEAT) => {}
+                }
+                last = Some(json);
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

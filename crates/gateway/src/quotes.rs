@@ -21,10 +21,10 @@ pub async fn create(
     request: &CreateQuote,
 ) -> ApiResult<Quote> {
     let now = now_seconds();
-    if !session.status.is_payable() || session.expires_at.unix_timestamp() <= now {
+    if !session.status.is_payable() || session.expires_at.unix() <= now {
         return Err(ApiError::Conflict(format!(
             "this checkout is {} and can no longer be paid",
-            if session.expires_at.unix_timestamp() <= now {
+            if session.expires_at.unix() <= now {
                 "expired"
             } else {
                 session.status.as_str()
@@ -48,8 +48,7 @@ pub async fn create(
         session.amount_due.currency(),
     );
     let (rate, amount_raw) = convert(state, remaining, &request.token, decimals).await?;
-    let expires_at =
-        (now + state.config.quote_ttl_seconds as i64).min(session.expires_at.unix_timestamp());
+    let expires_at = (now + state.config.quote_ttl_seconds as i64).min(session.expires_at.unix());
     let token_address = contract.map(|t| t.address.clone());
 
     let mut tx = db::begin_write(&state.db).await?;

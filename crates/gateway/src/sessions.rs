@@ -90,7 +90,7 @@ pub async fn create(
     let session = load(&state, &mut tx, &id).await?.session;
     events::record(&mut tx, &merchant.id, EventType::SessionCreated, &session).await?;
     tx.commit().await?;
-    state.outbox.notify_one();
+    state.announce();
     tracing::info!(session = %id, merchant = %merchant.id, amount = %amount_due, "session created");
     Ok((StatusCode::CREATED, ApiJson(session)))
 }
@@ -258,7 +258,7 @@ pub async fn expire(
     let session = load(&state, &mut tx, &loaded.session.id).await?.session;
     events::record(&mut tx, &merchant.id, EventType::SessionExpired, &session).await?;
     tx.commit().await?;
-    state.outbox.notify_one();
+    state.announce();
     Ok(ApiJson(session))
 }
 

@@ -339,7 +339,7 @@ impl Settler {
             .await?;
         }
         tx.commit().await?;
-        self.state.outbox.notify_one();
+        self.state.announce();
         tracing::info!(session, "session completed: settlement confirmed");
         Ok(())
     }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use url::Url;
 
 use crate::chain::Chain;
@@ -29,4 +29,15 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Wakes the dispatcher when the outbox gains rows.
     pub outbox: Arc<Notify>,
+    /// Bumped whenever a session may look different to a shopper (a status
+    /// change, a new block's confirmations); live cashier pages listen.
+    pub changes: Arc<watch::Sender<u64>>,
+}
+
+impl AppState {
+    /// Says that committed changes may concern the outbox and shoppers.
+    pub fn announce(&self) {
+        self.outbox.notify_one();
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
 }

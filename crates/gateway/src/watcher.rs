@@ -316,9 +316,8 @@ impl Watcher {
         }
         self.advance(&mut tx, number, block.header.hash).await?;
         tx.commit().await?;
-        if recorded > 0 {
-            self.state.outbox.notify_one();
-        }
+        // Every block changes confirmations; shoppers' pages want to know.
+        self.state.announce();
         Ok(recorded)
     }
 
@@ -369,6 +368,7 @@ impl Watcher {
             payments::reconcile(&self.state, &mut tx, session, payments::Trigger::Dropped).await?;
         }
         tx.commit().await?;
+        self.state.announce();
         for (session, hash, status) in &dropped {
             if status == "confirmed" {
                 tracing::error!(
@@ -415,7 +415,7 @@ impl Watcher {
                 .await?;
         }
         tx.commit().await?;
-        self.state.outbox.notify_one();
+        self.state.announce();
         Ok(due.len())
     }
 

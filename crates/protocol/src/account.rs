@@ -3,8 +3,8 @@
 
 use std::fmt;
 
+use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::ids::ApiKeyId;
 
@@ -21,16 +21,9 @@ pub struct ApiKey {
     pub secret: Option<String>,
     /// The key with all but its last four characters hidden.
     pub redacted: String,
-    #[serde(with = "time::serde::rfc3339")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
-    pub created_at: OffsetDateTime,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
-    pub revoked_at: Option<OffsetDateTime>,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// Why an `Idempotency-Key` header was refused.

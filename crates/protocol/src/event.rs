@@ -1,7 +1,7 @@
 //! Webhook events: what happened to a session, with the full session.
 
+use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::ids::{EventId, WebhookEndpointId};
 use crate::session::Session;
@@ -69,8 +69,7 @@ pub struct Event {
     pub id: EventId,
     #[serde(rename = "type")]
     pub kind: EventType,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+    pub created_at: Timestamp,
     pub data: EventData,
 }
 
@@ -111,8 +110,7 @@ pub struct WebhookEndpoint {
     pub status: EndpointStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+    pub created_at: Timestamp,
 }
 
 /// `POST /v1/webhook-endpoints/{id}/rotate-secret`.
@@ -142,8 +140,7 @@ pub enum DeliveryStatus {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryAttempt {
-    #[serde(with = "time::serde::rfc3339")]
-    pub attempted_at: OffsetDateTime,
+    pub attempted_at: Timestamp,
     /// The endpoint's HTTP status, if it answered.
     pub status_code: Option<u16>,
     pub latency_ms: u64,
@@ -158,8 +155,8 @@ pub struct DeliveryAttempt {
 pub struct Delivery {
     pub endpoint_id: WebhookEndpointId,
     pub status: DeliveryStatus,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub next_attempt_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub next_attempt_at: Option<Timestamp>,
     pub attempts: Vec<DeliveryAttempt>,
 }
 

@@ -16,6 +16,7 @@ pub mod product;
 pub mod secret;
 pub mod session;
 pub mod storefront;
+pub mod timestamp;
 pub mod webhooks;
 
 pub use account::{ApiKey, IdempotencyKey};
@@ -30,7 +31,7 @@ pub use ids::{
 };
 pub use list::{List, ListParams};
 pub use money::{Currency, ExchangeRate, Money, RawAmount};
-pub use pay::{CreateQuote, PaymentOption, PublicSession, Quote};
+pub use pay::{CreateQuote, DevWallet, PaymentOption, PublicSession, Quote};
 pub use product::{CreateProduct, Product};
 pub use secret::Secret;
 pub use session::{
@@ -38,4 +39,5 @@ pub use session::{
     SessionListParams, SessionStatus, Settlement, SettlementDestination,
 };
 pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
+pub use timestamp::Timestamp;
 pub use webhooks::{SignedHeaders, VerifyError, WebhookSecret};

@@ -165,12 +165,15 @@ impl PartialSchema for Metadata {
 }
 impl ToSchema for Metadata {}
 
-/// The schema of RFC 3339 timestamps, for documentation of plain strings.
-pub fn timestamp() -> RefOr<Schema> {
-    RefOr::T(Schema::Object(
-        ObjectBuilder::new()
-            .schema_type(SchemaType::new(Type::String))
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .build(),
-    ))
+impl PartialSchema for crate::timestamp::Timestamp {
+    fn schema() -> RefOr<Schema> {
+        RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                .description(Some("RFC 3339, UTC"))
+                .build(),
+        ))
+    }
 }
+impl ToSchema for crate::timestamp::Timestamp {}

@@ -1,8 +1,8 @@
 //! The public cashier API (`/v1/pay/...`): what the shopper's browser may see.
 //! The session id is the capability; nothing here carries metadata or secrets.
 
+use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::chain::Address;
 use crate::ids::{QuoteId, SessionId};
@@ -23,6 +23,16 @@ pub struct PaymentOption {
     pub token_address: Option<Address>,
     pub decimals: u32,
     pub confirmations_required: u64,
+    /// What the amount still due comes to in this token at the current rate,
+    /// in whole-token units; indicative (a quote locks it). Absent when no
+    /// rate is available right now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// The network's native token, for adding the network to a wallet.
+    pub native_token: String,
+    /// A public JSON-RPC URL, for adding the network to a wallet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpc_url: Option<String>,
 }
 
 /// `POST /v1/pay/{id}/quote`.
@@ -55,8 +65,7 @@ pub struct Quote {
     pub exchange_rate: ExchangeRate,
     /// EIP-681 payment link, for QR codes and wallets.
     pub payment_uri: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
+    pub expires_at: Timestamp,
 }
 
 impl Quote {
@@ -78,6 +87,15 @@ impl Quote {
     }
 }
 
+/// The development wallet offered on a dev gateway with local chains only:
+/// the chain's unlocked accounts, so a person can pay without an extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DevWallet {
+    pub accounts: Vec<Address>,
+}
+
 /// `GET /v1/pay/{id}`: the session as the shopper's cashier page sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -92,10 +110,12 @@ pub struct PublicSession {
     pub amount_received: Money,
     pub success_url: String,
     pub cancel_url: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
+    pub expires_at: Timestamp,
     pub payment_options: Vec<PaymentOption>,
     /// The latest quote, if the shopper has asked for one.
     pub quote: Option<Quote>,
     pub payments: Vec<Payment>,
+    /// Present only on a dev gateway whose networks are all local.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev_wallet: Option<DevWallet>,
 }

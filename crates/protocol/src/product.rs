@@ -1,7 +1,7 @@
 //! The merchant's product library.
 
+use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::ids::ProductId;
 use crate::money::Money;
@@ -33,6 +33,5 @@ pub struct Product {
     pub image_url: Option<String>,
     pub price: Money,
     pub active: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+    pub created_at: Timestamp,
 }

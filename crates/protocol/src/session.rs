@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::timestamp::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
-use time::OffsetDateTime;
 
 use crate::chain::{Address, TxHash};
 use crate::ids::{ProductId, SessionId};
@@ -258,10 +258,8 @@ pub struct Session {
     pub metadata: Metadata,
     pub success_url: String,
     pub cancel_url: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+    pub expires_at: Timestamp,
+    pub created_at: Timestamp,
     pub payments: Vec<Payment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement: Option<Settlement>,

@@ -269,6 +269,7 @@ pub fn offline_eth(config: &mut Config) {
         chain_id: 31337,
         rpc_url: dead_url().parse().unwrap(),
         ws_url: None,
+        public_rpc_url: None,
         confirmations: 1,
         native_token: "ETH".into(),
         tokens: Vec::new(),

@@ -1,0 +1,97 @@
+//! A locked quote: the exact amount, the deposit address with a copy button,
+//! a QR code of the EIP-681 link, and a countdown to when the rate lapses.
+
+use std::time::Duration;
+
+use gloo_timers::future::sleep;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tender_protocol::Quote;
+
+use crate::qr::QrCode;
+
+/// Seconds left before `quote` lapses, by the browser's clock.
+fn seconds_left(quote: &Quote) -> i64 {
+    quote.expires_at.unix() - (crate::now_ms() / 1000.0) as i64
+}
+
+fn clock(seconds: i64) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+#[component]
+pub fn QuoteDetails(
+    quote: Quote,
+    /// Called to get a fresh quote once this one has lapsed.
+    requote: Callback<()>,
+    busy: RwSignal<bool>,
+) -> impl IntoView {
+    let address = quote.deposit_address.to_string();
+    let copied = RwSignal::new(false);
+    let left = RwSignal::new(seconds_left(&quote));
+    let ticking = quote.clone();
+    spawn_local(async move {
+        while left.get_untracked() > 0 {
+            sleep(Duration::from_secs(1)).await;
+            // A component dropped by a re-render stops its countdown.
+            if left.try_set(seconds_left(&ticking)).is_some() {
+                return;
+            }
+        }
+    });
+    let copy = {
+        let address = address.clone();
+        move |_| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.navigator().clipboard().write_text(&address);
+                copied.set(true);
+            }
+        }
+    };
+    let amount = format!("{} {}", quote.amount, quote.token);
+    view! {
+        <div class="quote">
+            <p class="quote__amount">
+                "Send exactly " <strong data-testid="quote-amount">{amount.clone()}</strong>
+            </p>
+            <p class="quote__rate">
+                {format!("1 {} = {} {}", quote.exchange_rate.token, quote.exchange_rate.price, quote.exchange_rate.currency)}
+            </p>
+            <div class="quote__pay-to">
+                <QrCode text=quote.payment_uri.clone() label=format!("QR code to pay {amount}")/>
+                <div>
+                    <p class="quote__address">
+                        <span id="deposit-label">"To this address"</span>
+                        <code data-testid="deposit-address" aria-labelledby="deposit-label">{address}</code>
+                    </p>
+                    <button type="button" class="copy" on:click=copy>
+                        {move || if copied.get() { "Copied" } else { "Copy address" }}
+                    </button>
+                    <p><a href=quote.payment_uri.clone()>"Open in a wallet app"</a></p>
+                </div>
+            </div>
+            {move || {
+                let left = left.get();
+                if left > 0 {
+                    view! {
+                        <p class="quote__expiry" data-testid="quote-countdown">
+                            "Rate locked for " <span aria-hidden="true">{clock(left)}</span>
+                            <span class="visually-hidden">{format!("{} minutes", (left + 59) / 60)}</span>
+                        </p>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <div class="quote__lapsed" role="alert" data-testid="quote-lapsed">
+                            <p>"This rate has lapsed. Payments to the address above still count, but get a new quote to see today's amount."</p>
+                            <button type="button" prop:disabled=move || busy.get() on:click=move |_| requote.run(())>
+                                "Get a new quote"
+                            </button>
+                        </div>
+                    }
+                    .into_any()
+                }
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,243 @@
+//! The hosted cashier in a real Chromium, against a real gateway and anvil:
+//! each state a shopper can meet, with screenshots at 1280 and 375 px in
+//! `target/screenshots/`.
+
+use std::time::Duration;
+
+use alloy::primitives::U256;
+use fantoccini::Locator;
+use tender_e2e::anvil::DEV_ACCOUNT;
+use tender_e2e::stack::{CHAIN_A, TSHIRT};
+use tender_e2e::{Browser, Stack, StackOptions, eventually};
+use tender_protocol::SessionId;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A stack whose chain mines only when a transaction arrives or the test
+/// says so, so each state can be looked at.
+async fn stack(quote_ttl_seconds: Option<u64>) -> Stack {
+    Stack::start(StackOptions {
+        web: true,
+        quote_ttl_seconds,
+        ..StackOptions::default()
+    })
+    .await
+}
+
+async fn open_cashier(stack: &Stack, browser: &Browser) -> SessionId {
+    let checkout = stack.checkout(TSHIRT).await;
+    browser.client.goto(&checkout.payment_url).await.unwrap();
+    browser.text_of("[data-testid='total']").await;
+    Stack::session_of(&checkout.payment_url)
+}
+
+#[tokio::test]
+async fn a_shopper_pays_with_an_injected_wallet_and_watches_the_confirmations() {
+    let stack = stack(None).await;
+    let browser = Browser::start().await;
+    let id = open_cashier(&stack, &browser).await;
+    let body = browser.text_of("main").await;
+    assert!(
+        body.contains("Tender Demo Shop")
+            && body.contains("Tender T-shirt")
+            && body.contains("25.00 USD"),
+        "{body}"
+    );
+    assert!(!body.contains("ord_"), "no metadata on the page: {body}");
+    // Every network and token, each with what it comes to.
+    assert!(
+        body.contains("ETH on Anvil (local)") && body.contains("0.0125 ETH"),
+        "{body}"
+    );
+    assert!(
+        body.contains("TUSD on Anvil 2 (local)") && body.contains("25 TUSD"),
+        "{body}"
+    );
+    browser.screenshots("choose").await;
+
+    browser.click_button("ETH on Anvil (local)").await;
+    assert_eq!(
+        browser.text_of("[data-testid='quote-amount']").await,
+        "0.0125 ETH"
+    );
+    browser.text_of("svg.qr").await;
+    assert!(
+        browser
+            .text_of("[data-testid='quote-countdown']")
+            .await
+            .contains("Rate locked for")
+    );
+    browser.screenshots("quote").await;
+
+    browser
+        .inject_test_wallet(&stack.anvil.rpc_url, DEV_ACCOUNT)
+        .await;
+    browser.click_button("Pay with E2E test wallet").await;
+    // Mined at once: one confirmation of two, on the page before anything else.
+    browser.wait_for_text("1 of 2 confirmations").await;
+    browser.wait_for_text("Payment detected").await;
+    browser.screenshots("confirming").await;
+    stack.anvil.mine(1).await;
+    browser.wait_for_text("Payment received").await;
+    assert!(
+        browser
+            .text_of(".status--paid")
+            .await
+            .contains("Returning you to the shop in")
+    );
+    browser.screenshots("received").await;
+    browser
+        .wait_for_url("the success page", |u| u.path() == "/success.html")
+        .await;
+    browser
+        .text_of(".tender-status[data-state='succeeded']")
+        .await;
+    browser.screenshots("success").await;
+    let session = stack.client.get_session(&id).await.unwrap();
+    assert_eq!(session.payments.len(), 1);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_dev_wallet_pays_without_an_extension() {
+    let stack = stack(None).await;
+    let browser = Browser::start().await;
+    let id = open_cashier(&stack, &browser).await;
+    browser.click_button("TUSD on Anvil 2 (local)").await;
+    assert_eq!(
+        browser.text_of("[data-testid='quote-amount']").await,
+        "25 TUSD"
+    );
+    browser.click_button("Pay with Tender dev wallet").await;
+    browser.wait_for_text("1 of 2 confirmations").await;
+    stack.anvil_b.mine(1).await;
+    browser.wait_for_text("Payment received").await;
+    let session = stack.client.get_session(&id).await.unwrap();
+    assert_eq!(session.payments[0].token, "TUSD");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_lapsed_quote_offers_a_one_click_requote() {
+    let stack = stack(Some(2)).await;
+    let browser = Browser::start().await;
+    open_cashier(&stack, &browser).await;
+    browser.click_button("ETH on Anvil (local)").await;
+    let first = browser.text_of("[data-testid='deposit-address']").await;
+    browser.text_of("[data-testid='quote-lapsed']").await;
+    browser.screenshots("quote-lapsed").await;
+    browser.click_button("Get a new quote").await;
+    let second = eventually("a new deposit address", WAIT, || async {
+        let shown = browser
+            .client
+            .find(Locator::Css("[data-testid='deposit-address']"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (shown != first).then_some(shown)
+    })
+    .await;
+    assert!(second.starts_with("0x"));
+    browser.text_of("[data-testid='quote-countdown']").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_declined_payment_says_so_and_can_be_tried_again() {
+    let stack = stack(None).await;
+    let browser = Browser::start().await;
+    open_cashier(&stack, &browser).await;
+    browser.click_button("ETH on Anvil (local)").await;
+    browser
+        .inject_test_wallet(&stack.anvil.rpc_url, DEV_ACCOUNT)
+        .await;
+    browser
+        .client
+        .execute("window.__tenderTestWallet.reject = true;", vec![])
+        .await
+        .unwrap();
+    browser.click_button("Pay with E2E test wallet").await;
+    browser
+        .wait_for_text("You declined the request in your wallet.")
+        .await;
+    browser.wait_for_text("You can try again.").await;
+    browser.screenshots("declined").await;
+    browser
+        .client
+        .execute("window.__tenderTestWallet.reject = false;", vec![])
+        .await
+        .unwrap();
+    browser.click_button("Pay with E2E test wallet").await;
+    browser.wait_for_text("Payment detected").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_underpaid_checkout_shows_what_is_left_to_pay() {
+    let stack = stack(None).await;
+    let browser = Browser::start().await;
+    let id = open_cashier(&stack, &browser).await;
+    let quote = stack.quote(&id, CHAIN_A, "ETH").await;
+    let half = U256::from(quote.amount_raw.0 / 2);
+    stack
+        .devnet(CHAIN_A)
+        .send_native(
+            DEV_ACCOUNT.parse().unwrap(),
+            quote.deposit_address.as_str().parse().unwrap(),
+            half,
+        )
+        .await
+        .unwrap();
+    stack.anvil.mine(1).await;
+    assert_eq!(
+        browser.text_of("[data-testid='remaining']").await,
+        "12.50 USD still to pay."
+    );
+    browser.wait_for_text("Partly paid").await;
+    browser.screenshots("underpaid").await;
+    // Still payable: re-quoting asks for the rest.
+    browser.click_button("ETH on Anvil (local)").await;
+    eventually("a quote for the rest", WAIT, || async {
+        let amount = browser
+            .client
+            .find(Locator::Css("[data-testid='quote-amount']"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (amount == "0.00625 ETH").then_some(())
+    })
+    .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_expired_checkout_says_so_and_links_back_to_the_shop() {
+    let stack = stack(None).await;
+    let browser = Browser::start().await;
+    let id = open_cashier(&stack, &browser).await;
+    stack.client.expire_session(&id).await.unwrap();
+    browser.wait_for_text("This checkout has expired").await;
+    let link = browser
+        .client
+        .find(Locator::XPath("//a[contains(., 'Back to the shop')]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        link.attr("href").await.unwrap().as_deref(),
+        Some(format!("{}/", stack.merchant_url).as_str())
+    );
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("button.option"))
+            .await
+            .is_err(),
+        "nothing left to pay"
+    );
+    browser.screenshots("expired").await;
+    browser.close().await;
+}
