@@ -7,6 +7,7 @@ pub mod browser;
 pub mod feed;
 pub mod receiver;
 pub mod stack;
+pub mod switch;
 pub mod tools;
 
 use std::future::Future;
@@ -17,6 +18,7 @@ pub use browser::Browser;
 pub use feed::PriceFeed;
 pub use receiver::Receiver;
 pub use stack::{Stack, StackOptions};
+pub use switch::Switch;
 
 /// Polls `check` every 100 ms until it yields a value; panics after
 /// `timeout`, naming what never happened.

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::anvil::Anvil;
+use crate::switch::Switch;
 
 /// The product ids the demo storefront's page embeds.
 pub const TSHIRT: &str = "prod_tshirt";
@@ -39,6 +40,11 @@ pub struct StackOptions {
     pub price_feed: Option<Url>,
     /// Seconds a quote is locked (default 15 minutes).
     pub quote_ttl_seconds: Option<u64>,
+    /// When the merchant server starts asking the gateway about an
+    /// unconfirmed order (default 60 s).
+    pub reconcile_after: Option<std::time::Duration>,
+    /// Send the merchant's webhooks through a [`Switch`] (it starts down).
+    pub webhook_switch: bool,
 }
 
 /// A running stack. Everything stops when it is dropped.
@@ -56,6 +62,8 @@ pub struct Stack {
     pub gateway: tender_gateway::AppState,
     pub merchant: tender_merchant::AppState,
     pub client: Client,
+    /// The hop in front of the merchant's webhook endpoint, if asked for.
+    pub switch: Option<Switch>,
     gateway_config: tender_gateway::Config,
     gateway_stop: CancellationToken,
     http: reqwest::Client,
@@ -174,9 +182,14 @@ impl Stack {
 
         let merchant_addr = free_port();
         let merchant_url = format!("http://{merchant_addr}");
+        let webhook_url = format!("{merchant_url}/webhooks/tender");
+        let switch = match options.webhook_switch {
+            true => Some(Switch::start(webhook_url.clone()).await),
+            false => None,
+        };
         let endpoint = client
             .create_webhook_endpoint(&CreateWebhookEndpoint {
-                url: format!("{merchant_url}/webhooks/tender"),
+                url: switch.as_ref().map_or(webhook_url, |s| s.url.clone()),
                 enabled_events: vec!["*".into()],
             })
             .await
@@ -196,6 +209,9 @@ impl Stack {
             webhook_secret: webhook_secret.clone(),
             database_url: format!("sqlite://{}", dir.path().join("merchant.db").display()),
             storefront_dir: options.web.then(crate::tools::storefront_dist),
+            reconcile_after: options
+                .reconcile_after
+                .unwrap_or(std::time::Duration::from_secs(60)),
         };
         let merchant_app = tender_merchant::Application::build(
             merchant_config,
@@ -219,6 +235,7 @@ impl Stack {
             gateway,
             merchant,
             client,
+            switch,
             gateway_config,
             gateway_stop,
             http: reqwest::Client::new(),

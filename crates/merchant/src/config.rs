@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use tender_protocol::{Secret, WebhookSecret};
 use url::Url;
@@ -25,4 +26,7 @@ pub struct Config {
     pub database_url: String,
     /// The built storefront (trunk's output), served at `/`.
     pub storefront_dir: Option<PathBuf>,
+    /// An order still unconfirmed this long after checkout is checked with
+    /// the gateway when the success page polls it.
+    pub reconcile_after: Duration,
 }

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use tender_merchant::{Application, Config, RecordShipment};
@@ -41,6 +42,10 @@ struct Cli {
     /// Directory of the built storefront to serve at /.
     #[arg(long, env = "TENDER_STOREFRONT_DIR")]
     storefront_dir: Option<PathBuf>,
+    /// Seconds after checkout from which a polled, unconfirmed order is
+    /// checked with the gateway itself (so a lost webhook never strands it).
+    #[arg(long, env = "TENDER_MERCHANT_RECONCILE_AFTER", default_value_t = 60)]
+    reconcile_after_seconds: u64,
 }
 
 #[tokio::main]
@@ -61,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         webhook_secret,
         database_url: cli.database_url,
         storefront_dir: cli.storefront_dir,
+        reconcile_after: Duration::from_secs(cli.reconcile_after_seconds),
     };
     let app = Application::build(config, Arc::new(RecordShipment)).await?;
     let shutdown = CancellationToken::new();

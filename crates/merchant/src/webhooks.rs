@@ -8,11 +8,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use tender_client::verify_webhook;
 use tender_protocol::webhooks::HEADER_ID;
-use tender_protocol::{Event, OrderId, OrderStatus};
+use tender_protocol::{Event, OrderId};
 
 use crate::db::now_seconds;
 use crate::error::ShopError;
-use crate::orders::{advances, status_for};
+use crate::orders::{advance, status_for};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -66,37 +66,17 @@ async fn apply(state: &AppState, webhook_id: &str, event: &Event) -> Result<(), 
         tx.commit().await?;
         return Ok(());
     };
-    let current: Option<(String,)> =
-        sqlx::query_as("SELECT status FROM orders WHERE id = $1 AND session_id = $2")
-            .bind(order_id.as_str())
-            .bind(session.id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some(current) = current.and_then(|(s,)| OrderStatus::parse(&s)) else {
-        tracing::warn!(order = %order_id, session = %session.id, "webhook for an unknown order");
-        tx.commit().await?;
-        return Ok(());
-    };
-    if !advances(current, target) {
-        tx.commit().await?;
-        return Ok(());
-    }
-    let tx_hash = session.payments.first().map(|p| p.tx_hash.to_string());
-    let mut next = target;
-    if target == OrderStatus::Paid {
-        state.fulfilment.fulfil(&mut tx, &order_id).await?;
-        next = OrderStatus::Fulfilled;
-    }
-    sqlx::query(
-        "UPDATE orders SET status = $1, tx_hash = COALESCE($2, tx_hash), updated_at = $3 WHERE id = $4",
+    let changed = advance(
+        &mut tx,
+        state.fulfilment.as_ref(),
+        &order_id,
+        session,
+        target,
     )
-    .bind(next.as_str())
-    .bind(tx_hash)
-    .bind(now_seconds())
-    .bind(order_id.as_str())
-    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    tracing::info!(order = %order_id, event = event.kind.as_str(), status = next.as_str(), "order updated");
+    if let Some(next) = changed {
+        tracing::info!(order = %order_id, event = event.kind.as_str(), status = next.as_str(), "order updated");
+    }
     Ok(())
 }

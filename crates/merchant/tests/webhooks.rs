@@ -39,6 +39,7 @@ async fn shop_with_an_order() -> Shop {
         webhook_secret: WebhookSecret::parse(SECRET).unwrap(),
         database_url: format!("sqlite://{}", dir.path().join("shop.db").display()),
         storefront_dir: None,
+        reconcile_after: std::time::Duration::from_secs(60),
     };
     let app = Application::build(config, Arc::new(RecordShipment))
         .await

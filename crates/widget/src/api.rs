@@ -1,11 +1,24 @@
 //! The widget's two calls to the merchant's companion server, over the
 //! browser's `fetch` (no HTTP library, to keep the bundle small).
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tender_protocol::{CheckoutRequest, CheckoutResponse, ErrorBody, Order, OrderId, ProductId};
+use tender_protocol::{CheckoutRequest, CheckoutResponse, Order, OrderId, ProductId};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
+
+/// The one part of an error body the widget shows: its message. (Only this
+/// is parsed: the whole error type costs bundle size for nothing.)
+#[derive(Deserialize)]
+struct ErrorMessage {
+    error: Message,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    message: String,
+}
 
 /// Shown when the network itself failed.
 const UNREACHABLE: &str = "We could not reach the shop. Check your connection and try again.";
@@ -40,7 +53,7 @@ async fn fetch_json<T: DeserializeOwned>(
         serde_json::from_str(&text)
             .map_err(|_| "The shop answered something unexpected.".to_owned())
     } else {
-        Err(match serde_json::from_str::<ErrorBody>(&text) {
+        Err(match serde_json::from_str::<ErrorMessage>(&text) {
             Ok(body) => body.error.message,
             Err(_) => format!(
                 "The shop could not start the payment (error {}).",

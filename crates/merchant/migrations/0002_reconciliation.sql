@@ -1,0 +1,2 @@
+-- When the server last asked the gateway about an order (rate limit).
+ALTER TABLE orders ADD COLUMN reconciled_at INTEGER;

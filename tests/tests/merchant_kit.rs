@@ -1,0 +1,176 @@
+//! What a merchant installs: the widget on any page, the companion server's
+//! no-JavaScript path, and reconciliation when webhooks cannot get through.
+
+use std::time::Duration;
+
+use alloy::primitives::U256;
+use fantoccini::Locator;
+use tender_e2e::anvil::DEV_ACCOUNT;
+use tender_e2e::stack::{CHAIN_A, TSHIRT};
+use tender_e2e::{Browser, Stack, StackOptions, eventually};
+use tender_protocol::{DeliveryStatus, EventListParams, OrderStatus, Redeliver};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn shipments(stack: &Stack) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM shipments")
+        .fetch_one(&stack.merchant.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_paid_order_is_confirmed_by_reconciliation_then_by_the_redelivered_webhook_and_fulfilled_once()
+ {
+    let stack = Stack::start(StackOptions {
+        webhook_switch: true,
+        reconcile_after: Some(Duration::ZERO),
+        ..StackOptions::default()
+    })
+    .await;
+    // The merchant's webhook endpoint is unreachable throughout the payment.
+    let checkout = stack.checkout(TSHIRT).await;
+    let id = Stack::session_of(&checkout.payment_url);
+    let quote = stack.quote(&id, CHAIN_A, "ETH").await;
+    stack
+        .devnet(CHAIN_A)
+        .send_native(
+            DEV_ACCOUNT.parse().unwrap(),
+            quote.deposit_address.as_str().parse().unwrap(),
+            U256::from(quote.amount_raw.0),
+        )
+        .await
+        .unwrap();
+    stack.anvil.mine(1).await;
+
+    // The success page's polling makes the server ask the gateway itself.
+    let order = eventually("reconciliation to confirm the order", WAIT, || async {
+        let order = stack.order(&checkout.order_id).await;
+        order.status.is_paid().then_some(order)
+    })
+    .await;
+    assert_eq!(order.status, OrderStatus::Fulfilled);
+    assert_eq!(shipments(&stack).await, 1);
+    let received: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events")
+        .fetch_one(&stack.merchant.db)
+        .await
+        .unwrap();
+    assert_eq!(received, 0, "no webhook got through");
+
+    // The endpoint comes back; the merchant redelivers from the gateway.
+    stack.switch.as_ref().unwrap().set_up(true);
+    let paid = stack
+        .client
+        .list_events(&EventListParams {
+            kind: Some("session.paid".into()),
+            session_id: Some(id.to_string()),
+            ..EventListParams::default()
+        })
+        .await
+        .unwrap()
+        .data
+        .remove(0);
+    stack
+        .client
+        .redeliver_event(paid.id.as_str(), &Redeliver::default())
+        .await
+        .unwrap();
+    eventually("the redelivery to succeed", WAIT, || async {
+        let details = stack.client.get_event(paid.id.as_str()).await.unwrap();
+        (details.deliveries[0].status == DeliveryStatus::Succeeded).then_some(())
+    })
+    .await;
+    let applied: Vec<String> = sqlx::query_scalar("SELECT id FROM webhook_events")
+        .fetch_all(&stack.merchant.db)
+        .await
+        .unwrap();
+    assert!(
+        applied.contains(&paid.id.to_string()),
+        "the redelivered webhook was received: {applied:?}"
+    );
+    assert_eq!(shipments(&stack).await, 1, "fulfilled once");
+    assert_eq!(
+        stack.order(&checkout.order_id).await.status,
+        OrderStatus::Fulfilled
+    );
+}
+
+#[tokio::test]
+async fn the_no_javascript_form_reaches_the_cashier() {
+    let stack = Stack::start(StackOptions {
+        web: true,
+        ..StackOptions::default()
+    })
+    .await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = http
+        .post(format!("{}/api/checkout", stack.merchant_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("productId=prod_mug&quantity=2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with(&format!("{}/pay/cs_", stack.gateway_url)),
+        "{location}"
+    );
+    let cashier = http.get(&location).send().await.unwrap();
+    assert_eq!(cashier.status(), 200);
+    let session = stack
+        .client
+        .get_session(&Stack::session_of(&location))
+        .await
+        .unwrap();
+    assert_eq!(session.amount_due.amount_string(), "24.00", "two mugs");
+    let bad = http
+        .post(format!("{}/api/checkout", stack.merchant_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("productId=nonsense")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn a_plain_page_not_built_by_trunk_mounts_two_pay_buttons() {
+    let stack = Stack::start(StackOptions {
+        web: true,
+        ..StackOptions::default()
+    })
+    .await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/plain.html", stack.merchant_url))
+        .await
+        .unwrap();
+    let buttons = eventually("both buttons to mount", WAIT, || async {
+        let found = browser
+            .client
+            .find_all(Locator::Css("button.tender-pay__button"))
+            .await
+            .ok()?;
+        (found.len() == 2).then_some(found)
+    })
+    .await;
+    assert_eq!(buttons[0].text().await.unwrap(), "Buy the T-shirt");
+    assert_eq!(buttons[1].text().await.unwrap(), "Buy two mugs");
+    buttons[1].click().await.unwrap();
+    let cashier = browser
+        .wait_for_url("the cashier", |u| u.path().starts_with("/pay/cs_"))
+        .await;
+    assert_eq!(browser.text_of("[data-testid='total']").await, "24.00 USD");
+    let session = stack
+        .client
+        .get_session(&Stack::session_of(cashier.as_str()))
+        .await
+        .unwrap();
+    assert_eq!(session.line_items[0].quantity, 2);
+    browser.close().await;
+}
