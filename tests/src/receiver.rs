@@ -8,9 +8,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 
-/// One delivery as it arrived: raw headers and body.
+/// One delivery as it arrived: when, raw headers and body.
 #[derive(Debug, Clone)]
 pub struct Delivery {
+    pub at: std::time::Instant,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
@@ -46,9 +47,10 @@ async fn record(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
+    let at = std::time::Instant::now();
     store
         .lock()
         .expect("receiver lock")
-        .push(Delivery { headers, body });
+        .push(Delivery { at, headers, body });
     StatusCode::OK
 }

@@ -10,7 +10,12 @@ use crate::process::cargo;
 use crate::{root, setup, step};
 
 /// (package, bench target) of every benchmark.
-const BENCHES: &[(&str, &str)] = &[("tender-gateway", "deliveries"), ("tender-e2e", "watcher")];
+const BENCHES: &[(&str, &str)] = &[
+    ("tender-gateway", "sessions"),
+    ("tender-e2e", "confirmation"),
+    ("tender-gateway", "deliveries"),
+    ("tender-e2e", "watcher"),
+];
 
 pub fn run(filter: Option<&str>) -> anyhow::Result<()> {
     setup::run()?;
@@ -33,8 +38,24 @@ pub fn run(filter: Option<&str>) -> anyhow::Result<()> {
             }
         }
     }
+    if filter.is_none_or(|f| f == "sizes") {
+        step("bundle sizes (trunk release builds)");
+        crate::web::build()?;
+        let mut sizes = serde_json::Map::new();
+        sizes.insert("bench".into(), "bundle_sizes_gzip".into());
+        for (name, dir) in [
+            ("widget_wasm_js_bytes", "target/dist/storefront"),
+            ("cashier_wasm_js_bytes", "target/dist/cashier"),
+        ] {
+            sizes.insert(
+                name.into(),
+                crate::web::bundle_size(&root().join(dir))?.into(),
+            );
+        }
+        results.push(Value::Object(sizes));
+    }
     if results.is_empty() {
-        bail!("no benchmark matched {filter:?}; known: {BENCHES:?}");
+        bail!("no benchmark matched {filter:?}; known: {BENCHES:?} and sizes");
     }
     println!();
     println!("{:<24} {:<32} {:>16}", "benchmark", "figure", "value");

@@ -8,11 +8,14 @@
 //! - `web`: builds the storefront and cashier bundles with trunk.
 //! - `bench [name]`: runs the benchmarks and prints their figures.
 //! - `contracts [--check]`: compiles the Solidity test token with npm's solc.
+//! - `fuzz [seconds]`: runs the cargo-fuzz targets.
 
 mod bench;
 mod contracts;
 mod demo;
+mod fuzz;
 mod process;
+mod schemathesis;
 mod setup;
 mod test;
 mod web;
@@ -27,7 +30,9 @@ const USAGE: &str = "usage: cargo xtask <setup | demo | test | web | bench [name
   test    run every test (installs what is missing first)
   web     build the storefront and cashier bundles
   bench   run the benchmarks, print a table, write target/bench.json
-  contracts [--check]  compile contracts/*.sol with solc (or check the committed artifacts)";
+  contracts [--check]  compile contracts/*.sol with solc (or check the committed artifacts)
+  fuzz [seconds]       run each fuzz target (default 300 s each)
+  schemathesis [n]     schemathesis against a fresh gateway (default 200 examples per operation)";
 
 /// The workspace root (the xtask crate sits in crates/xtask).
 pub fn root() -> PathBuf {
@@ -51,6 +56,14 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("web") => setup::run().and_then(|()| web::build()),
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
+        Some("schemathesis") => setup::run().and_then(|()| {
+            let examples = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200);
+            schemathesis::run(examples)
+        }),
+        Some("fuzz") => setup::run().and_then(|()| {
+            let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(300);
+            fuzz::run(seconds)
+        }),
         Some("contracts") => {
             setup::run().and_then(|()| contracts::run(args.get(1).is_some_and(|a| a == "--check")))
         }

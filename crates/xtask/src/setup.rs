@@ -16,8 +16,10 @@ pub fn run() -> anyhow::Result<()> {
     wasm_target()?;
     trunk()?;
     wasm_bindgen()?;
+    cargo_fuzz()?;
     npm_tools()?;
     chromium()?;
+    crate::schemathesis::install()?;
     step("setup complete");
     Ok(())
 }
@@ -55,6 +57,22 @@ fn trunk() -> anyhow::Result<()> {
     ));
     exec(Command::new("cargo").args(["install", "--locked", &format!("trunk@{TRUNK_VERSION}")]))
         .context("cannot install trunk")
+}
+
+/// cargo-fuzz, for the fuzz targets (libFuzzer).
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
+
+fn cargo_fuzz() -> anyhow::Result<()> {
+    let want = format!("cargo-fuzz {CARGO_FUZZ_VERSION}");
+    if output(cargo_bin("cargo-fuzz"), &["fuzz", "--version"]).as_deref() == Some(want.as_str()) {
+        step(&format!("{want}: present"));
+        return Ok(());
+    }
+    step(&format!(
+        "installing {want} from crates.io (about 2 minutes)"
+    ));
+    exec(Command::new("cargo").args(["install", "cargo-fuzz", "--version", CARGO_FUZZ_VERSION]))
+        .context("cannot install cargo-fuzz")
 }
 
 /// The wasm-bindgen version the workspace's lock file pins.

@@ -44,6 +44,9 @@ pub fn run_all() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    crate::schemathesis::run(25)?;
+    // A short bounded run; `cargo xtask fuzz` runs longer.
+    crate::fuzz::run(15)?;
     step("all tests passed");
     Ok(())
 }
