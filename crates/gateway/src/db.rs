@@ -1,37 +1,106 @@
-//! The database pool and its migrations.
+//! The database: SQLite (the embedded default) or PostgreSQL (for several
+//! gateway instances), behind one pool; each with its own migrations, run
+//! at start-up.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Executor;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
 
-pub type Db = sqlx::SqlitePool;
-pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+pub type Db = sqlx::AnyPool;
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub type Conn = sqlx::AnyConnection;
 
-/// Opens (creating if missing) the database and brings its schema up to date.
+/// Which database a pool talks to, where their SQL differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> anyhow::Result<Self> {
+        match url.split(':').next() {
+            Some("sqlite") => Ok(Backend::Sqlite),
+            Some("postgres" | "postgresql") => Ok(Backend::Postgres),
+            _ => anyhow::bail!(
+                "unsupported database URL {url:?}: use sqlite://... or postgres://..."
+            ),
+        }
+    }
+
+    pub fn of(db: &Db) -> Self {
+        Self::of_url(db.connect_options().database_url.as_str())
+            .expect("a pool only opens supported URLs")
+    }
+}
+
+/// Opens (creating a SQLite file if missing) the database and brings its
+/// schema up to date.
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
-    let options = SqliteConnectOptions::from_str(url)
-        .with_context(|| format!("invalid database URL {url:?}"))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10))
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
+    install_default_drivers();
+    let backend = Backend::of_url(url)?;
+    let url = match backend {
+        // Create the file if it does not exist yet.
+        Backend::Sqlite if !url.contains("mode=") => {
+            format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+        }
+        _ => url.to_owned(),
+    };
+    let pool = AnyPoolOptions::new()
         .max_connections(8)
-        .connect_with(options)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .acquire_timeout(Duration::from_secs(30))
+        .connect(&url)
         .await
-        .with_context(|| format!("cannot open database {url:?}"))?;
-    sqlx::migrate!("./migrations")
+        .with_context(|| format!("cannot open database {}", redact(&url)))?;
+    let migrations = match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+    };
+    migrations
         .run(&pool)
         .await
         .context("cannot apply database migrations")?;
     Ok(pool)
 }
 
-/// Starts a write transaction that takes the write lock at once, so two
-/// writers queue on the busy timeout instead of failing mid-transaction.
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Starts a write transaction that writers take one at a time: SQLite takes
+/// its write lock at once (so two writers queue on the busy timeout instead
+/// of failing mid-transaction); PostgreSQL takes a transaction-scoped
+/// advisory lock, giving every instance the same one-writer order.
 pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
-    db.begin_with("BEGIN IMMEDIATE").await
+    match Backend::of(db) {
+        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => {
+            let mut tx = db.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7262001)")
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
 }

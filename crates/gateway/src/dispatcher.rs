@@ -15,13 +15,12 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{now_ms, now_seconds};
+use crate::db::Backend;
 use crate::state::AppState;
 use crate::webhook_endpoints::signing_secrets;
 
 /// Deliveries in flight to one endpoint at most.
 pub const PER_ENDPOINT: usize = 4;
-/// Due deliveries looked at per step.
-const CANDIDATES: i64 = 256;
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,78 +62,99 @@ impl Dispatcher {
         }
     }
 
-    fn busy_endpoints(&self) -> Vec<String> {
-        let in_flight = self.in_flight.lock().expect("in-flight lock");
-        in_flight
-            .iter()
-            .filter(|(_, n)| **n >= PER_ENDPOINT)
-            .map(|(e, _)| e.clone())
-            .collect()
+    fn in_flight(&self, endpoint: &str) -> usize {
+        self.in_flight
+            .lock()
+            .expect("in-flight lock")
+            .get(endpoint)
+            .copied()
+            .unwrap_or(0)
     }
 
-    /// Claims due deliveries to endpoints with a free slot and starts each;
-    /// does not wait for them (see [`Dispatcher::settle`]).
+    /// Claims due deliveries, up to each endpoint's free slots, and starts
+    /// each; does not wait for them (see [`Dispatcher::settle`]).
     pub async fn tick(&self) -> anyhow::Result<Outcome> {
         let now = now_ms();
         let lease_ms = self.state.config.webhooks.lease_ms as i64;
-        let busy = serde_json::to_string(&self.busy_endpoints())?;
-        let candidates: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT d.id, d.endpoint_id FROM deliveries d
+        let endpoints: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT d.endpoint_id FROM deliveries d
              JOIN webhook_endpoints w ON w.id = d.endpoint_id
              WHERE d.status = 'pending' AND d.next_attempt_ms <= $1 AND d.locked_until_ms <= $1
-               AND w.deleted_at IS NULL AND w.disabled_at IS NULL
-               AND d.endpoint_id NOT IN (SELECT value FROM json_each($2))
-             ORDER BY d.next_attempt_ms LIMIT $3",
+               AND w.deleted_at IS NULL AND w.disabled_at IS NULL",
         )
         .bind(now)
-        .bind(busy)
-        .bind(CANDIDATES)
         .fetch_all(&self.state.db)
         .await?;
         let mut outcome = Outcome::default();
-        for (id, endpoint) in candidates {
-            if !self.take_slot(&endpoint) {
+        for (endpoint,) in endpoints {
+            let free = PER_ENDPOINT.saturating_sub(self.in_flight(&endpoint));
+            if free == 0 {
                 continue;
             }
-            let claimed = sqlx::query(
-                "UPDATE deliveries SET locked_until_ms = $1
-                 WHERE id = $2 AND status = 'pending' AND locked_until_ms <= $3",
-            )
-            .bind(now + lease_ms)
-            .bind(id)
-            .bind(now)
-            .execute(&self.state.db)
-            .await;
-            match claimed {
-                Ok(done) if done.rows_affected() == 1 => {}
-                other => {
-                    self.free_slot(&endpoint);
-                    other?;
-                    continue;
-                }
-            }
-            outcome.started += 1;
-            let state = self.state.clone();
-            let in_flight = self.in_flight.clone();
-            self.tasks.lock().await.spawn(async move {
-                let result = attempt(&state, id).await.unwrap_or_else(|err| {
-                    tracing::error!(
-                        delivery = id,
-                        error = format!("{err:#}"),
-                        "delivery bookkeeping failed"
-                    );
-                    Attempt::Failed
+            for id in self.claim(&endpoint, free, now, lease_ms).await? {
+                self.take_slot(&endpoint);
+                outcome.started += 1;
+                let state = self.state.clone();
+                let in_flight = self.in_flight.clone();
+                let endpoint = endpoint.clone();
+                self.tasks.lock().await.spawn(async move {
+                    let result = attempt(&state, id).await.unwrap_or_else(|err| {
+                        tracing::error!(
+                            delivery = id,
+                            error = format!("{err:#}"),
+                            "delivery bookkeeping failed"
+                        );
+                        Attempt::Failed
+                    });
+                    release(&in_flight, &endpoint);
+                    // Wake the loop: this endpoint has a free slot again.
+                    state.outbox.notify_one();
+                    result
                 });
-                release(&in_flight, &endpoint);
-                // Wake the loop: this endpoint has a free slot again.
-                state.outbox.notify_one();
-                result
-            });
+            }
         }
         // Reap finished tasks so the set does not grow.
         let mut tasks = self.tasks.lock().await;
         while tasks.try_join_next().is_some() {}
         Ok(outcome)
+    }
+
+    /// Leases up to `limit` due deliveries of one endpoint. On PostgreSQL
+    /// rows another instance is claiming are skipped, not waited for.
+    async fn claim(
+        &self,
+        endpoint: &str,
+        limit: usize,
+        now: i64,
+        lease_ms: i64,
+    ) -> anyhow::Result<Vec<i64>> {
+        let query = match Backend::of(&self.state.db) {
+            Backend::Sqlite => {
+                "UPDATE deliveries SET locked_until_ms = $1
+                 WHERE id IN (SELECT id FROM deliveries
+                              WHERE endpoint_id = $2 AND status = 'pending'
+                                AND next_attempt_ms <= $3 AND locked_until_ms <= $3
+                              ORDER BY next_attempt_ms LIMIT $4)
+                 RETURNING id"
+            }
+            Backend::Postgres => {
+                "UPDATE deliveries SET locked_until_ms = $1
+                 WHERE id IN (SELECT id FROM deliveries
+                              WHERE endpoint_id = $2 AND status = 'pending'
+                                AND next_attempt_ms <= $3 AND locked_until_ms <= $3
+                              ORDER BY next_attempt_ms LIMIT $4
+                              FOR UPDATE SKIP LOCKED)
+                 RETURNING id"
+            }
+        };
+        let claimed: Vec<(i64,)> = sqlx::query_as(query)
+            .bind(now + lease_ms)
+            .bind(endpoint)
+            .bind(now)
+            .bind(limit as i64)
+            .fetch_all(&self.state.db)
+            .await?;
+        Ok(claimed.into_iter().map(|(id,)| id).collect())
     }
 
     /// Waits for every started attempt to finish.
@@ -147,18 +167,13 @@ impl Dispatcher {
         results
     }
 
-    fn take_slot(&self, endpoint: &str) -> bool {
-        let mut in_flight = self.in_flight.lock().expect("in-flight lock");
-        let n = in_flight.entry(endpoint.to_owned()).or_insert(0);
-        if *n >= PER_ENDPOINT {
-            return false;
-        }
-        *n += 1;
-        true
-    }
-
-    fn free_slot(&self, endpoint: &str) {
-        release(&self.in_flight, endpoint);
+    fn take_slot(&self, endpoint: &str) {
+        *self
+            .in_flight
+            .lock()
+            .expect("in-flight lock")
+            .entry(endpoint.to_owned())
+            .or_insert(0) += 1;
     }
 
     /// Steps until cancelled: when woken (new outbox rows, a freed slot), else

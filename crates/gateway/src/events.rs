@@ -4,11 +4,12 @@
 //! events and their delivery attempts at `/v1/events`, and can ask for a
 //! redelivery.
 
+use crate::db::Conn;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::FromRow;
 use tender_protocol::{
     Delivery, DeliveryAttempt, DeliveryStatus, ErrorBody, Event, EventData, EventDetails, EventId,
     EventListParams, EventType, List, MerchantId, Redeliver, Session, WebhookEndpointId,
@@ -31,7 +32,7 @@ pub fn router() -> Router<AppState> {
 /// of the merchant subscribed to it. Call `state.announce()` after
 /// commit.
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     merchant: &MerchantId,
     kind: EventType,
     session: &Session,
@@ -78,11 +79,7 @@ pub async fn record(
 }
 
 /// Queues (or re-queues) the delivery of an event to an endpoint, due now.
-async fn queue(
-    conn: &mut SqliteConnection,
-    event: &EventId,
-    endpoint: &str,
-) -> Result<(), sqlx::Error> {
+async fn queue(conn: &mut Conn, event: &EventId, endpoint: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms) VALUES ($1, $2, 'pending', $3)
          ON CONFLICT (event_id, endpoint_id) DO UPDATE

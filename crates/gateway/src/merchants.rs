@@ -1,12 +1,12 @@
 //! Merchant accounts and their API keys. Keys are shown once and stored as
 //! SHA-256 hashes; a request authenticates with `Authorization: Bearer sk_test_...`.
 
+use crate::db::Conn;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
 use tender_protocol::ids::random_token;
 use tender_protocol::{ApiKeyId, MerchantId};
 
@@ -39,7 +39,7 @@ pub fn redact(secret: &str) -> String {
 
 /// Creates a new API key for `merchant`; returns its id and secret.
 pub async fn create_key(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     merchant: &MerchantId,
 ) -> Result<(ApiKeyId, String, i64), sqlx::Error> {
     let id = ApiKeyId::generate();

@@ -1,8 +1,8 @@
 //! Payments into deposit addresses, and what they do to their session's
 //! status. Every status change and its event commit in one transaction.
 
+use crate::db::Conn;
 use alloy::primitives::U256;
-use sqlx::SqliteConnection;
 use tender_protocol::{EventType, SessionId, SessionStatus};
 
 use crate::clock::now_seconds;
@@ -27,11 +27,7 @@ pub struct Seen {
 
 /// Records a transfer as a pending payment, once (a re-scan of the same block
 /// changes nothing), and updates its session. Returns whether it was new.
-pub async fn record(
-    state: &AppState,
-    conn: &mut SqliteConnection,
-    seen: &Seen,
-) -> anyhow::Result<bool> {
+pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::Result<bool> {
     let inserted = sqlx::query(
         "INSERT INTO payments (session_id, quote_id, chain_id, tx_hash, log_index, token, amount_raw,
                                from_address, block_number, block_hash, gas_fee_raw, status, created_at)
@@ -122,7 +118,7 @@ pub enum Trigger {
 /// confirm short of the total expires then.
 pub async fn reconcile(
     state: &AppState,
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session_id: &str,
     trigger: Trigger,
 ) -> anyhow::Result<()> {
@@ -184,7 +180,7 @@ pub async fn reconcile(
 /// Records `kind` with the session as it now stands.
 async fn emit(
     state: &AppState,
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session_id: &str,
     kind: EventType,
 ) -> anyhow::Result<()> {

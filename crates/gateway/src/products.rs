@@ -31,7 +31,8 @@ struct ProductRow {
     image_url: Option<String>,
     price_minor: String,
     currency: String,
-    active: bool,
+    // An integer in every database (0 or 1), for one schema across backends.
+    active: i64,
     created_at: i64,
 }
 
@@ -44,7 +45,7 @@ impl ProductRow {
             description: self.description,
             image_url: self.image_url,
             price: Money::from_minor(self.price_minor.parse()?, currency),
-            active: self.active,
+            active: self.active != 0,
             created_at: from_seconds(self.created_at),
         })
     }

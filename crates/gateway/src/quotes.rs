@@ -1,7 +1,8 @@
 //! Quotes: the session's amount converted into one token on one network,
 //! locked for a while, with a fresh deposit address to pay it to.
 
-use sqlx::{FromRow, SqliteConnection};
+use crate::db::Conn;
+use sqlx::FromRow;
 use tender_protocol::money::format_units;
 use tender_protocol::{
     Address, CreateQuote, ExchangeRate, Money, Quote, QuoteId, RawAmount, Session, SessionId,
@@ -162,10 +163,7 @@ struct QuoteRow {
 }
 
 /// The session's most recent quote, if any.
-pub async fn latest(
-    conn: &mut SqliteConnection,
-    session: &SessionId,
-) -> anyhow::Result<Option<Quote>> {
+pub async fn latest(conn: &mut Conn, session: &SessionId) -> anyhow::Result<Option<Quote>> {
     let row: Option<QuoteRow> = sqlx::query_as(
         "SELECT id, network, chain_id, token, token_address, decimals, amount_raw, deposit_address,
                 rate_price, rate_currency, expires_at

@@ -1,11 +1,12 @@
 //! Checkout Sessions: creation by the merchant, and reading them back with
 //! their payments.
 
+use crate::db::Conn;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::FromRow;
 use tender_protocol::money::format_units;
 use tender_protocol::{
     CreateSession, Currency, ErrorBody, EventType, ExchangeRate, GasFee, LineItem, List,
@@ -283,11 +284,7 @@ struct SessionRow {
 }
 
 /// Reads a session and its payments (404 if there is none).
-pub async fn load(
-    state: &AppState,
-    conn: &mut SqliteConnection,
-    id: &SessionId,
-) -> ApiResult<Loaded> {
+pub async fn load(state: &AppState, conn: &mut Conn, id: &SessionId) -> ApiResult<Loaded> {
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT merchant_id, status, line_items, amount_due_minor, currency, metadata,
                 success_url, cancel_url, expires_at, created_at
@@ -368,7 +365,7 @@ struct PaymentRow {
 /// currency.
 async fn load_payments(
     state: &AppState,
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &SessionId,
 ) -> anyhow::Result<(Vec<Payment>, u128)> {
     let rows: Vec<PaymentRow> = sqlx::query_as(

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chain::Chain;
 use crate::clock::now_seconds;
+use crate::db::Conn;
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::merchants::Merchant;
 use crate::state::AppState;
@@ -537,7 +538,7 @@ struct SettlementRow {
 
 /// The settlement of a session, once confirmed, as the API shows it.
 pub async fn of_session(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     session: &SessionId,
 ) -> anyhow::Result<Option<tender_protocol::Settlement>> {
     let row: Option<SettlementRow> = sqlx::query_as(

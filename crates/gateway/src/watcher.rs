@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Conn;
 use alloy::consensus::Transaction as _;
 use alloy::network::TransactionResponse as _;
 use alloy::primitives::{Address as EvmAddress, B256, U256};
@@ -17,7 +18,6 @@ use alloy::providers::{Provider, ProviderBuilder, WsConnect};
 use alloy::rpc::types::Block;
 use anyhow::Context;
 use futures_util::StreamExt;
-use sqlx::SqliteConnection;
 use tender_protocol::Address;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -162,12 +162,7 @@ impl Watcher {
     }
 
     /// Moves the cursor to block `number` and remembers its hash.
-    async fn advance(
-        &self,
-        conn: &mut SqliteConnection,
-        number: u64,
-        hash: B256,
-    ) -> anyhow::Result<()> {
+    async fn advance(&self, conn: &mut Conn, number: u64, hash: B256) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO chain_cursors (chain_id, block_number, block_hash) VALUES ($1, $2, $3)
              ON CONFLICT (chain_id) DO UPDATE SET block_number = excluded.block_number,

@@ -2,12 +2,13 @@
 //! A secret is shown once; rotating keeps the old one signing too for a
 //! grace period, so receivers can switch without missing a delivery.
 
+use crate::db::Conn;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::FromRow;
 use tender_protocol::{
     CreateWebhookEndpoint, EndpointStatus, ErrorBody, EventType, List, ListParams, RotateSecret,
     WebhookEndpoint, WebhookEndpointId, WebhookSecret,
@@ -53,7 +54,7 @@ fn check_events(enabled: &[String]) -> Result<(), ApiError> {
 }
 
 async fn add_secret(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     endpoint: &WebhookEndpointId,
 ) -> Result<WebhookSecret, sqlx::Error> {
     let secret = WebhookSecret::generate();
@@ -276,7 +277,7 @@ pub async fn rotate_secret(
 /// The secrets a delivery to `endpoint` is signed with now: the current one
 /// first, then any still in their grace period.
 pub async fn signing_secrets(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     endpoint: &str,
 ) -> anyhow::Result<Vec<WebhookSecret>> {
     let rows: Vec<(String,)> = sqlx::query_as(

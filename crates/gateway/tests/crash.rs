@@ -55,7 +55,7 @@ async fn a_killed_gateway_loses_no_delivery() {
         &config,
         format!(
             r#"listen = "127.0.0.1:{port}"
-database_url = "sqlite://{db}"
+database_url = "{db}"
 dev = true
 mnemonic = "test test test test test test test test test test test junk"
 [webhooks]
@@ -64,7 +64,7 @@ request_timeout_ms = 2000
 poll_interval_ms = 50
 lease_ms = 3000
 "#,
-            db = dir.path().join("gateway.db").display()
+            db = common::database_url(dir.path()).await
         ),
     )
     .unwrap();

@@ -14,6 +14,7 @@ mod bench;
 mod contracts;
 mod demo;
 mod fuzz;
+mod postgres;
 mod process;
 mod schemathesis;
 mod setup;

@@ -19,6 +19,7 @@ pub fn run() -> anyhow::Result<()> {
     cargo_fuzz()?;
     npm_tools()?;
     chromium()?;
+    crate::postgres::install()?;
     crate::schemathesis::install()?;
     step("setup complete");
     Ok(())

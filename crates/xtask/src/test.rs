@@ -13,6 +13,13 @@ pub fn run_all() -> anyhow::Result<()> {
     web::build()?;
     step("unit, integration and end-to-end tests");
     exec(&mut cargo(&["test", "--all-targets"]))?;
+    let cluster = crate::postgres::Cluster::start()?;
+    step("the gateway's tests again, on PostgreSQL");
+    exec(
+        cargo(&["test", "-p", "tender-gateway", "--tests"])
+            .env("TENDER_TEST_POSTGRES", &cluster.admin_url),
+    )?;
+    drop(cluster);
     step("doc tests");
     exec(&mut cargo(&["test", "--doc"]))?;
     step("widget component tests in headless Chromium");

@@ -45,11 +45,33 @@ pub async fn gateway() -> Gateway {
     gateway_with(|_| {}).await
 }
 
+/// A fresh database for one test: a SQLite file in `dir`, or, when
+/// `TENDER_TEST_POSTGRES` names a PostgreSQL server (`cargo xtask test`
+/// sets it for a second run), a new database there.
+pub async fn database_url(dir: &std::path::Path) -> String {
+    let Ok(admin) = std::env::var("TENDER_TEST_POSTGRES") else {
+        return format!("sqlite://{}", dir.join("gateway.db").display());
+    };
+    use sqlx::{Connection, Executor};
+    let name = format!(
+        "t_{}",
+        tender_protocol::ids::random_token(16).to_lowercase()
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("the test PostgreSQL server answers");
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("create a test database");
+    let (base, _) = admin.rsplit_once('/').expect("a database URL");
+    format!("{base}/{name}")
+}
+
 pub async fn gateway_with(adjust: impl FnOnce(&mut Config)) -> Gateway {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: format!("sqlite://{}", dir.path().join("gateway.db").display()),
+        database_url: database_url(dir.path()).await,
         mnemonic: Secret::new(DEV_MNEMONIC.to_owned()),
         dev: true,
         webhooks: fast_webhooks(),
