@@ -5,6 +5,7 @@
 pub mod anvil;
 pub mod browser;
 pub mod feed;
+pub mod flaky;
 pub mod receiver;
 pub mod stack;
 pub mod switch;
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 pub use anvil::Anvil;
 pub use browser::Browser;
 pub use feed::PriceFeed;
+pub use flaky::Flaky;
 pub use receiver::Receiver;
 pub use stack::{Stack, StackOptions};
 pub use switch::Switch;

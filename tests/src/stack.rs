@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::anvil::Anvil;
+use crate::flaky::Flaky;
 use crate::switch::Switch;
 
 /// The product ids the demo storefront's page embeds.
@@ -45,6 +46,8 @@ pub struct StackOptions {
     pub reconcile_after: Option<std::time::Duration>,
     /// Send the merchant's webhooks through a [`Switch`] (it starts down).
     pub webhook_switch: bool,
+    /// Reach chain A's RPC through a [`Flaky`] hop.
+    pub flaky_rpc: bool,
 }
 
 /// A running stack. Everything stops when it is dropped.
@@ -64,6 +67,8 @@ pub struct Stack {
     pub client: Client,
     /// The hop in front of the merchant's webhook endpoint, if asked for.
     pub switch: Option<Switch>,
+    /// The hop in front of chain A's RPC, if asked for.
+    pub flaky: Option<Flaky>,
     gateway_config: tender_gateway::Config,
     gateway_stop: CancellationToken,
     http: reqwest::Client,
@@ -76,19 +81,23 @@ fn free_port() -> SocketAddr {
     listener.local_addr().expect("address")
 }
 
-fn network(id: &str, name: &str, anvil: &Anvil, stablecoin: EvmAddress) -> NetworkConfig {
+fn network(
+    id: &str,
+    name: &str,
+    anvil: &Anvil,
+    via: Option<&Flaky>,
+    stablecoin: EvmAddress,
+) -> NetworkConfig {
+    let rpc = match via {
+        Some(hop) => format!("http://{}", hop.addr),
+        None => anvil.rpc_url.clone(),
+    };
     NetworkConfig {
         id: id.into(),
         name: name.into(),
         chain_id: anvil.chain_id,
-        rpc_url: anvil.rpc_url.parse().expect("rpc url"),
-        ws_url: Some(
-            anvil
-                .rpc_url
-                .replace("http://", "ws://")
-                .parse()
-                .expect("ws url"),
-        ),
+        rpc_url: rpc.parse().expect("rpc url"),
+        ws_url: Some(rpc.replace("http://", "ws://").parse().expect("ws url")),
         public_rpc_url: Some(anvil.rpc_url.parse().expect("rpc url")),
         confirmations: 2,
         native_token: "ETH".into(),
@@ -115,6 +124,12 @@ impl Stack {
             .await
             .expect("ready chain B");
         let shutdown = CancellationToken::new();
+        let flaky = match options.flaky_rpc {
+            true => {
+                Some(Flaky::start(anvil.rpc_url.trim_start_matches("http://").to_owned()).await)
+            }
+            false => None,
+        };
 
         let rate = |token: &str, price: &str| RateConfig {
             token: token.into(),
@@ -127,8 +142,8 @@ impl Stack {
             mnemonic: Secret::new(DEV_MNEMONIC.to_owned()),
             dev: true,
             networks: vec![
-                network(CHAIN_A, "Anvil (local)", &anvil, stablecoin),
-                network(CHAIN_B, "Anvil 2 (local)", &anvil_b, stablecoin_b),
+                network(CHAIN_A, "Anvil (local)", &anvil, flaky.as_ref(), stablecoin),
+                network(CHAIN_B, "Anvil 2 (local)", &anvil_b, None, stablecoin_b),
             ],
             rates: vec![rate("ETH", "2000.00"), rate(STABLECOIN, "1")],
             cashier_dir: options.web.then(crate::tools::cashier_dist),
@@ -236,6 +251,7 @@ impl Stack {
             merchant,
             client,
             switch,
+            flaky,
             gateway_config,
             gateway_stop,
             http: reqwest::Client::new(),

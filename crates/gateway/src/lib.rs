@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod expiry;
 pub mod idempotency;
+pub mod leader;
 pub mod merchants;
 pub mod openapi;
 pub mod pagination;

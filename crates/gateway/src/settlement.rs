@@ -24,6 +24,7 @@ use crate::chain::Chain;
 use crate::clock::now_seconds;
 use crate::db::Conn;
 use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::leader::Leadership;
 use crate::merchants::Merchant;
 use crate::state::AppState;
 use crate::treasury::{self, Transfer};
@@ -502,7 +503,15 @@ impl Settler {
 
     pub async fn run(self, shutdown: CancellationToken) {
         let every = Duration::from_millis(self.state.config.settlement.poll_ms);
+        let mut leadership = Leadership::new(crate::leader::SETTLER_KEY);
         loop {
+            // With several instances, one pays out (one nonce sequence per treasury).
+            if !leadership.ensure(&self.state.db).await {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    () = tokio::time::sleep(every) => continue,
+                }
+            }
             if let Err(err) = self.tick().await {
                 tracing::warn!(error = format!("{err:#}"), "settlement step failed");
             }

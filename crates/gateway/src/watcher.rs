@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chain::{Chain, TRANSFER_TOPIC};
 use crate::clock::now_seconds;
+use crate::leader::Leadership;
 use crate::state::AppState;
 use crate::{db, payments};
 
@@ -466,7 +467,16 @@ impl Watcher {
         }
         let poll = self.state.config.watcher_poll();
         let mut backoff = poll;
+        let mut leadership =
+            Leadership::new(crate::leader::watcher_key(self.chain.network.chain_id));
         loop {
+            // With several instances, one watches each network.
+            if !leadership.ensure(&self.state.db).await {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    () = tokio::time::sleep(poll) => continue,
+                }
+            }
             let pause = match self.tick().await {
                 Ok(outcome) => {
                     if outcome.blocks_scanned > 0 || outcome.reorged > 0 {

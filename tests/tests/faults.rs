@@ -1,0 +1,100 @@
+//! Faults around the gateway: a chain node that drops its connections, and
+//! a merchant server that is down for a while.
+
+use std::time::Duration;
+
+use alloy::primitives::U256;
+use tender_e2e::anvil::DEV_ACCOUNT;
+use tender_e2e::stack::{CHAIN_A, TSHIRT};
+use tender_e2e::{Stack, StackOptions, eventually};
+use tender_protocol::{OrderStatus, SessionStatus};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn the_watcher_reconnects_after_the_node_drops_it_and_misses_no_block() {
+    let stack = Stack::start(StackOptions {
+        flaky_rpc: true,
+        ..StackOptions::default()
+    })
+    .await;
+    let checkout = stack.checkout(TSHIRT).await;
+    let id = Stack::session_of(&checkout.payment_url);
+    let quote = stack.quote(&id, CHAIN_A, "ETH").await;
+    let hop = stack.flaky.as_ref().unwrap();
+    hop.go_down();
+    // Paid and confirmed while the gateway cannot reach the node.
+    stack
+        .devnet(CHAIN_A)
+        .send_native(
+            DEV_ACCOUNT.parse().unwrap(),
+            quote.deposit_address.as_str().parse().unwrap(),
+            U256::from(quote.amount_raw.0),
+        )
+        .await
+        .unwrap();
+    stack.anvil.mine(4).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        stack.client.get_session(&id).await.unwrap().status,
+        SessionStatus::Open
+    );
+    hop.come_back();
+    let paid = eventually("the payment to be found", WAIT, || async {
+        let session = stack.client.get_session(&id).await.unwrap();
+        (session.status == SessionStatus::Paid).then_some(session)
+    })
+    .await;
+    assert_eq!(paid.payments.len(), 1);
+    // Every block was scanned: the cursor is at the head.
+    let head = tender_e2e::anvil::hex_quantity(
+        &stack
+            .anvil
+            .rpc("eth_blockNumber", serde_json::json!([]))
+            .await,
+    );
+    eventually("the cursor to reach the head", WAIT, || async {
+        let cursor: i64 =
+            sqlx::query_scalar("SELECT block_number FROM chain_cursors WHERE chain_id = 31337")
+                .fetch_one(&stack.gateway.db)
+                .await
+                .ok()?;
+        (cursor as u128 == head).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn webhooks_reach_a_merchant_server_that_was_down_for_a_while() {
+    let stack = Stack::start(StackOptions {
+        webhook_switch: true,
+        ..StackOptions::default()
+    })
+    .await;
+    let checkout = stack.checkout(TSHIRT).await;
+    let id = Stack::session_of(&checkout.payment_url);
+    let quote = stack.quote(&id, CHAIN_A, "ETH").await;
+    stack
+        .devnet(CHAIN_A)
+        .send_native(
+            DEV_ACCOUNT.parse().unwrap(),
+            quote.deposit_address.as_str().parse().unwrap(),
+            U256::from(quote.amount_raw.0),
+        )
+        .await
+        .unwrap();
+    stack.anvil.mine(1).await;
+    eventually("the session to be paid", WAIT, || async {
+        (stack.client.get_session(&id).await.unwrap().status == SessionStatus::Paid).then_some(())
+    })
+    .await;
+    // Attempts are failing; the server comes back before the schedule ends.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stack.switch.as_ref().unwrap().set_up(true);
+    let order = eventually("the retried webhook to confirm the order", WAIT, || async {
+        let order = stack.order(&checkout.order_id).await;
+        (order.status == OrderStatus::Fulfilled).then_some(order)
+    })
+    .await;
+    assert!(order.tx_hash.is_some());
+}
