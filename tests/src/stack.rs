@@ -294,6 +294,30 @@ impl Stack {
         Devnet::connect(anvil.rpc_url.parse().expect("url"))
     }
 
+    /// Pays `amount` base units of a quote's token into its deposit address
+    /// from anvil's first dev account, on the quote's chain (mined at once
+    /// unless the chain has a block time). Answers the tx hash.
+    pub async fn pay(&self, quote: &Quote, amount: u128) -> alloy::primitives::B256 {
+        let network = if quote.chain_id == self.anvil_b.chain_id {
+            CHAIN_B
+        } else {
+            CHAIN_A
+        };
+        let chain = self.devnet(network);
+        let payer = crate::anvil::DEV_ACCOUNT.parse().expect("address");
+        let to = quote.deposit_address.as_str().parse().expect("address");
+        let amount = alloy::primitives::U256::from(amount);
+        let sent = match &quote.token_address {
+            None => chain.send_native(payer, to, amount).await,
+            Some(token) => {
+                chain
+                    .send_token(token.as_str().parse().expect("address"), payer, to, amount)
+                    .await
+            }
+        };
+        sent.expect("the payment is mined")
+    }
+
     /// Starts a checkout the way the Pay button does.
     pub async fn checkout(&self, product: &str) -> CheckoutResponse {
         let response = self

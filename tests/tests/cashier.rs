@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use alloy::primitives::U256;
 use fantoccini::Locator;
 use tender_e2e::anvil::DEV_ACCOUNT;
 use tender_e2e::stack::{CHAIN_A, TSHIRT};
@@ -180,16 +179,7 @@ async fn an_underpaid_checkout_shows_what_is_left_to_pay() {
     let browser = Browser::start().await;
     let id = open_cashier(&stack, &browser).await;
     let quote = stack.quote(&id, CHAIN_A, "ETH").await;
-    let half = U256::from(quote.amount_raw.0 / 2);
-    stack
-        .devnet(CHAIN_A)
-        .send_native(
-            DEV_ACCOUNT.parse().unwrap(),
-            quote.deposit_address.as_str().parse().unwrap(),
-            half,
-        )
-        .await
-        .unwrap();
+    stack.pay(&quote, quote.amount_raw.0 / 2).await;
     stack.anvil.mine(1).await;
     assert_eq!(
         browser.text_of("[data-testid='remaining']").await,

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use alloy::primitives::{Address as EvmAddress, U256};
+use alloy::primitives::Address as EvmAddress;
 use serde_json::json;
-use tender_e2e::anvil::{DEV_ACCOUNT, hex_quantity};
+use tender_e2e::anvil::hex_quantity;
 use tender_e2e::stack::{CHAIN_A, CHAIN_B, STABLECOIN, TSHIRT};
 use tender_e2e::{PriceFeed, Stack, StackOptions, eventually};
 use tender_protocol::{
@@ -18,10 +18,6 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn now() -> tender_protocol::Timestamp {
     tender_protocol::Timestamp::from_unix(time::OffsetDateTime::now_utc().unix_timestamp())
-}
-
-fn payer() -> EvmAddress {
-    DEV_ACCOUNT.parse().unwrap()
 }
 
 fn evm(address: &tender_protocol::Address) -> EvmAddress {
@@ -79,15 +75,7 @@ async fn a_stablecoin_payment_on_one_chain_settles_in_eth_on_the_other() {
     assert_eq!(quote.chain_id, 31338);
 
     let chain_b = stack.devnet(CHAIN_B);
-    let tx = chain_b
-        .send_token(
-            stack.stablecoin_b,
-            payer(),
-            evm(&quote.deposit_address),
-            U256::from(quote.amount_raw.0),
-        )
-        .await
-        .unwrap();
+    let tx = stack.pay(&quote, quote.amount_raw.0).await;
     stack.anvil_b.mine(1).await;
 
     let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
@@ -167,11 +155,7 @@ async fn two_partial_payments_make_it_underpaid_then_paid() {
     let id = new_session(&stack).await;
     let quote = stack.quote_eth(&id).await;
     let half = quote.amount_raw.0 / 2;
-    let chain = stack.devnet(CHAIN_A);
-    chain
-        .send_native(payer(), evm(&quote.deposit_address), U256::from(half))
-        .await
-        .unwrap();
+    stack.pay(&quote, half).await;
     stack.anvil.mine(1).await;
     let underpaid = status_becomes(&stack, &id, SessionStatus::Underpaid).await;
     assert_eq!(underpaid.amount_received.amount_string(), "12.50");
@@ -182,14 +166,7 @@ async fn two_partial_payments_make_it_underpaid_then_paid() {
         "the cashier can show what is left"
     );
 
-    chain
-        .send_native(
-            payer(),
-            evm(&quote.deposit_address),
-            U256::from(quote.amount_raw.0 - half),
-        )
-        .await
-        .unwrap();
+    stack.pay(&quote, quote.amount_raw.0 - half).await;
     stack.anvil.mine(1).await;
     let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
     assert_eq!(paid.payments.len(), 2);
@@ -211,31 +188,14 @@ async fn a_requote_after_an_underpayment_asks_only_for_the_rest_in_another_token
     let stack = Stack::start(StackOptions::default()).await;
     let id = new_session(&stack).await;
     let eth = stack.quote_eth(&id).await;
-    let chain = stack.devnet(CHAIN_A);
-    chain
-        .send_native(
-            payer(),
-            evm(&eth.deposit_address),
-            U256::from(eth.amount_raw.0 * 2 / 5),
-        )
-        .await
-        .unwrap();
+    stack.pay(&eth, eth.amount_raw.0 * 2 / 5).await;
     stack.anvil.mine(1).await;
     status_becomes(&stack, &id, SessionStatus::Underpaid).await;
     // 10.00 of 25.00 USD received: 15 TUSD left, on the other chain.
     let rest = stack.quote(&id, CHAIN_B, STABLECOIN).await;
     assert_eq!(rest.amount, "15");
     assert_ne!(rest.deposit_address, eth.deposit_address);
-    stack
-        .devnet(CHAIN_B)
-        .send_token(
-            stack.stablecoin_b,
-            payer(),
-            evm(&rest.deposit_address),
-            U256::from(rest.amount_raw.0),
-        )
-        .await
-        .unwrap();
+    stack.pay(&rest, rest.amount_raw.0).await;
     stack.anvil_b.mine(1).await;
     status_becomes(&stack, &id, SessionStatus::Paid).await;
 }
@@ -246,11 +206,7 @@ async fn an_overpayment_is_paid_and_reports_its_excess() {
     let id = new_session(&stack).await;
     let quote = stack.quote_eth(&id).await;
     let more = quote.amount_raw.0 * 3 / 2;
-    stack
-        .devnet(CHAIN_A)
-        .send_native(payer(), evm(&quote.deposit_address), U256::from(more))
-        .await
-        .unwrap();
+    stack.pay(&quote, more).await;
     stack.anvil.mine(1).await;
     let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
     assert_eq!(
@@ -266,15 +222,7 @@ async fn a_payment_after_expiry_emits_paid_late_and_the_session_stays_expired() 
     let id = new_session(&stack).await;
     let quote = stack.quote_eth(&id).await;
     stack.client.expire_session(&id).await.unwrap();
-    stack
-        .devnet(CHAIN_A)
-        .send_native(
-            payer(),
-            evm(&quote.deposit_address),
-            U256::from(quote.amount_raw.0),
-        )
-        .await
-        .unwrap();
+    stack.pay(&quote, quote.amount_raw.0).await;
     stack.anvil.mine(1).await;
     eventually("session.paid_late", WAIT, || async {
         event_types(&stack, &id)
@@ -298,15 +246,7 @@ async fn a_reorg_that_drops_an_unconfirmed_payment_returns_the_session_to_open()
     let stack = Stack::start(StackOptions::default()).await;
     let id = new_session(&stack).await;
     let quote = stack.quote_eth(&id).await;
-    stack
-        .devnet(CHAIN_A)
-        .send_native(
-            payer(),
-            evm(&quote.deposit_address),
-            U256::from(quote.amount_raw.0),
-        )
-        .await
-        .unwrap();
+    stack.pay(&quote, quote.amount_raw.0).await;
     status_becomes(&stack, &id, SessionStatus::Processing).await;
 
     // Replace the block holding the payment with an empty one.
@@ -330,15 +270,7 @@ async fn a_payment_mined_while_the_gateway_was_down_is_found_on_restart() {
     let id = new_session(&stack).await;
     let quote = stack.quote_eth(&id).await;
     stack.stop_gateway().await;
-    stack
-        .devnet(CHAIN_A)
-        .send_native(
-            payer(),
-            evm(&quote.deposit_address),
-            U256::from(quote.amount_raw.0),
-        )
-        .await
-        .unwrap();
+    stack.pay(&quote, quote.amount_raw.0).await;
     stack.anvil.mine(5).await;
     stack.start_gateway().await;
     let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use alloy::primitives::U256;
-use tender_e2e::anvil::DEV_ACCOUNT;
 use tender_e2e::stack::{CHAIN_A, TSHIRT};
 use tender_e2e::{Stack, StackOptions, eventually};
 use tender_protocol::{OrderStatus, SessionStatus};
@@ -24,15 +22,7 @@ async fn the_watcher_reconnects_after_the_node_drops_it_and_misses_no_block() {
     let hop = stack.flaky.as_ref().unwrap();
     hop.go_down();
     // Paid and confirmed while the gateway cannot reach the node.
-    stack
-        .devnet(CHAIN_A)
-        .send_native(
-            DEV_ACCOUNT.parse().unwrap(),
-            quote.deposit_address.as_str().parse().unwrap(),
-            U256::from(quote.amount_raw.0),
-        )
-        .await
-        .unwrap();
+    stack.pay(&quote, quote.amount_raw.0).await;
     stack.anvil.mine(4).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(
@@ -74,15 +64,7 @@ async fn webhooks_reach_a_merchant_server_that_was_down_for_a_while() {
     let checkout = stack.checkout(TSHIRT).await;
     let id = Stack::session_of(&checkout.payment_url);
     let quote = stack.quote(&id, CHAIN_A, "ETH").await;
-    stack
-        .devnet(CHAIN_A)
-        .send_native(
-            DEV_ACCOUNT.parse().unwrap(),
-            quote.deposit_address.as_str().parse().unwrap(),
-            U256::from(quote.amount_raw.0),
-        )
-        .await
-        .unwrap();
+    stack.pay(&quote, quote.amount_raw.0).await;
     stack.anvil.mine(1).await;
     eventually("the session to be paid", WAIT, || async {
         (stack.client.get_session(&id).await.unwrap().status == SessionStatus::Paid).then_some(())

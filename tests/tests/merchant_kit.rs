@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use alloy::primitives::U256;
 use fantoccini::Locator;
-use tender_e2e::anvil::DEV_ACCOUNT;
 use tender_e2e::stack::{CHAIN_A, TSHIRT};
 use tender_e2e::{Browser, Stack, StackOptions, eventually};
 use tender_protocol::{DeliveryStatus, EventListParams, OrderStatus, Redeliver};
@@ -32,15 +30,7 @@ async fn a_paid_order_is_confirmed_by_reconciliation_then_by_the_redelivered_web
     let checkout = stack.checkout(TSHIRT).await;
     let id = Stack::session_of(&checkout.payment_url);
     let quote = stack.quote(&id, CHAIN_A, "ETH").await;
-    stack
-        .devnet(CHAIN_A)
-        .send_native(
-            DEV_ACCOUNT.parse().unwrap(),
-            quote.deposit_address.as_str().parse().unwrap(),
-            U256::from(quote.amount_raw.0),
-        )
-        .await
-        .unwrap();
+    stack.pay(&quote, quote.amount_raw.0).await;
     stack.anvil.mine(1).await;
 
     // The success page's polling makes the server ask the gateway itself.

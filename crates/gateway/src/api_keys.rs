@@ -11,7 +11,7 @@ use tender_protocol::{ApiKey, ApiKeyId, List, ListParams};
 use crate::clock::{from_seconds, now_seconds};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::{self, Merchant};
-use crate::pagination;
+use crate::pagination::{self, Listed};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -71,17 +71,13 @@ pub async fn list(
     merchant: Merchant,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<ApiJson<List<ApiKey>>> {
-    let page = pagination::page(params.limit, params.starting_after.as_deref(), |id| {
-        let db = state.db.clone();
-        let merchant = merchant.id.clone();
-        async move {
-            sqlx::query_scalar("SELECT created_at FROM api_keys WHERE id = $1 AND merchant_id = $2")
-                .bind(id)
-                .bind(merchant.as_str())
-                .fetch_optional(&db)
-                .await
-        }
-    })
+    let page = pagination::page(
+        &state.db,
+        Listed::ApiKeys,
+        &merchant.id,
+        params.limit,
+        params.starting_after.as_deref(),
+    )
     .await?;
     let (before, before_id) = page.cursor();
     let rows: Vec<KeyRow> = sqlx::query_as(

@@ -2,11 +2,15 @@
 //! gateway instances), behind one pool; each with its own migrations, run
 //! at start-up.
 
+use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::Executor;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub type Db = sqlx::AnyPool;
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -88,19 +92,61 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Starts a write transaction that writers take one at a time: SQLite takes
-/// its write lock at once (so two writers queue on the busy timeout instead
-/// of failing mid-transaction); PostgreSQL takes a transaction-scoped
-/// advisory lock, giving every instance the same one-writer order.
-pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
-    match Backend::of(db) {
-        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
+/// A write transaction; commit it, or dropping it rolls back.
+pub struct WriteTx {
+    tx: Tx,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl Deref for WriteTx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+/// This process's writers to one database queue here first, in order,
+/// rather than on the database's lock (SQLite's busy handler backs off in
+/// sleeps of up to 100 ms, which is where latency tails came from).
+fn turn(db: &Db) -> Arc<Mutex<()>> {
+    static TURNS: LazyLock<std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let url = db.connect_options().database_url.to_string();
+    TURNS
+        .lock()
+        .expect("write turns lock")
+        .entry(url)
+        .or_default()
+        .clone()
+}
+
+/// Starts a write transaction that writers take one at a time: in this
+/// process, in order; then SQLite takes its write lock at once (so a writer
+/// never fails mid-transaction) and PostgreSQL a transaction-scoped advisory
+/// lock, giving every instance the same one-writer order.
+pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
+    let turn = turn(db).lock_owned().await;
+    let tx = match Backend::of(db) {
+        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => {
             let mut tx = db.begin().await?;
             sqlx::query("SELECT pg_advisory_xact_lock(7262001)")
                 .execute(&mut *tx)
                 .await?;
-            Ok(tx)
+            tx
         }
-    }
+    };
+    Ok(WriteTx { tx, _turn: turn })
 }

@@ -296,10 +296,12 @@ async fn record(
         None => ("failed", 0),
     };
     let mut tx = crate::db::begin_write(&state.db).await?;
+    // Only a pending delivery moves on: one cancelled (its endpoint deleted)
+    // while this attempt was in flight stays cancelled.
     sqlx::query(
         "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_ms = $3,
                 locked_until_ms = 0, last_status_code = $4, last_error = $5
-         WHERE id = $6",
+         WHERE id = $6 AND status = 'pending'",
     )
     .bind(status)
     .bind(attempts)

@@ -16,10 +16,11 @@ use tender_protocol::{
 };
 
 use crate::clock::{from_seconds, now_ms, now_seconds};
+use crate::db;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, optional_json};
 use crate::merchants::Merchant;
+use crate::pagination::{self, Listed};
 use crate::state::AppState;
-use crate::{db, pagination};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -130,18 +131,13 @@ pub async fn list(
             format!("unknown event type {kind:?}"),
         ));
     }
-    // Events page by their sequence, not by the second they were made in.
-    let page = pagination::page(params.limit, params.starting_after.as_deref(), |id| {
-        let db = state.db.clone();
-        let merchant = merchant.id.clone();
-        async move {
-            sqlx::query_scalar("SELECT seq FROM events WHERE id = $1 AND merchant_id = $2")
-                .bind(id)
-                .bind(merchant.as_str())
-                .fetch_optional(&db)
-                .await
-        }
-    })
+    let page = pagination::page(
+        &state.db,
+        Listed::Events,
+        &merchant.id,
+        params.limit,
+        params.starting_after.as_deref(),
+    )
     .await?;
     let (before, before_id) = page.cursor();
     let rows: Vec<(String,)> = sqlx::query_as(

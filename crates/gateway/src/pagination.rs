@@ -1,8 +1,9 @@
 //! Cursor pagination shared by every list: newest first, ordered by
 //! `(created_at, id)`, `startingAfter` naming the last item already seen.
 
-use tender_protocol::{List, ListParams};
+use tender_protocol::{List, ListParams, MerchantId};
 
+use crate::db::Db;
 use crate::error::ApiError;
 
 /// A validated page request.
@@ -48,25 +49,57 @@ impl Page {
     }
 }
 
-/// Builds a page from the list parameters, looking the cursor up with
-/// `find_created_at` (which must only see the caller's own objects).
-pub async fn page<F, Fut>(
+/// The lists that page, each by a column that orders it.
+#[derive(Debug, Clone, Copy)]
+pub enum Listed {
+    Sessions,
+    Products,
+    ApiKeys,
+    WebhookEndpoints,
+    /// Events page by their sequence: several can share a second.
+    Events,
+}
+
+impl Listed {
+    /// The ordering value of the cursor item, seen only by its merchant.
+    fn cursor_sql(self) -> &'static str {
+        match self {
+            Listed::Sessions => {
+                "SELECT created_at FROM sessions WHERE id = $1 AND merchant_id = $2"
+            }
+            Listed::Products => {
+                "SELECT created_at FROM products WHERE id = $1 AND merchant_id = $2"
+            }
+            Listed::ApiKeys => "SELECT created_at FROM api_keys WHERE id = $1 AND merchant_id = $2",
+            Listed::WebhookEndpoints => {
+                "SELECT created_at FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL"
+            }
+            Listed::Events => "SELECT seq FROM events WHERE id = $1 AND merchant_id = $2",
+        }
+    }
+}
+
+/// Builds a page of `listed` from the list parameters, looking the cursor up.
+pub async fn page(
+    db: &Db,
+    listed: Listed,
+    merchant: &MerchantId,
     limit: Option<u32>,
     starting_after: Option<&str>,
-    find_created_at: F,
-) -> Result<Page, ApiError>
-where
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = Result<Option<i64>, sqlx::Error>>,
-{
+) -> Result<Page, ApiError> {
     let limit = Page::limit(limit)?;
     let after = match starting_after {
         None => None,
         Some(id) => {
-            let created_at = find_created_at(id.to_owned()).await?.ok_or_else(|| {
+            let at: Option<i64> = sqlx::query_scalar(listed.cursor_sql())
+                .bind(id)
+                .bind(merchant.as_str())
+                .fetch_optional(db)
+                .await?;
+            let at = at.ok_or_else(|| {
                 ApiError::invalid("startingAfter", format!("no such object: {id}"))
             })?;
-            Some((created_at, id.to_owned()))
+            Some((at, id.to_owned()))
         }
     };
     Ok(Page { limit, after })

@@ -13,8 +13,9 @@ use crate::clock::{from_seconds, now_seconds};
 use crate::db::Db;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::Merchant;
+use crate::pagination::{self, Listed};
 use crate::state::AppState;
-use crate::{pagination, validate};
+use crate::validate;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -102,17 +103,13 @@ pub async fn list(
     merchant: Merchant,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<ApiJson<List<Product>>> {
-    let page = pagination::page(params.limit, params.starting_after.as_deref(), |id| {
-        let db = state.db.clone();
-        let merchant = merchant.id.clone();
-        async move {
-            sqlx::query_scalar("SELECT created_at FROM products WHERE id = $1 AND merchant_id = $2")
-                .bind(id)
-                .bind(merchant.as_str())
-                .fetch_optional(&db)
-                .await
-        }
-    })
+    let page = pagination::page(
+        &state.db,
+        Listed::Products,
+        &merchant.id,
+        params.limit,
+        params.starting_after.as_deref(),
+    )
     .await?;
     let (before, before_id) = page.cursor();
     let rows: Vec<ProductRow> = sqlx::query_as(

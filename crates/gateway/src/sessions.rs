@@ -18,8 +18,9 @@ use crate::clock::{from_seconds, now_seconds};
 use crate::config::NATIVE_DECIMALS;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::Merchant;
+use crate::pagination::{self, Listed};
 use crate::state::AppState;
-use crate::{db, events, pagination, payments, products, settlement, validate};
+use crate::{db, events, payments, products, settlement, validate};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -195,17 +196,13 @@ pub async fn list(
     merchant: Merchant,
     ApiQuery(params): ApiQuery<SessionListParams>,
 ) -> ApiResult<ApiJson<List<Session>>> {
-    let page = pagination::page(params.limit, params.starting_after.as_deref(), |id| {
-        let db = state.db.clone();
-        let merchant = merchant.id.clone();
-        async move {
-            sqlx::query_scalar("SELECT created_at FROM sessions WHERE id = $1 AND merchant_id = $2")
-                .bind(id)
-                .bind(merchant.as_str())
-                .fetch_optional(&db)
-                .await
-        }
-    })
+    let page = pagination::page(
+        &state.db,
+        Listed::Sessions,
+        &merchant.id,
+        params.limit,
+        params.starting_after.as_deref(),
+    )
     .await?;
     let (before, before_id) = page.cursor();
     let ids: Vec<(String,)> = sqlx::query_as(

@@ -17,8 +17,9 @@ use tender_protocol::{
 use crate::clock::{from_seconds, now_seconds};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, optional_json};
 use crate::merchants::Merchant;
+use crate::pagination::{self, Listed};
 use crate::state::AppState;
-use crate::{db, pagination, validate};
+use crate::{db, validate};
 
 /// Default time an old secret keeps signing after a rotation.
 pub const DEFAULT_GRACE_SECONDS: u32 = 24 * 3600;
@@ -158,20 +159,13 @@ pub async fn list(
     merchant: Merchant,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<ApiJson<List<WebhookEndpoint>>> {
-    let page = pagination::page(params.limit, params.starting_after.as_deref(), |id| {
-        let db = state.db.clone();
-        let merchant = merchant.id.clone();
-        async move {
-            sqlx::query_scalar(
-                "SELECT created_at FROM webhook_endpoints
-                 WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL",
-            )
-            .bind(id)
-            .bind(merchant.as_str())
-            .fetch_optional(&db)
-            .await
-        }
-    })
+    let page = pagination::page(
+        &state.db,
+        Listed::WebhookEndpoints,
+        &merchant.id,
+        params.limit,
+        params.starting_after.as_deref(),
+    )
     .await?;
     let (before, before_id) = page.cursor();
     let rows: Vec<EndpointRow> = sqlx::query_as(

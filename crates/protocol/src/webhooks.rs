@@ -107,7 +107,8 @@ impl WebhookSecret {
             .trim()
             .parse()
             .map_err(|_| VerifyError::InvalidTimestamp)?;
-        if (now - timestamp).abs() > TOLERANCE_SECONDS {
+        // abs_diff: an extreme timestamp must not overflow (found by fuzzing).
+        if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
             return Err(VerifyError::TimestampOutOfTolerance);
         }
         let expected = self.mac(headers.id, timestamp, body);
@@ -229,6 +230,19 @@ mod tests {
         let s = WebhookSecret::parse(SECRET).unwrap();
         assert_eq!(s.expose(), SECRET);
         assert!(!format!("{s:?}").contains("MfKQ"));
+    }
+
+    #[test]
+    fn extreme_timestamps_are_out_of_tolerance_not_a_crash() {
+        let secret = WebhookSecret::parse(SECRET).unwrap();
+        for extreme in [i64::MIN, i64::MAX] {
+            let ts = extreme.to_string();
+            let sig = secret.sign("evt_1", extreme, b"");
+            assert_eq!(
+                secret.verify(&headers(&sig, &ts), b"", NOW),
+                Err(VerifyError::TimestampOutOfTolerance)
+            );
+        }
     }
 
     #[test]
