@@ -25,7 +25,8 @@ struct Cli {
     /// Public base URL, used in each session's paymentUrl.
     #[arg(long, env = "TENDER_PUBLIC_URL", global = true)]
     public_url: Option<Url>,
-    /// Database URL, e.g. sqlite://tender.db.
+    /// Database URL: sqlite://tender.db (the default kind) or postgres://user@host/db;
+    /// DATABASE_URL is read too.
     #[arg(long, env = "TENDER_DATABASE_URL", global = true)]
     database_url: Option<String>,
     /// BIP-39 phrase deposit addresses are derived from (keep it secret).
@@ -73,7 +74,11 @@ impl Cli {
         if let Some(v) = self.public_url {
             config.public_url = Some(v);
         }
-        if let Some(v) = self.database_url {
+        // The conventional DATABASE_URL works too, where nothing more
+        // specific (the flag, TENDER_DATABASE_URL, the config file) says.
+        let unset = config.database_url == Config::default().database_url;
+        let conventional = std::env::var("DATABASE_URL").ok().filter(|_| unset);
+        if let Some(v) = self.database_url.or(conventional) {
             config.database_url = v;
         }
         if let Some(v) = self.mnemonic {
