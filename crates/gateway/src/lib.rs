@@ -26,6 +26,7 @@ pub mod rates;
 pub mod sessions;
 pub mod settlement;
 pub mod state;
+pub mod sweeps;
 pub mod treasury;
 pub mod validate;
 pub mod watcher;

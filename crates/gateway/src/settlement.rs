@@ -3,13 +3,12 @@
 //! the quote's rate when it is the token paid in, else at the current rate,
 //! minus the configured fee); when that transaction has its confirmations the
 //! session is `completed` and `session.completed` carries it. Paid deposits
-//! are swept into the treasury on the network they were paid on (gas is
-//! funded first for a token sweep).
+//! are swept into the treasury too (see `sweeps`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::primitives::{Address as EvmAddress, Bytes, U256};
+use alloy::primitives::{Bytes, U256};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
@@ -28,7 +27,7 @@ use crate::leader::Leadership;
 use crate::merchants::Merchant;
 use crate::state::AppState;
 use crate::treasury::{self, Transfer};
-use crate::{db, events, sessions, validate};
+use crate::{db, events, sessions, sweeps, validate};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/settlement-destination", get(show).put(update))
@@ -146,7 +145,7 @@ impl Settler {
             // First make sure every stored transaction is on its way, so the
             // pending nonce counts it before anything new is signed.
             outcome.completed += self.follow_up(chain).await?;
-            outcome.sweeps += self.sweep(chain).await?;
+            outcome.sweeps += sweeps::step(&self.state, chain).await?;
         }
         outcome.sent += self.start().await?;
         Ok(outcome)
@@ -346,161 +345,6 @@ impl Settler {
         Ok(())
     }
 
-    /// Moves paid deposits into the treasury, one step at a time.
-    async fn sweep(&self, chain: &Arc<Chain>) -> anyhow::Result<usize> {
-        let chain_id = chain.network.chain_id as i64;
-        // New: quotes with confirmed payments whose session is settled one way or another.
-        let fresh: Vec<(String,)> = sqlx::query_as(
-            "SELECT DISTINCT q.id FROM quotes q
-             JOIN payments p ON p.quote_id = q.id AND p.status = 'confirmed'
-             JOIN sessions s ON s.id = q.session_id
-             LEFT JOIN sweeps w ON w.quote_id = q.id
-             WHERE q.chain_id = $1 AND w.quote_id IS NULL AND s.status IN ('paid', 'completed', 'expired')
-             LIMIT 20",
-        )
-        .bind(chain_id)
-        .fetch_all(&self.state.db)
-        .await?;
-        for (quote,) in &fresh {
-            sqlx::query("INSERT INTO sweeps (quote_id, chain_id, status, created_at, updated_at) VALUES ($1, $2, 'new', $3, $3) ON CONFLICT DO NOTHING")
-                .bind(quote)
-                .bind(chain_id)
-                .bind(now_seconds())
-                .execute(&self.state.db)
-                .await?;
-        }
-        let open: Vec<Sweep> = sqlx::query_as(
-            "SELECT w.quote_id, w.status, w.tx_hash, w.raw_tx, q.deposit_index, q.token_address
-             FROM sweeps w JOIN quotes q ON q.id = w.quote_id
-             WHERE w.chain_id = $1 AND w.status != 'done' LIMIT 20",
-        )
-        .bind(chain_id)
-        .fetch_all(&self.state.db)
-        .await?;
-        let mut advanced = 0;
-        for sweep in open {
-            match self.advance_sweep(chain, &sweep).await {
-                Ok(true) => advanced += 1,
-                Ok(false) => {}
-                Err(err) => {
-                    tracing::warn!(quote = %sweep.quote_id, error = format!("{err:#}"), "sweep step failed")
-                }
-            }
-        }
-        Ok(advanced)
-    }
-
-    async fn advance_sweep(&self, chain: &Arc<Chain>, sweep: &Sweep) -> anyhow::Result<bool> {
-        // A transaction in flight: wait for it (re-sending if it vanished).
-        if let (Some(hash), Some(raw)) = (&sweep.tx_hash, &sweep.raw_tx) {
-            match chain.receipt(hash.parse()?).await? {
-                None => {
-                    chain.broadcast(&raw.parse::<Bytes>()?).await?;
-                    return Ok(false);
-                }
-                Some(receipt) if !receipt.status() => {
-                    tracing::error!(quote = %sweep.quote_id, tx = hash, "sweep transaction reverted");
-                    self.set_sweep(&sweep.quote_id, "done", None).await?;
-                    return Ok(true);
-                }
-                Some(_) if sweep.status == "sweeping" => {
-                    self.set_sweep(&sweep.quote_id, "done", None).await?;
-                    return Ok(true);
-                }
-                Some(_) => {} // funded: sweep the token now
-            }
-        }
-        let deposit = self
-            .state
-            .deposits
-            .signer(u32::try_from(sweep.deposit_index)?)?;
-        let treasury = self.state.treasury.address();
-        let gas_price = chain.gas_price().await?;
-        match &sweep.token_address {
-            None => {
-                let balance = chain.balance(deposit.address()).await?;
-                let cost = U256::from(treasury::NATIVE_TRANSFER_GAS) * U256::from(gas_price);
-                if balance <= cost {
-                    self.set_sweep(&sweep.quote_id, "done", None).await?;
-                    return Ok(true);
-                }
-                let transfer = Transfer {
-                    chain_id: chain.network.chain_id,
-                    nonce: chain.nonce(deposit.address()).await?,
-                    gas_price,
-                    to: treasury,
-                    token: None,
-                    amount: balance - cost,
-                };
-                let signed = treasury::sign(&deposit, &transfer)?;
-                self.set_sweep(&sweep.quote_id, "sweeping", Some(&signed))
-                    .await?;
-                chain.broadcast(&signed.raw).await?;
-            }
-            Some(token) if sweep.status == "new" => {
-                // Gas first: the deposit address holds tokens but no native coin.
-                let transfer = Transfer {
-                    chain_id: chain.network.chain_id,
-                    nonce: chain.nonce(treasury).await?,
-                    gas_price,
-                    to: deposit.address(),
-                    token: None,
-                    amount: U256::from(treasury::TOKEN_TRANSFER_GAS) * U256::from(gas_price),
-                };
-                let signed = treasury::sign(self.state.treasury.signer(), &transfer)?;
-                self.set_sweep(&sweep.quote_id, "funding", Some(&signed))
-                    .await?;
-                chain.broadcast(&signed.raw).await?;
-                tracing::debug!(quote = %sweep.quote_id, token, "sweep gas funded");
-            }
-            Some(token) => {
-                let amount = self.received(&sweep.quote_id).await?;
-                let transfer = Transfer {
-                    chain_id: chain.network.chain_id,
-                    nonce: chain.nonce(deposit.address()).await?,
-                    gas_price,
-                    to: treasury,
-                    token: Some(token.parse::<EvmAddress>()?),
-                    amount,
-                };
-                let signed = treasury::sign(&deposit, &transfer)?;
-                self.set_sweep(&sweep.quote_id, "sweeping", Some(&signed))
-                    .await?;
-                chain.broadcast(&signed.raw).await?;
-            }
-        }
-        Ok(true)
-    }
-
-    /// The exact token amount every payment brought to a quote's address.
-    async fn received(&self, quote: &str) -> anyhow::Result<U256> {
-        let amounts: Vec<(String,)> =
-            sqlx::query_as("SELECT amount_raw FROM payments WHERE quote_id = $1")
-                .bind(quote)
-                .fetch_all(&self.state.db)
-                .await?;
-        amounts
-            .iter()
-            .try_fold(U256::ZERO, |sum, (a,)| Ok(sum + a.parse::<U256>()?))
-    }
-
-    async fn set_sweep(
-        &self,
-        quote: &str,
-        status: &str,
-        signed: Option<&treasury::Signed>,
-    ) -> anyhow::Result<()> {
-        sqlx::query("UPDATE sweeps SET status = $1, tx_hash = $2, raw_tx = $3, updated_at = $4 WHERE quote_id = $5")
-            .bind(status)
-            .bind(signed.map(|s| s.hash.to_string()))
-            .bind(signed.map(|s| s.raw.to_string()))
-            .bind(now_seconds())
-            .bind(quote)
-            .execute(&self.state.db)
-            .await?;
-        Ok(())
-    }
-
     pub async fn run(self, shutdown: CancellationToken) {
         let every = Duration::from_millis(self.state.config.settlement.poll_ms);
         let mut leadership = Leadership::new(crate::leader::SETTLER_KEY);
@@ -521,16 +365,6 @@ impl Settler {
             }
         }
     }
-}
-
-#[derive(FromRow)]
-struct Sweep {
-    quote_id: String,
-    status: String,
-    tx_hash: Option<String>,
-    raw_tx: Option<String>,
-    deposit_index: i64,
-    token_address: Option<String>,
 }
 
 #[derive(FromRow)]
