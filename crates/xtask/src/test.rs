@@ -46,6 +46,8 @@ pub fn run_all() -> anyhow::Result<()> {
         "tender-widget",
         "-p",
         "tender-cashier",
+        "-p",
+        "tender-web",
         "--all-targets",
         "--",
         "-D",
