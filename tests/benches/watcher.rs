@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, U256};
 use tender_e2e::Anvil;
+use tender_gateway::chain::devnet::{self, STABLECOIN_DECIMALS};
+use tender_gateway::chain::treasury::Treasury;
+use tender_gateway::chain::watcher::Watcher;
 use tender_gateway::config::{DEV_MNEMONIC, NetworkConfig, RateConfig, TokenConfig};
-use tender_gateway::devnet::{self, STABLECOIN_DECIMALS};
-use tender_gateway::treasury::Treasury;
-use tender_gateway::watcher::Watcher;
 use tender_protocol::{Currency, Secret};
 
 /// Blocks timed per size; each carries one payment to a watched address.
@@ -60,7 +60,7 @@ async fn measure(quotes: usize) -> serde_json::Value {
     // The gateway's state, without its workers: the bench drives the watcher.
     let app = tender_gateway::Application::build(config).await.unwrap();
     let state = app.state().clone();
-    let merchant = tender_gateway::merchants::create(&state.db, "Bench")
+    let merchant = tender_gateway::merchants::accounts::create(&state.db, "Bench")
         .await
         .unwrap()
         .merchant_id;

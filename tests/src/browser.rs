@@ -87,7 +87,7 @@ impl Browser {
 
     /// Waits until the page's URL satisfies `check`; returns it.
     pub async fn wait_for_url(&self, what: &str, check: impl Fn(&url::Url) -> bool) -> url::Url {
-        crate::eventually(what, Duration::from_secs(30), || async {
+        crate::wait::eventually(what, Duration::from_secs(30), || async {
             self.client.current_url().await.ok().filter(|u| check(u))
         })
         .await
@@ -124,7 +124,7 @@ impl Browser {
 
     /// Waits until the page's text contains `text`.
     pub async fn wait_for_text(&self, text: &str) {
-        crate::eventually(
+        crate::wait::eventually(
             &format!("the page to say {text:?}"),
             Duration::from_secs(30),
             || async {

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use alloy::primitives::Address as EvmAddress;
 use tender_client::Client;
+use tender_gateway::chain::devnet::{self, Devnet, STABLECOIN_DECIMALS};
+use tender_gateway::chain::treasury::Treasury;
 use tender_gateway::config::{DEV_MNEMONIC, NetworkConfig, RateConfig, TokenConfig, WebhookConfig};
-use tender_gateway::devnet::{self, Devnet, STABLECOIN_DECIMALS};
-use tender_gateway::treasury::Treasury;
+use tender_launch::supervise::free_port;
 use tender_protocol::{
     CheckoutResponse, CreateProduct, CreateWebhookEndpoint, Currency, Money, Order, OrderId,
     ProductId, PublicSession, Quote, Secret, SessionId, WebhookSecret,
@@ -74,11 +75,6 @@ pub struct Stack {
     http: reqwest::Client,
     shutdown: CancellationToken,
     _dir: tempfile::TempDir,
-}
-
-fn free_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("address")
 }
 
 fn network(
@@ -175,9 +171,10 @@ impl Stack {
         let gateway_stop = shutdown.child_token();
         tokio::spawn(gateway_app.run(gateway_stop.clone()));
 
-        let merchant_account = tender_gateway::merchants::create(&gateway.db, "Tender Demo Shop")
-            .await
-            .expect("create merchant");
+        let merchant_account =
+            tender_gateway::merchants::accounts::create(&gateway.db, "Tender Demo Shop")
+                .await
+                .expect("create merchant");
         let client = Client::new(&gateway_url, &merchant_account.api_key).expect("client");
         for (id, name, price) in [
             (TSHIRT, "Tender T-shirt", "25.00"),
@@ -195,7 +192,7 @@ impl Stack {
                 .expect("create product");
         }
 
-        let merchant_addr = free_port();
+        let merchant_addr = SocketAddr::from(([127, 0, 0, 1], free_port().expect("a free port")));
         let merchant_url = format!("http://{merchant_addr}");
         let webhook_url = format!("{merchant_url}/webhooks/tender");
         let switch = match options.webhook_switch {

@@ -5,9 +5,7 @@
 //! `TENDER_TEST_POSTGRES` set.
 
 use std::collections::HashSet;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use alloy::primitives::U256;
@@ -16,7 +14,9 @@ use serde_json::{Value, json};
 use sqlx::{Connection, Executor};
 use tender_e2e::anvil::DEV_ACCOUNT;
 use tender_e2e::{Anvil, Receiver, eventually};
-use tender_gateway::devnet::Devnet;
+use tender_gateway::chain::devnet::Devnet;
+use tender_launch::supervise::free_port;
+use tender_launch::{GatewayProcess, GatewayToml, NetworkToml};
 
 const PLAIN_SESSIONS: usize = 850;
 const PAYMENTS: usize = 50;
@@ -40,81 +40,24 @@ async fn fresh_database() -> String {
     format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
 }
 
-fn gateway_binary() -> std::path::PathBuf {
-    let path = tender_e2e::tools::root().join("target/debug/tender-gateway");
-    assert!(
-        path.exists(),
-        "{} not found: run `cargo xtask test` (it builds it)",
-        path.display()
-    );
-    path
-}
-
-fn config(dir: &Path, name: &str, port: u16, database: &str, anvil: &Anvil) -> std::path::PathBuf {
-    let path = dir.join(format!("{name}.toml"));
-    std::fs::write(
-        &path,
-        format!(
-            r#"listen = "127.0.0.1:{port}"
-database_url = "{database}"
-dev = true
-mnemonic = "test test test test test test test test test test test junk"
-watcher_poll_ms = 200
-[[networks]]
-id = "anvil"
-name = "Anvil"
-chain_id = 31337
-rpc_url = "{rpc}"
-confirmations = 2
-native_token = "ETH"
-[[rates]]
-token = "ETH"
-currency = "USD"
-price = "2000"
-[webhooks]
+/// Instance `name` of the gateway on `database`, its config written in `dir`.
+fn instance(dir: &Path, name: &str, database: &str, anvil: &Anvil) -> GatewayProcess {
+    let mut config = GatewayToml::new(free_port().unwrap(), database).rate("ETH", "USD", "2000");
+    config.watcher_poll_ms = 200;
+    config
+        .networks
+        .push(NetworkToml::new("anvil", "Anvil", 31337, &anvil.rpc_url, 2));
+    config.extra = "[webhooks]
 retry_schedule_ms = [0, 100, 200, 400, 800, 1600, 3200]
 request_timeout_ms = 2000
 poll_interval_ms = 100
 lease_ms = 3000
 [settlement]
 poll_ms = 200
-"#,
-            rpc = anvil.rpc_url
-        ),
-    )
-    .unwrap();
-    path
-}
-
-fn start(config: &Path) -> Child {
-    Command::new(gateway_binary())
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start a gateway")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn healthy(http: &reqwest::Client, url: &str) {
-    eventually("a gateway to answer", Duration::from_secs(30), || async {
-        http.get(format!("{url}/health"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-            .map(|_| ())
-    })
-    .await;
+"
+    .to_owned();
+    let binary = tender_e2e::tools::root().join("target/debug/tender-gateway");
+    GatewayProcess::prepare(&binary, &config, &dir.join(format!("{name}.toml"))).unwrap()
 }
 
 #[tokio::test]
@@ -122,34 +65,13 @@ async fn two_instances_one_killed_lose_nothing_and_pay_each_session_once() {
     let database = fresh_database().await;
     let anvil = Anvil::start(31337, None);
     let dir = tempfile::tempdir().unwrap();
-    let (port_a, port_b) = (free_port(), free_port());
-    let (url_a, url_b) = (
-        format!("http://127.0.0.1:{port_a}"),
-        format!("http://127.0.0.1:{port_b}"),
-    );
-    let config_a = config(dir.path(), "a", port_a, &database, &anvil);
-    let config_b = config(dir.path(), "b", port_b, &database, &anvil);
-    let created = Command::new(gateway_binary())
-        .arg("--config")
-        .arg(&config_a)
-        .args(["create-merchant", "--name", "Shared"])
-        .output()
-        .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
-    let key = serde_json::from_slice::<Value>(&created.stdout).unwrap()["apiKey"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
+    let gateway_a = instance(dir.path(), "a", &database, &anvil);
+    let gateway_b = instance(dir.path(), "b", &database, &anvil);
+    let (url_a, url_b) = (gateway_a.url.clone(), gateway_b.url.clone());
+    let key = gateway_a.create_merchant("Shared").unwrap().api_key;
     let http = reqwest::Client::new();
-    let mut a = start(&config_a);
-    healthy(&http, &url_a).await;
-    let mut b = start(&config_b);
-    healthy(&http, &url_b).await;
+    let mut a = gateway_a.start("gateway A", None, "warn").unwrap();
+    let b = gateway_b.start("gateway B", None, "warn").unwrap();
     let receiver = Receiver::start().await;
     let endpoint = http
         .post(format!("{url_a}/v1/webhook-endpoints"))
@@ -195,7 +117,7 @@ async fn two_instances_one_killed_lose_nothing_and_pay_each_session_once() {
     let devnet = Devnet::connect(anvil.rpc_url.parse().unwrap());
     let payer = DEV_ACCOUNT.parse().unwrap();
     let mut paid_sessions = Vec::new();
-    let mut pay = async |url: &str| {
+    let pay = async |url: &str| {
         let session = create(url.to_owned()).await.expect("a session");
         let id = session["id"].as_str().unwrap().to_owned();
         let quote: Value = http
@@ -221,8 +143,7 @@ async fn two_instances_one_killed_lose_nothing_and_pay_each_session_once() {
     for i in 0..PAYMENTS / 2 {
         paid_sessions.push(pay(if i % 2 == 0 { &url_a } else { &url_b }).await);
     }
-    a.kill().expect("SIGKILL instance A");
-    a.wait().unwrap();
+    a.kill_now().expect("SIGKILL instance A");
     let at_kill = receiver.deliveries().len();
 
     // B alone: the rest of the sessions and payments, and the confirmations.
@@ -296,6 +217,5 @@ async fn two_instances_one_killed_lose_nothing_and_pay_each_session_once() {
     );
     assert_eq!(paid_events as usize, PAYMENTS, "each session paid once");
     assert_eq!(payments as usize, PAYMENTS, "each payment recorded once");
-    b.kill().unwrap();
-    b.wait().unwrap();
+    drop(b);
 }

@@ -12,7 +12,7 @@ use crate::qr::QrCode;
 
 /// Seconds left before `quote` lapses, by the browser's clock.
 fn seconds_left(quote: &Quote) -> i64 {
-    quote.expires_at.unix() - (crate::now_ms() / 1000.0) as i64
+    quote.expires_at.unix() - (js_sys::Date::now() / 1000.0) as i64
 }
 
 fn clock(seconds: i64) -> String {

@@ -102,7 +102,7 @@ fn Redirecting(url: String) -> impl IntoView {
             sleep(Duration::from_secs(1)).await;
             left.update(|n| *n = n.saturating_sub(1));
         }
-        crate::go_to(&target);
+        tender_web::go_to(&target);
     });
     view! {
         <section class="status status--paid" role="status" aria-live="polite">

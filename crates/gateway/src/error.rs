@@ -10,7 +10,12 @@ use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use tender_protocol::chain::InvalidHex;
+use tender_protocol::ids::InvalidId;
 use tender_protocol::{ErrorBody, ErrorDetail, ErrorType};
+
+/// Largest request body accepted; larger ones are answered 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Everything a request can fail with. Client errors say what to fix;
 /// internal errors are logged with their context and answered generically.
@@ -35,6 +40,28 @@ pub enum ApiError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// Encoding or decoding stored JSON (never a request body: those go through
+/// [`parse_json`], which names the field) fails only on our side.
+impl From<serde_json::Error> for ApiError {
+    fn from(err: serde_json::Error) -> Self {
+        ApiError::Internal(err.into())
+    }
+}
+
+/// A malformed id or address read back from storage is our fault. (An id in
+/// a request's path is answered 404 before it gets here.)
+impl From<InvalidId> for ApiError {
+    fn from(err: InvalidId) -> Self {
+        ApiError::Internal(err.into())
+    }
+}
+
+impl From<InvalidHex> for ApiError {
+    fn from(err: InvalidHex) -> Self {
+        ApiError::Internal(err.into())
+    }
 }
 
 impl ApiError {
@@ -78,7 +105,7 @@ impl IntoResponse for ApiError {
                 ErrorType::InvalidRequest,
                 format!(
                     "The request body is larger than {} KiB",
-                    crate::MAX_BODY_BYTES / 1024
+                    MAX_BODY_BYTES / 1024
                 ),
                 None,
             ),

@@ -1,36 +1,25 @@
 //! The Tender payment platform: merchant API, hosted cashier, chain watcher
-//! and webhook delivery, as one axum service.
+//! and webhook delivery, as one axum service. The modules are the domain's
+//! folders (`checkout`, `cashier`, `webhooks`, `chain`, `settlement`,
+//! `merchants`) and the plumbing they share (`db`, `config`, `error`,
+//! `pagination`, `validate`, `rates`, `clock`, `leader`, `state`, `openapi`).
 
-pub mod api_keys;
-pub mod cashier_page;
+pub mod cashier;
 pub mod chain;
+pub mod checkout;
 pub mod clock;
 pub mod config;
 pub mod db;
-pub mod deposits;
-pub mod devnet;
-pub mod dispatcher;
 pub mod error;
-pub mod events;
-pub mod expiry;
-pub mod idempotency;
 pub mod leader;
 pub mod merchants;
 pub mod openapi;
 pub mod pagination;
-pub mod pay;
-pub mod payments;
-pub mod products;
-pub mod quotes;
 pub mod rates;
-pub mod sessions;
 pub mod settlement;
 pub mod state;
-pub mod sweeps;
-pub mod treasury;
 pub mod validate;
-pub mod watcher;
-pub mod webhook_endpoints;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,7 +28,6 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -47,29 +35,23 @@ use tower_http::trace::TraceLayer;
 use url::Url;
 
 pub use config::Config;
+pub use error::MAX_BODY_BYTES;
 pub use state::AppState;
 
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// All routes of the gateway.
+/// All routes of the gateway: the merchant API behind its pipeline (a key
+/// checked once, then idempotency), and the public cashier.
 pub fn router(state: AppState) -> Router {
+    let merchant_api = Router::new()
+        .merge(checkout::router())
+        .merge(merchants::router())
+        .merge(webhooks::router())
+        .merge(settlement::router());
     Router::new()
-        .merge(sessions::router())
-        .merge(products::router())
-        .merge(api_keys::router())
-        .merge(webhook_endpoints::router())
-        .merge(events::router())
-        .merge(settlement::router())
-        .merge(pay::router())
-        .merge(cashier_page::router(&state))
+        .merge(merchants::pipeline(merchant_api, &state))
+        .merge(cashier::router(&state))
         .merge(openapi::router())
         .route("/health", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { error::ApiError::NotFound("route") })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            idempotency::middleware,
-        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -94,8 +76,8 @@ impl Application {
             None => Url::parse(&format!("http://{addr}")).context("public URL")?,
         };
         let db = db::connect(&config.database_url).await?;
-        let deposits = deposits::DepositKeys::from_mnemonic(config.mnemonic.expose())?;
-        let treasury = treasury::Treasury::from_mnemonic(config.mnemonic.expose())?;
+        let deposits = chain::deposits::DepositKeys::from_mnemonic(config.mnemonic.expose())?;
+        let treasury = chain::treasury::Treasury::from_mnemonic(config.mnemonic.expose())?;
         let rates = match &config.pricing.feed_url {
             Some(url) => rates::Rates::Feed(rates::FeedRates::new(
                 url.clone(),
@@ -107,7 +89,7 @@ impl Application {
         let chains = config
             .networks
             .iter()
-            .map(|n| (n.id.clone(), Arc::new(chain::Chain::new(n.clone()))))
+            .map(|n| (n.id.clone(), Arc::new(chain::rpc::Chain::new(n.clone()))))
             .collect();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.webhooks.request_timeout_ms))
@@ -146,12 +128,15 @@ impl Application {
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let mut workers = tokio::task::JoinSet::new();
         for chain in self.state.chains.values() {
-            let watcher = watcher::Watcher::new(self.state.clone(), chain.clone());
+            let watcher = chain::watcher::Watcher::new(self.state.clone(), chain.clone());
             workers.spawn(watcher.run(shutdown.clone()));
         }
-        workers.spawn(settlement::Settler::new(self.state.clone()).run(shutdown.clone()));
-        workers.spawn(dispatcher::Dispatcher::new(self.state.clone()).run(shutdown.clone()));
-        workers.spawn(expiry::Expiry::new(self.state.clone()).run(shutdown.clone()));
+        let settler = settlement::settler::Settler::new(self.state.clone());
+        workers.spawn(settler.run(shutdown.clone()));
+        let dispatcher = webhooks::dispatcher::Dispatcher::new(self.state.clone());
+        workers.spawn(dispatcher.run(shutdown.clone()));
+        let expiry = checkout::expiry::Expiry::new(self.state.clone());
+        workers.spawn(expiry.run(shutdown.clone()));
         tracing::info!(
             addr = %self.local_addr(),
             url = %self.state.public_url,

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tender_gateway::config::Secret;
-use tender_gateway::{Application, Config, db, merchants};
+use tender_gateway::merchants::accounts;
+use tender_gateway::{Application, Config, db};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 use url::Url;
@@ -110,8 +111,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Devnet { rpc } => {
             anyhow::ensure!(config.dev, "devnet is for dev mode only (--dev)");
             let treasury =
-                tender_gateway::treasury::Treasury::from_mnemonic(config.mnemonic.expose())?;
-            let token = tender_gateway::devnet::prepare(rpc, treasury.address()).await?;
+                tender_gateway::chain::treasury::Treasury::from_mnemonic(config.mnemonic.expose())?;
+            let token = tender_gateway::chain::devnet::prepare(rpc, treasury.address()).await?;
             println!(
                 "{}",
                 serde_json::json!({"stablecoin": token.to_string(), "treasury": treasury.address().to_string()})
@@ -120,7 +121,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CreateMerchant { name } => {
             let pool = db::connect(&config.database_url).await?;
-            let created = merchants::create(&pool, &name)
+            let created = accounts::create(&pool, &name)
                 .await
                 .context("creating merchant")?;
             println!("{}", serde_json::to_string(&created)?);

@@ -6,8 +6,12 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::cashier::{api as pay, live};
+use crate::checkout::{products, sessions};
+use crate::merchants::api_keys;
+use crate::settlement::destination as settlement;
 use crate::state::AppState;
-use crate::{api_keys, events, pay, products, sessions, settlement, webhook_endpoints};
+use crate::webhooks::{endpoints as webhook_endpoints, events};
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -26,7 +30,7 @@ use crate::{api_keys, events, pay, products, sessions, settlement, webhook_endpo
         webhook_endpoints::create, webhook_endpoints::list, webhook_endpoints::show,
         webhook_endpoints::remove, webhook_endpoints::rotate_secret,
         events::list, events::show, events::redeliver,
-        pay::show, pay::quote, pay::events,
+        pay::show, pay::quote, live::events,
         settlement::show, settlement::update,
     ),
     components(schemas(tender_protocol::Event)),

@@ -1,106 +1,222 @@
-//! Cursor pagination shared by every list: newest first, ordered by
-//! `(created_at, id)`, `startingAfter` naming the last item already seen.
+//! The one list query every list endpoint shares: a merchant's rows of one
+//! table, newest first, ordered by `(created_at, id)` (events by their
+//! sequence), `limit` rows a page, `startingAfter` naming the last item
+//! already seen.
 
-use tender_protocol::{List, ListParams, MerchantId};
+use sqlx::any::AnyRow;
+use tender_protocol::{EventListParams, List, ListParams, MerchantId, SessionListParams};
 
 use crate::db::Db;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson, ApiResult};
 
-/// A validated page request.
-#[derive(Debug, Clone)]
-pub struct Page {
-    /// Rows to return.
-    pub limit: i64,
-    /// The `(created_at, id)` of the cursor item, if any.
-    pub after: Option<(i64, String)>,
+/// The page part of a list request's parameters.
+pub trait Paged {
+    fn limit(&self) -> Option<u32>;
+    fn starting_after(&self) -> Option<&str>;
 }
 
-impl Page {
-    /// The limit as asked (1 to 100, default 10).
-    pub fn limit(limit: Option<u32>) -> Result<i64, ApiError> {
-        match limit.unwrap_or(ListParams::DEFAULT_LIMIT) {
-            n @ 1..=ListParams::MAX_LIMIT => Ok(i64::from(n)),
-            _ => Err(ApiError::invalid(
-                "limit",
-                format!("limit must be between 1 and {}", ListParams::MAX_LIMIT),
-            )),
+macro_rules! paged {
+    ($($params:ty),*) => {$(
+        impl Paged for $params {
+            fn limit(&self) -> Option<u32> {
+                self.limit
+            }
+            fn starting_after(&self) -> Option<&str> {
+                self.starting_after.as_deref()
+            }
         }
-    }
-
-    /// Rows to fetch: one more than the limit, to know whether more exist.
-    pub fn fetch(&self) -> i64 {
-        self.limit + 1
-    }
-
-    /// The cursor's `created_at` and id, or values that exclude nothing,
-    /// for `(created_at < $c OR (created_at = $c AND id < $i))`.
-    pub fn cursor(&self) -> (i64, String) {
-        self.after.clone().unwrap_or((i64::MAX, String::new()))
-    }
-
-    /// Trims the extra row and builds the answer.
-    pub fn finish<T>(&self, mut rows: Vec<T>) -> List<T> {
-        let has_more = rows.len() as i64 > self.limit;
-        rows.truncate(self.limit as usize);
-        List {
-            data: rows,
-            has_more,
-        }
-    }
+    )*};
 }
+paged!(ListParams, SessionListParams, EventListParams);
 
-/// The lists that page, each by a column that orders it.
+/// The lists that page.
 #[derive(Debug, Clone, Copy)]
 pub enum Listed {
     Sessions,
     Products,
     ApiKeys,
     WebhookEndpoints,
-    /// Events page by their sequence: several can share a second.
     Events,
 }
 
 impl Listed {
-    /// The ordering value of the cursor item, seen only by its merchant.
-    fn cursor_sql(self) -> &'static str {
+    fn table(self) -> &'static str {
         match self {
-            Listed::Sessions => {
-                "SELECT created_at FROM sessions WHERE id = $1 AND merchant_id = $2"
-            }
-            Listed::Products => {
-                "SELECT created_at FROM products WHERE id = $1 AND merchant_id = $2"
-            }
-            Listed::ApiKeys => "SELECT created_at FROM api_keys WHERE id = $1 AND merchant_id = $2",
-            Listed::WebhookEndpoints => {
-                "SELECT created_at FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL"
-            }
-            Listed::Events => "SELECT seq FROM events WHERE id = $1 AND merchant_id = $2",
+            Listed::Sessions => "sessions",
+            Listed::Products => "products",
+            Listed::ApiKeys => "api_keys",
+            Listed::WebhookEndpoints => "webhook_endpoints",
+            Listed::Events => "events",
+        }
+    }
+
+    /// The column pages are ordered by, newest first; `id` breaks ties.
+    /// Events use their sequence: several can share a second.
+    fn order(self) -> &'static str {
+        match self {
+            Listed::Events => "seq",
+            _ => "created_at",
+        }
+    }
+
+    /// Rows that exist for the merchant at all (a deleted endpoint does not,
+    /// not even as a cursor).
+    fn existing(self) -> &'static str {
+        match self {
+            Listed::WebhookEndpoints => " AND deleted_at IS NULL",
+            _ => "",
+        }
+    }
+
+    /// Rows the list shows (archived products stay readable by id, and
+    /// usable as a cursor, but leave the list).
+    fn shown(self) -> &'static str {
+        match self {
+            Listed::Products => " AND active = 1",
+            _ => "",
         }
     }
 }
 
-/// Builds a page of `listed` from the list parameters, looking the cursor up.
-pub async fn page(
+/// One list request.
+#[derive(Debug, Clone)]
+pub struct ListQuery<'a> {
+    pub listed: Listed,
+    /// The columns each row is read with.
+    pub columns: &'static str,
+    /// `column = value` filters; those without a value are left out.
+    pub filters: Vec<(&'static str, Option<&'a str>)>,
+}
+
+impl<'a> ListQuery<'a> {
+    pub fn new(listed: Listed, columns: &'static str) -> Self {
+        Self {
+            listed,
+            columns,
+            filters: Vec::new(),
+        }
+    }
+
+    /// Adds `column = value` when `value` is given.
+    pub fn filter(mut self, column: &'static str, value: Option<&'a str>) -> Self {
+        self.filters.push((column, value));
+        self
+    }
+}
+
+/// The limit as asked (1 to 100, default 10).
+fn limit(limit: Option<u32>) -> ApiResult<i64> {
+    match limit.unwrap_or(ListParams::DEFAULT_LIMIT) {
+        n @ 1..=ListParams::MAX_LIMIT => Ok(i64::from(n)),
+        _ => Err(ApiError::invalid(
+            "limit",
+            format!("limit must be between 1 and {}", ListParams::MAX_LIMIT),
+        )),
+    }
+}
+
+/// The ordering value of the cursor item, seen only by its merchant.
+async fn cursor(
     db: &Db,
     listed: Listed,
     merchant: &MerchantId,
-    limit: Option<u32>,
-    starting_after: Option<&str>,
-) -> Result<Page, ApiError> {
-    let limit = Page::limit(limit)?;
-    let after = match starting_after {
+    id: &str,
+) -> ApiResult<(i64, String)> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE id = $1 AND merchant_id = $2{}",
+        listed.order(),
+        listed.table(),
+        listed.existing()
+    );
+    let at: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(merchant.as_str())
+        .fetch_optional(db)
+        .await?;
+    let at =
+        at.ok_or_else(|| ApiError::invalid("startingAfter", format!("no such object: {id}")))?;
+    Ok((at, id.to_owned()))
+}
+
+/// A page of `merchant`'s rows that `query` selects.
+pub async fn fetch<R>(
+    db: &Db,
+    merchant: &MerchantId,
+    query: &ListQuery<'_>,
+    params: &impl Paged,
+) -> ApiResult<List<R>>
+where
+    R: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+{
+    let listed = query.listed;
+    let limit = limit(params.limit())?;
+    let after = match params.starting_after() {
+        Some(id) => Some(cursor(db, listed, merchant, id).await?),
         None => None,
-        Some(id) => {
-            let at: Option<i64> = sqlx::query_scalar(listed.cursor_sql())
-                .bind(id)
-                .bind(merchant.as_str())
-                .fetch_optional(db)
-                .await?;
-            let at = at.ok_or_else(|| {
-                ApiError::invalid("startingAfter", format!("no such object: {id}"))
-            })?;
-            Some((at, id.to_owned()))
-        }
     };
-    Ok(Page { limit, after })
+    let order = listed.order();
+    let mut sql = format!(
+        "SELECT {} FROM {} WHERE merchant_id = $1{}{}",
+        query.columns,
+        listed.table(),
+        listed.existing(),
+        listed.shown()
+    );
+    let mut n = 1;
+    let filters: Vec<(&str, &str)> = query
+        .filters
+        .iter()
+        .filter_map(|(column, value)| value.map(|v| (*column, v)))
+        .collect();
+    for (column, _) in &filters {
+        n += 1;
+        sql.push_str(&format!(" AND {column} = ${n}"));
+    }
+    if after.is_some() {
+        sql.push_str(&format!(
+            " AND ({order} < ${a} OR ({order} = ${a} AND id < ${b}))",
+            a = n + 1,
+            b = n + 2
+        ));
+        n += 2;
+    }
+    sql.push_str(&format!(" ORDER BY {order} DESC, id DESC LIMIT ${}", n + 1));
+
+    let mut select = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql)).bind(merchant.as_str());
+    for (_, value) in filters {
+        select = select.bind(value);
+    }
+    if let Some((at, id)) = after {
+        select = select.bind(at).bind(id);
+    }
+    let mut rows = select.bind(limit + 1).fetch_all(db).await?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok(List {
+        data: rows,
+        has_more,
+    })
+}
+
+/// A list endpoint's whole answer: a page of rows, each turned into what
+/// the API shows by `convert`.
+pub async fn answer<R, T>(
+    db: &Db,
+    merchant: &MerchantId,
+    query: &ListQuery<'_>,
+    params: &impl Paged,
+    convert: impl FnMut(R) -> anyhow::Result<T>,
+) -> ApiResult<ApiJson<List<T>>>
+where
+    R: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+{
+    let page: List<R> = fetch(db, merchant, query, params).await?;
+    Ok(ApiJson(List {
+        data: page
+            .data
+            .into_iter()
+            .map(convert)
+            .collect::<anyhow::Result<_>>()?,
+        has_more: page.has_more,
+    }))
 }

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 use url::Url;
 
-use crate::chain::Chain;
+use crate::chain::deposits::DepositKeys;
+use crate::chain::rpc::Chain;
+use crate::chain::treasury::Treasury;
 use crate::config::Config;
 use crate::db::Db;
-use crate::deposits::DepositKeys;
 use crate::rates::Rates;
-use crate::treasury::Treasury;
 
 /// The gateway's shared state; cheap to clone.
 #[derive(Clone)]

@@ -147,7 +147,7 @@ async fn a_dead_endpoint_beside_a_healthy_one_does_not_hold_it_up() {
     )
     .await;
     assert!(
-        hole.count() <= tender_gateway::dispatcher::PER_ENDPOINT,
+        hole.count() <= tender_gateway::webhooks::dispatcher::PER_ENDPOINT,
         "the black hole got {}",
         hole.count()
     );

@@ -12,7 +12,7 @@ use tender_protocol::{Event, OrderId};
 
 use crate::db::now_seconds;
 use crate::error::ShopError;
-use crate::orders::{advance, status_for};
+use crate::orders::status::{advance, status_for};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -4,7 +4,7 @@ use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, WebhookEndpointId};
-use crate::session::Session;
+use crate::session::{Session, SessionStatus};
 
 /// Every event type a webhook endpoint can subscribe to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +51,20 @@ impl EventType {
 
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
+    /// The event a session's move into `status` emits. Moving back to
+    /// `open` (a reorg dropped the only payment) emits nothing: nothing the
+    /// merchant acts on has happened.
+    pub const fn for_status(status: SessionStatus) -> Option<Self> {
+        match status {
+            SessionStatus::Open => None,
+            SessionStatus::Processing => Some(Self::SessionProcessing),
+            SessionStatus::Underpaid => Some(Self::SessionUnderpaid),
+            SessionStatus::Paid => Some(Self::SessionPaid),
+            SessionStatus::Completed => Some(Self::SessionCompleted),
+            SessionStatus::Expired => Some(Self::SessionExpired),
+        }
     }
 }
 
@@ -199,6 +213,20 @@ pub struct EventListParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_status_but_open_has_its_own_event() {
+        let events: Vec<_> = SessionStatus::ALL
+            .into_iter()
+            .filter_map(EventType::for_status)
+            .collect();
+        assert_eq!(events.len(), SessionStatus::ALL.len() - 1);
+        assert_eq!(EventType::for_status(SessionStatus::Open), None);
+        assert_eq!(
+            EventType::for_status(SessionStatus::Paid),
+            Some(EventType::SessionPaid)
+        );
+    }
 
     #[test]
     fn event_type_names_round_trip() {

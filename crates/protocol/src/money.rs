@@ -1,5 +1,8 @@
 //! Money in integer minor units, token amounts in integer base units, and the
 //! decimal strings they travel as. Never a float.
+//!
+//! The file is long because its unit tests, a quarter of it, sit beside the
+//! arithmetic they pin down.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,12 +1,10 @@
-//! What Tender's browser bundles share: JSON over the browser's `fetch`,
-//! with no HTTP library, so the bundles stay small. Each bundle words the
-//! errors for its own reader.
+//! What Tender's browser bundles (the widget, the cashier) share: JSON
+//! calls over gloo-net, with errors typed so each bundle words them for its
+//! own reader, and leaving the page for another (`go_to`).
 
+use gloo_net::http::{Request, RequestBuilder};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response};
 
 /// Why a call did not give the expected JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,34 +33,29 @@ struct Message {
     message: String,
 }
 
-/// Sends `body` (JSON) with `method` to `url` and reads a JSON answer.
+/// Sends `body` (JSON) with `method` (`GET`, `POST`, `PUT` or `DELETE`)
+/// to `url` and reads a JSON answer.
 pub async fn fetch_json<T: DeserializeOwned>(
     method: &str,
     url: &str,
     body: Option<String>,
 ) -> Result<T, FetchError> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = &body {
-        init.set_body(&JsValue::from_str(body));
+    let builder: RequestBuilder = match method {
+        "POST" => Request::post(url),
+        "PUT" => Request::put(url),
+        "DELETE" => Request::delete(url),
+        _ => Request::get(url),
     }
-    let request =
-        Request::new_with_str_and_init(url, &init).map_err(|_| FetchError::Unreachable)?;
-    let headers = request.headers();
-    let _ = headers.set("accept", "application/json");
-    if body.is_some() {
-        let _ = headers.set("content-type", "application/json");
+    .header("accept", "application/json");
+    let request = match body {
+        Some(body) => builder
+            .header("content-type", "application/json")
+            .body(body),
+        None => builder.build(),
     }
-    let window = web_sys::window().ok_or(FetchError::Unreachable)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|_| FetchError::Unreachable)?
-        .unchecked_into();
-    let text = JsFuture::from(response.text().map_err(|_| FetchError::Unreachable)?)
-        .await
-        .map_err(|_| FetchError::Unreachable)?
-        .as_string()
-        .unwrap_or_default();
+    .map_err(|_| FetchError::Unreachable)?;
+    let response = request.send().await.map_err(|_| FetchError::Unreachable)?;
+    let text = response.text().await.map_err(|_| FetchError::Unreachable)?;
     if response.ok() {
         serde_json::from_str(&text).map_err(|_| FetchError::Unreadable)
     } else {
@@ -72,5 +65,12 @@ pub async fn fetch_json<T: DeserializeOwned>(
                 .ok()
                 .map(|b| b.error.message),
         })
+    }
+}
+
+/// Sends the browser to `url` (`window.location.href = url`).
+pub fn go_to(url: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(url);
     }
 }

@@ -21,13 +21,6 @@ use web_sys::HtmlElement;
 pub use pay_button::PayButton;
 pub use payment_status::PaymentStatus;
 
-/// Sends the browser to `url`.
-pub fn go_to(url: &str) {
-    if let Some(window) = web_sys::window() {
-        let _ = window.location().set_href(url);
-    }
-}
-
 /// Placeholders matching `selector` that have no widget yet; each is marked
 /// as taken, so mounting twice is harmless.
 fn placeholders(selector: &str) -> Vec<HtmlElement> {

@@ -31,7 +31,7 @@ pub fn PayButton(
         spawn_local(async move {
             match api::checkout(&endpoint, &product_id, quantity).await {
                 // Stay busy: the page is about to change.
-                Ok(answer) => crate::go_to(&answer.payment_url),
+                Ok(answer) => tender_web::go_to(&answer.payment_url),
                 Err(message) => {
                     error.set(Some(message));
                     busy.set(false);

@@ -6,8 +6,8 @@ use std::process::Stdio;
 use anyhow::{Context, bail};
 use serde_json::Value;
 
-use crate::process::cargo;
-use crate::{root, setup, step};
+use crate::process::{cargo, root, step};
+use crate::setup;
 
 /// (package, bench target) of every benchmark.
 const BENCHES: &[(&str, &str)] = &[

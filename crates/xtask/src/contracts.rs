@@ -6,7 +6,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::{root, step};
+use crate::process::{root, step};
 
 /// (source, contract, artifact) of every contract.
 const CONTRACTS: &[(&str, &str, &str)] = &[(

@@ -4,99 +4,33 @@
 //! started.
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde_json::json;
 use tender_client::Client;
+use tender_launch::gateway::DEV_MNEMONIC;
+use tender_launch::supervise::ensure_free;
+use tender_launch::{GatewayProcess, GatewayToml, NetworkToml, Supervised, TokenToml};
 use tender_protocol::{
     CreateProduct, CreateWebhookEndpoint, Currency, Money, ProductId, SettlementDestination,
 };
 
-use crate::process::{cargo, exec};
-use crate::{root, setup, step, web};
+use crate::process::{Children, cargo, debug_binary, exec, root, step};
+use crate::{setup, web};
 
 const GATEWAY_PORT: u16 = 4000;
 const MERCHANT_PORT: u16 = 3000;
-const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+/// How long a server may take to start.
+const START: Duration = Duration::from_secs(30);
 
 /// The two local chains: (network id, name, chain id, port).
 const CHAINS: [(&str, &str, u64, u16); 2] = [
     ("anvil", "Anvil (local)", 31337, 8545),
     ("anvil2", "Anvil 2 (local)", 31338, 8546),
 ];
-
-/// Children stopped (SIGTERM, then waited for) when dropped.
-struct Started(Vec<(&'static str, Child)>);
-
-impl Drop for Started {
-    fn drop(&mut self) {
-        for (name, child) in self.0.iter_mut().rev() {
-            let _ = Command::new("kill").arg(child.id().to_string()).status();
-            let _ = child.wait();
-            eprintln!("stopped {name}");
-        }
-    }
-}
-
-fn ensure_free(port: u16, what: &str) -> anyhow::Result<()> {
-    if TcpListener::bind(("127.0.0.1", port)).is_err() {
-        bail!("port {port} ({what}) is in use: stop whatever listens there and run again");
-    }
-    Ok(())
-}
-
-fn spawn_logged(name: &'static str, command: &mut Command, log: &Path) -> anyhow::Result<Child> {
-    let file = fs::File::create(log).with_context(|| format!("{}", log.display()))?;
-    command
-        .stdout(file.try_clone()?)
-        .stderr(file)
-        .stdin(Stdio::null())
-        .spawn()
-        .with_context(|| format!("cannot start {name}"))
-}
-
-fn wait_for_port(port: u16, what: &str, child: &mut Child, log: &Path) -> anyhow::Result<()> {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(30) {
-        if let Some(status) = child.try_wait()? {
-            bail!("{what} exited ({status}); see {}", log.display());
-        }
-        if TcpListener::bind(("127.0.0.1", port)).is_err() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    bail!(
-        "{what} did not listen on port {port} within 30 s; see {}",
-        log.display()
-    )
-}
-
-fn wait_for_http(url: &str, what: &str, child: &mut Child, log: &Path) -> anyhow::Result<()> {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(30) {
-        if let Some(status) = child.try_wait()? {
-            bail!("{what} exited ({status}); see {}", log.display());
-        }
-        let ok = Command::new("curl")
-            .args(["-fsS", "-o", "/dev/null", url])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    bail!(
-        "{what} did not answer at {url} within 30 s; see {}",
-        log.display()
-    )
-}
 
 /// anvil's funded accounts and keys, as it printed them at start.
 fn dev_accounts(log: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
@@ -122,47 +56,22 @@ fn dev_accounts(log: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
 }
 
 /// The gateway's config: dev mode, both chains with their stablecoin.
-fn gateway_config(dir: &Path, stablecoins: &[String]) -> String {
-    let mut config = format!(
-        r#"# Written by `cargo xtask demo`: a dev gateway on two local anvil chains.
-listen = "127.0.0.1:{GATEWAY_PORT}"
-database_url = "sqlite://{db}"
-dev = true
-mnemonic = "{DEV_MNEMONIC}"
-cashier_dir = "{cashier}"
-watcher_poll_ms = 1000
-
-[[rates]]
-token = "ETH"
-currency = "USD"
-price = "2000.00"
-
-[[rates]]
-token = "TUSD"
-currency = "USD"
-price = "1"
-"#,
-        db = dir.join("gateway.db").display(),
-        cashier = root().join("target/dist/cashier").display(),
-    );
+fn gateway_config(dir: &Path, stablecoins: &[String]) -> GatewayToml {
+    let database = format!("sqlite://{}", dir.join("gateway.db").display());
+    let mut config = GatewayToml::new(GATEWAY_PORT, &database)
+        .rate("ETH", "USD", "2000.00")
+        .rate("TUSD", "USD", "1");
+    config.cashier_dir = Some(root().join("target/dist/cashier"));
     for ((id, name, chain_id, port), stablecoin) in CHAINS.iter().zip(stablecoins) {
-        config.push_str(&format!(
-            r#"
-[[networks]]
-id = "{id}"
-name = "{name}"
-chain_id = {chain_id}
-rpc_url = "http://127.0.0.1:{port}"
-ws_url = "ws://127.0.0.1:{port}"
-confirmations = 2
-native_token = "ETH"
-
-[[networks.tokens]]
-symbol = "TUSD"
-address = "{stablecoin}"
-decimals = 6
-"#
-        ));
+        let rpc = format!("http://127.0.0.1:{port}");
+        let mut network = NetworkToml::new(id, name, *chain_id, &rpc, 2);
+        network.ws_url = Some(format!("ws://127.0.0.1:{port}"));
+        network.tokens.push(TokenToml {
+            symbol: "TUSD".into(),
+            address: stablecoin.clone(),
+            decimals: 6,
+        });
+        config.networks.push(network);
     }
     config
 }
@@ -192,8 +101,7 @@ pub fn run() -> anyhow::Result<()> {
             fs::remove_file(&path)?;
         }
     }
-    let bin = |name: &str| root().join("target/debug").join(name);
-    let mut started = Started(Vec::new());
+    let mut started = Children::default();
 
     let mut stablecoins = Vec::new();
     let mut chains = Vec::new();
@@ -203,7 +111,7 @@ pub fn run() -> anyhow::Result<()> {
             "starting {name} (chain {chain_id}, a block every second) on port {port}"
         ));
         let log = dir.join(format!("{id}.log"));
-        let mut anvil = spawn_logged(
+        let mut anvil = Supervised::spawn_logged(
             "anvil",
             Command::new(setup::anvil_path()).args([
                 "--host",
@@ -217,72 +125,27 @@ pub fn run() -> anyhow::Result<()> {
             ]),
             &log,
         )?;
-        wait_for_port(port, name, &mut anvil, &log)?;
-        started.0.push(("anvil", anvil));
+        anvil.wait_for_port(port, START)?;
+        started.add(anvil);
         let rpc_url = format!("http://127.0.0.1:{port}");
         step(&format!("deploying the test stablecoin (TUSD) on {name}"));
-        let prepared = Command::new(bin("tender-gateway"))
-            .args([
-                "--dev",
-                "--mnemonic",
-                DEV_MNEMONIC,
-                "devnet",
-                "--rpc",
-                &rpc_url,
-            ])
-            .output()
-            .context("cannot run tender-gateway devnet")?;
-        if !prepared.status.success() {
-            bail!(
-                "deploying the stablecoin failed: {}",
-                String::from_utf8_lossy(&prepared.stderr)
-            );
-        }
-        let answer: serde_json::Value = serde_json::from_slice(&prepared.stdout)?;
-        let stablecoin = answer["stablecoin"]
-            .as_str()
-            .context("no stablecoin address")?
-            .to_owned();
+        let stablecoin = deploy_stablecoin(&rpc_url)?;
         chains.push(json!({"name": name, "network": id, "chainId": chain_id, "rpcUrl": rpc_url, "stablecoin": stablecoin}));
         stablecoins.push(stablecoin);
         first_log.get_or_insert(log);
     }
 
     step(&format!("starting the gateway on port {GATEWAY_PORT}"));
-    let config_path = dir.join("gateway.toml");
-    fs::write(&config_path, gateway_config(&dir, &stablecoins))?;
-    let gateway_log = dir.join("gateway.log");
-    let mut gateway = spawn_logged(
-        "gateway",
-        Command::new(bin("tender-gateway"))
-            .arg("--config")
-            .arg(&config_path),
-        &gateway_log,
+    let gateway = GatewayProcess::prepare(
+        &debug_binary("tender-gateway"),
+        &gateway_config(&dir, &stablecoins),
+        &dir.join("gateway.toml"),
     )?;
-    let gateway_url = format!("http://127.0.0.1:{GATEWAY_PORT}");
-    wait_for_http(
-        &format!("{gateway_url}/health"),
-        "the gateway",
-        &mut gateway,
-        &gateway_log,
-    )?;
-    started.0.push(("gateway", gateway));
+    started.add(gateway.start("the gateway", Some(&dir.join("gateway.log")), "info")?);
 
     step("creating the dev merchant, its products, webhook endpoint and payout wallet");
-    let created = Command::new(bin("tender-gateway"))
-        .arg("--config")
-        .arg(&config_path)
-        .args(["create-merchant", "--name", "Tender Demo Shop"])
-        .output()
-        .context("cannot run tender-gateway create-merchant")?;
-    if !created.status.success() {
-        bail!(
-            "create-merchant failed: {}",
-            String::from_utf8_lossy(&created.stderr)
-        );
-    }
-    let merchant: serde_json::Value = serde_json::from_slice(&created.stdout)?;
-    let api_key = merchant["apiKey"].as_str().context("no apiKey")?.to_owned();
+    let api_key = gateway.create_merchant("Tender Demo Shop")?.api_key;
+    let gateway_url = gateway.url.clone();
     let merchant_url = format!("http://127.0.0.1:{MERCHANT_PORT}");
     let accounts = dev_accounts(first_log.as_deref().context("no chain started")?)?;
     let payout = accounts
@@ -299,10 +162,9 @@ pub fn run() -> anyhow::Result<()> {
     step(&format!(
         "starting the merchant server on port {MERCHANT_PORT}"
     ));
-    let merchant_log = dir.join("merchant.log");
-    let mut merchant_server = spawn_logged(
-        "merchant server",
-        Command::new(bin("tender-merchant"))
+    let mut merchant_server = Supervised::spawn_logged(
+        "the merchant server",
+        Command::new(debug_binary("tender-merchant"))
             .env(
                 "TENDER_MERCHANT_LISTEN",
                 format!("127.0.0.1:{MERCHANT_PORT}"),
@@ -318,15 +180,10 @@ pub fn run() -> anyhow::Result<()> {
                 "TENDER_STOREFRONT_DIR",
                 root().join("target/dist/storefront"),
             ),
-        &merchant_log,
+        &dir.join("merchant.log"),
     )?;
-    wait_for_http(
-        &format!("{merchant_url}/health"),
-        "the merchant server",
-        &mut merchant_server,
-        &merchant_log,
-    )?;
-    started.0.push(("merchant server", merchant_server));
+    merchant_server.wait_for_http(&format!("{merchant_url}/health"), START)?;
+    started.add(merchant_server);
 
     let summary = json!({
         "storefrontUrl": format!("{merchant_url}/"),
@@ -352,7 +209,34 @@ pub fn run() -> anyhow::Result<()> {
     println!("  Logs          {}", dir.display());
     println!("  Stop          Ctrl-C");
     println!();
-    runtime.block_on(wait_for_stop(&mut started))
+    runtime.block_on(started.wait_for_stop())
+}
+
+/// `tender-gateway devnet`: deploys the test stablecoin on a fresh anvil,
+/// mints it and funds the treasury; answers the token's address.
+fn deploy_stablecoin(rpc_url: &str) -> anyhow::Result<String> {
+    let prepared = Command::new(debug_binary("tender-gateway"))
+        .args([
+            "--dev",
+            "--mnemonic",
+            DEV_MNEMONIC,
+            "devnet",
+            "--rpc",
+            rpc_url,
+        ])
+        .output()
+        .context("cannot run tender-gateway devnet")?;
+    if !prepared.status.success() {
+        bail!(
+            "deploying the stablecoin failed: {}",
+            String::from_utf8_lossy(&prepared.stderr)
+        );
+    }
+    let answer: serde_json::Value = serde_json::from_slice(&prepared.stdout)?;
+    Ok(answer["stablecoin"]
+        .as_str()
+        .context("no stablecoin address")?
+        .to_owned())
 }
 
 async fn catalogue(
@@ -405,22 +289,4 @@ async fn catalogue(
         .secret
         .context("the gateway did not return the endpoint secret")?;
     Ok((ids, secret))
-}
-
-/// Returns on SIGINT or SIGTERM, or fails if a child dies first.
-async fn wait_for_stop(started: &mut Started) -> anyhow::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            _ = term.recv() => return Ok(()),
-            () = tokio::time::sleep(Duration::from_secs(1)) => {
-                for (name, child) in &mut started.0 {
-                    if let Some(status) = child.try_wait()? {
-                        bail!("{name} exited ({status}); see target/demo/");
-                    }
-                }
-            }
-        }
-    }
 }

@@ -7,8 +7,7 @@ use std::process::Command;
 
 use anyhow::Context;
 
-use crate::process::{exec, tool_path};
-use crate::{root, step};
+use crate::process::{exec, root, step, tool_path};
 
 const TARGETS: &[&str] = &["webhook_verify", "amounts"];
 
@@ -16,7 +15,7 @@ pub fn run(seconds: u64) -> anyhow::Result<()> {
     for target in TARGETS {
         step(&format!("fuzzing {target} for {seconds} s"));
         exec(
-            Command::new(crate::setup::cargo_bin("cargo-fuzz"))
+            Command::new(crate::process::cargo_bin("cargo-fuzz"))
                 .args(["fuzz", "run", "--sanitizer", "none", "--target-dir"])
                 .arg(root().join("target/fuzz"))
                 .arg(target)

@@ -21,7 +21,6 @@ mod setup;
 mod test;
 mod web;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <setup | demo | test | web | bench [name]>
@@ -35,20 +34,6 @@ const USAGE: &str = "usage: cargo xtask <setup | demo | test | web | bench [name
   fuzz [seconds]       run each fuzz target (default 300 s each)
   schemathesis [n]     schemathesis against a fresh gateway (default 200 examples per operation)";
 
-/// The workspace root (the xtask crate sits in crates/xtask).
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/xtask is two levels below the root")
-        .to_path_buf()
-}
-
-/// Prints a step so a slow run shows its progress.
-pub fn step(message: &str) {
-    eprintln!("\x1b[1;34m==>\x1b[0m {message}");
-}
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -59,7 +44,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
         Some("schemathesis") => setup::run().and_then(|()| {
             let examples = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200);
-            schemathesis::run(examples)
+            schemathesis::run(examples, true)
         }),
         Some("fuzz") => setup::run().and_then(|()| {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(300);

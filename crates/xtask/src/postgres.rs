@@ -7,8 +7,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::process::{exec, output};
-use crate::{root, step};
+use crate::process::{exec, output, root, step};
 
 /// The port the test cluster listens on (loopback only).
 const PORT: u16 = 54329;

@@ -1,10 +1,37 @@
-//! Running commands: each says what it runs and fails with a message that
-//! names the command.
+//! Running things: where the workspace is, each step said before it runs,
+//! commands that fail with a message naming them, the tools' `PATH`, and
+//! the supervision of long-running children (the demo's chains and
+//! servers), which stop with the xtask.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
+use tender_launch::Supervised;
+
+/// The workspace root (the xtask crate sits in crates/xtask).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/xtask is two levels below the root")
+        .to_path_buf()
+}
+
+/// Prints a step so a slow run shows its progress.
+pub fn step(message: &str) {
+    eprintln!("\x1b[1;34m==>\x1b[0m {message}");
+}
+
+/// Where `cargo install` puts `name`.
+pub fn cargo_bin(name: &str) -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"));
+    home.join("bin").join(name)
+}
 
 /// Runs `command` to completion, with its output shown; fails if it fails.
 pub fn exec(command: &mut Command) -> anyhow::Result<()> {
@@ -34,8 +61,8 @@ pub fn output(program: impl AsRef<Path>, args: &[&str]) -> Option<String> {
 /// (never Debian's, which corrupts modules built by this rustc), then cargo's
 /// bin directory, where setup installs trunk and wasm-bindgen's test runner.
 pub fn tool_path() -> String {
-    let npm_bin = crate::root().join("node_modules/.bin");
-    let cargo_bin = crate::setup::cargo_bin("");
+    let npm_bin = root().join("node_modules/.bin");
+    let cargo_bin = cargo_bin("");
     let current = std::env::var("PATH").unwrap_or_default();
     format!("{}:{}:{current}", npm_bin.display(), cargo_bin.display())
 }
@@ -45,7 +72,49 @@ pub fn cargo(args: &[&str]) -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
         .args(args)
-        .current_dir(crate::root())
+        .current_dir(root())
         .env("PATH", tool_path());
     command
+}
+
+/// A workspace binary built in the dev profile.
+pub fn debug_binary(name: &str) -> PathBuf {
+    root().join("target/debug").join(name)
+}
+
+/// Children that run until the xtask stops; dropped in reverse order, each
+/// stopped with SIGTERM and waited for.
+#[derive(Default)]
+pub struct Children(Vec<Supervised>);
+
+impl Children {
+    pub fn add(&mut self, child: Supervised) {
+        self.0.push(child);
+    }
+
+    /// Returns on SIGINT or SIGTERM; fails if a child dies first.
+    pub async fn wait_for_stop(&mut self) -> anyhow::Result<()> {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+                _ = term.recv() => return Ok(()),
+                () = tokio::time::sleep(Duration::from_secs(1)) => {
+                    for child in &mut self.0 {
+                        child.check_alive()?;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        while let Some(child) = self.0.pop() {
+            let name = child.name.clone();
+            drop(child);
+            eprintln!("stopped {name}");
+        }
+    }
 }

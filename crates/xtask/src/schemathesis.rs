@@ -3,15 +3,14 @@
 //! and every answer must match its documented schema. Bounded in
 //! `cargo xtask test` (a fixed seed and example count).
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use tender_launch::supervise::free_port;
+use tender_launch::{GatewayProcess, GatewayToml, NetworkToml};
 
-use crate::process::{cargo, exec, output};
-use crate::{root, step};
+use crate::process::{cargo, debug_binary, exec, output, root, step};
 
 /// The schemathesis release the run is pinned to.
 const VERSION: &str = "4.32.5";
@@ -39,68 +38,33 @@ pub fn install() -> anyhow::Result<()> {
     .context("cannot install schemathesis")
 }
 
-/// Runs schemathesis against a fresh gateway.
-pub fn run(examples: u32) -> anyhow::Result<()> {
+/// Runs schemathesis against a fresh gateway (built first if `build`).
+pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
     install()?;
-    exec(&mut cargo(&["build", "-p", "tender-gateway"]))?;
+    if build {
+        exec(&mut cargo(&["build", "-p", "tender-gateway"]))?;
+    }
     let dir = root().join("target/schemathesis-run");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let config = dir.join("gateway.toml");
-    std::fs::write(
+    let port = free_port()?;
+    let database = format!("sqlite://{}", dir.join("gateway.db").display());
+    let mut config = GatewayToml::new(port, &database).rate("ETH", "USD", "2000");
+    // A network whose node never answers: the API works, the watcher waits.
+    config.networks.push(NetworkToml::new(
+        "local",
+        "Local",
+        31337,
+        "http://127.0.0.1:9",
+        1,
+    ));
+    let gateway = GatewayProcess::prepare(
+        &debug_binary("tender-gateway"),
         &config,
-        format!(
-            r#"listen = "127.0.0.1:{port}"
-database_url = "sqlite://{db}"
-dev = true
-mnemonic = "test test test test test test test test test test test junk"
-[[networks]]
-id = "local"
-name = "Local"
-chain_id = 31337
-rpc_url = "http://127.0.0.1:9"
-confirmations = 1
-native_token = "ETH"
-[[rates]]
-token = "ETH"
-currency = "USD"
-price = "2000"
-"#,
-            db = dir.join("gateway.db").display()
-        ),
+        &dir.join("gateway.toml"),
     )?;
-    let gateway = root().join("target/debug/tender-gateway");
-    let created = Command::new(&gateway)
-        .arg("--config")
-        .arg(&config)
-        .args(["create-merchant", "--name", "Schemathesis"])
-        .output()?;
-    if !created.status.success() {
-        bail!(
-            "create-merchant failed: {}",
-            String::from_utf8_lossy(&created.stderr)
-        );
-    }
-    let key = serde_json::from_slice::<serde_json::Value>(&created.stdout)?["apiKey"]
-        .as_str()
-        .context("no apiKey")?
-        .to_owned();
-    let log = std::fs::File::create(dir.join("gateway.log"))?;
-    let mut server = Command::new(&gateway)
-        .arg("--config")
-        .arg(&config)
-        .env("RUST_LOG", "warn")
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()
-        .context("cannot start the gateway")?;
-    let started = Instant::now();
-    while TcpListener::bind(("127.0.0.1", port)).is_ok()
-        && started.elapsed() < Duration::from_secs(30)
-    {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let key = gateway.create_merchant("Schemathesis")?.api_key;
+    let server = gateway.start("the gateway", Some(&dir.join("gateway.log")), "warn")?;
     step(&format!(
         "schemathesis against /openapi.json ({examples} examples per operation, fixed seed)"
     ));
@@ -122,8 +86,7 @@ price = "2000"
             .current_dir(&dir)
             .stdin(Stdio::null()),
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     result
         .context("schemathesis found a 5xx or an answer that does not match its schema (see above)")
 }

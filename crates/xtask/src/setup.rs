@@ -6,8 +6,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::process::{exec, output};
-use crate::{root, step};
+use crate::process::{cargo_bin, exec, output, root, step};
 
 /// The trunk release known to work with this toolchain (0.22 needs a newer rustc).
 const TRUNK_VERSION: &str = "0.21.14";
@@ -23,14 +22,6 @@ pub fn run() -> anyhow::Result<()> {
     crate::schemathesis::install()?;
     step("setup complete");
     Ok(())
-}
-
-pub fn cargo_bin(name: &str) -> PathBuf {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_else(|| PathBuf::from(".cargo"));
-    home.join("bin").join(name)
 }
 
 fn wasm_target() -> anyhow::Result<()> {

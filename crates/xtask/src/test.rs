@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 
-use crate::process::{cargo, exec};
-use crate::{setup, step, web};
+use crate::process::{cargo, exec, step};
+use crate::{setup, web};
 
 pub fn run_all() -> anyhow::Result<()> {
     step("formatting (cargo fmt --check)");
@@ -18,6 +18,11 @@ pub fn run_all() -> anyhow::Result<()> {
     exec(
         cargo(&["test", "-p", "tender-gateway", "--tests"])
             .env("TENDER_TEST_POSTGRES", &cluster.admin_url),
+    )?;
+    step("two gateway processes on one PostgreSQL, one killed with SIGKILL");
+    exec(
+        // The default members, as above: the same features, nothing rebuilt.
+        cargo(&["test", "--test", "instances"]).env("TENDER_TEST_POSTGRES", &cluster.admin_url),
     )?;
     drop(cluster);
     step("doc tests");
@@ -53,7 +58,8 @@ pub fn run_all() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
-    crate::schemathesis::run(25)?;
+    // Against the gateway binary the tests above built.
+    crate::schemathesis::run(25, false)?;
     // A short bounded run; `cargo xtask fuzz` runs longer.
     crate::fuzz::run(15)?;
     step("all tests passed");

@@ -6,13 +6,12 @@ use std::process::Command;
 
 use anyhow::Context;
 
-use crate::process::{exec, tool_path};
-use crate::{root, step};
+use crate::process::{exec, root, step, tool_path};
 
 fn trunk_build(dir: &Path, what: &str) -> anyhow::Result<()> {
     step(&format!("building the {what} with trunk"));
     exec(
-        Command::new(crate::setup::cargo_bin("trunk"))
+        Command::new(crate::process::cargo_bin("trunk"))
             .args(["build", "--release", "--offline"])
             .current_dir(dir)
             .env("PATH", tool_path())

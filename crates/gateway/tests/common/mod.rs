@@ -83,7 +83,7 @@ pub async fn gateway_with(adjust: impl FnOnce(&mut Config)) -> Gateway {
     let state = app.state().clone();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run(shutdown.clone()));
-    let key = merchants::create(&state.db, "Test Shop")
+    let key = merchants::accounts::create(&state.db, "Test Shop")
         .await
         .unwrap()
         .api_key;

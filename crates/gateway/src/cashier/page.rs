@@ -1,0 +1,169 @@
+//! Serving the hosted cashier: the page at `/pay/{id}`, its assets under
+//! `/cashier/`, and (dev only) the dev wallet. The page runs under a strict
+//! Content-Security-Policy without inline script: trunk's inline boot script
+//! is served as `/cashier/boot.js` instead.
+
+use std::path::Path as FsPath;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tender_protocol::SessionId;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::chain::devnet::DEV_ACCOUNTS;
+use crate::config::Config;
+use crate::state::AppState;
+
+const BOOT: &str = "/cashier/boot.js";
+const DEV_WALLET: &str = include_str!("../../assets/dev-wallet.js");
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new()
+        .route("/pay/{id}", get(page))
+        .route(BOOT, get(boot))
+        .route("/dev-wallet.js", get(dev_wallet));
+    if let Some(dir) = &state.config.cashier_dir {
+        router = router.nest_service("/cashier", ServeDir::new(dir));
+    }
+    let csp = HeaderValue::from_str(&policy(&state.config)).expect("a CSP is a valid header value");
+    router
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
+/// The page's Content-Security-Policy. Script only from this origin (and
+/// WebAssembly compilation); no inline script. Local chains' RPC may be
+/// called in dev mode, by the dev wallet.
+pub fn policy(config: &Config) -> String {
+    let mut connect = vec!["'self'".to_owned()];
+    if config.offers_dev_wallet() {
+        for n in &config.networks {
+            connect.push(origin(n.public_rpc_url.as_ref().unwrap_or(&n.rpc_url)));
+        }
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data: https:; connect-src {}; frame-ancestors 'none'; base-uri 'none'; \
+         form-action 'self'; object-src 'none'",
+        connect.join(" ")
+    )
+}
+
+fn origin(url: &url::Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// trunk's `index.html` with its inline boot script replaced by `BOOT`;
+/// and the script.
+fn split(index: &str) -> (String, String) {
+    const OPEN: &str = "<script type=\"module\">";
+    let Some(start) = index.find(OPEN) else {
+        return (index.to_owned(), String::new());
+    };
+    let body_start = start + OPEN.len();
+    let Some(len) = index[body_start..].find("</script>") else {
+        return (index.to_owned(), String::new());
+    };
+    let script = index[body_start..body_start + len].to_owned();
+    let page = format!(
+        "{}<script type=\"module\" src=\"{BOOT}\"></script>{}",
+        &index[..start],
+        &index[body_start + len + "</script>".len()..]
+    );
+    (page, script)
+}
+
+async fn read_index(dir: Option<&FsPath>) -> Option<String> {
+    let dir = dir?;
+    match tokio::fs::read_to_string(dir.join("index.html")).await {
+        Ok(html) => Some(html),
+        Err(err) => {
+            tracing::error!(error = %err, dir = %dir.display(), "cannot read the cashier page");
+            None
+        }
+    }
+}
+
+/// The cashier page; the same document for every session (it reads the id
+/// from its URL).
+async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    if SessionId::parse(&id).is_err() {
+        return (StatusCode::NOT_FOUND, "No such checkout session").into_response();
+    }
+    match read_index(state.config.cashier_dir.as_deref()).await {
+        Some(index) => {
+            let mut response = Html(split(&index).0).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The cashier is not available on this gateway (cashier_dir is not set or not built).",
+        )
+            .into_response(),
+    }
+}
+
+async fn boot(State(state): State<AppState>) -> Response {
+    match read_index(state.config.cashier_dir.as_deref()).await {
+        Some(index) => {
+            ([(header::CONTENT_TYPE, "text/javascript")], split(&index).1).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The dev wallet, configured with the local chains; 404 unless the gateway
+/// is in dev mode with every network on this machine.
+async fn dev_wallet(State(state): State<AppState>) -> Response {
+    if !state.config.offers_dev_wallet() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let chains: Vec<_> = state
+        .config
+        .networks
+        .iter()
+        .map(|n| json!({"chainId": n.chain_id, "rpcUrl": n.public_rpc_url.as_ref().unwrap_or(&n.rpc_url)}))
+        .collect();
+    let config = json!({"accounts": DEV_ACCOUNTS.map(|a| a.to_string()), "chains": chains});
+    let script = DEV_WALLET.replace(
+        "const config = CONFIG;",
+        &format!("const config = {config};"),
+    );
+    ([(header::CONTENT_TYPE, "text/javascript")], script).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inline_boot_script_moves_to_its_own_file() {
+        let index = r#"<head><link rel="stylesheet" href="/cashier/a.css"><script type="module">import init from '/cashier/x.js'; await init();</script></head><body></body>"#;
+        let (page, script) = split(index);
+        assert_eq!(script, "import init from '/cashier/x.js'; await init();");
+        assert!(page.contains(r#"<script type="module" src="/cashier/boot.js"></script>"#));
+        assert!(!page.contains("import init"));
+    }
+}

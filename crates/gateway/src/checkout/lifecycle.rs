@@ -1,0 +1,112 @@
+//! A session's life, and the only code that writes the `sessions` table.
+//! A session is created `open`; [`transition`] is the one way its status
+//! changes. Each change is conditional on the status the caller expects (so
+//! a race can never move a session backwards) and records its event, with
+//! the event's outbox rows, in the caller's transaction. The status → event
+//! mapping is `EventType::for_status`, beside the types.
+
+use tender_protocol::{
+    EventType, LineItem, MerchantId, Metadata, Money, Session, SessionId, SessionStatus,
+};
+
+use crate::checkout::view;
+use crate::clock::now_seconds;
+use crate::db::Conn;
+use crate::state::AppState;
+use crate::webhooks::outbox;
+
+/// What a new session is made of, checked by the API.
+pub struct NewSession<'a> {
+    pub merchant: &'a MerchantId,
+    pub line_items: &'a [LineItem],
+    pub amount_due: Money,
+    pub metadata: &'a Metadata,
+    pub success_url: &'a str,
+    pub cancel_url: Option<&'a str>,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// Inserts an `open` session and records `session.created`.
+pub async fn create(
+    state: &AppState,
+    conn: &mut Conn,
+    new: &NewSession<'_>,
+) -> anyhow::Result<Session> {
+    let id = SessionId::generate();
+    let now = now_seconds();
+    sqlx::query(
+        "INSERT INTO sessions (id, merchant_id, status, line_items, amount_due_minor, currency,
+                               metadata, success_url, cancel_url, expires_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(id.as_str())
+    .bind(new.merchant.as_str())
+    .bind(SessionStatus::Open.as_str())
+    .bind(serde_json::to_string(new.line_items)?)
+    .bind(new.amount_due.minor().to_string())
+    .bind(new.amount_due.currency().code())
+    .bind(serde_json::to_string(new.metadata)?)
+    .bind(new.success_url)
+    .bind(new.cancel_url)
+    .bind(new.expires_at)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let session = view::reload(state, conn, &id).await?.session;
+    outbox::record(conn, new.merchant, EventType::SessionCreated, &session).await?;
+    Ok(session)
+}
+
+/// Moves session `id` to `to` if it is in one of `from`, recording the
+/// event of `to` (if it has one) in the caller's transaction. Answers the
+/// session as it now is, or `None` if it was not in any of `from` (someone
+/// else moved it first). Call `state.announce()` after the commit.
+pub async fn transition(
+    state: &AppState,
+    conn: &mut Conn,
+    id: &SessionId,
+    from: &[SessionStatus],
+    to: SessionStatus,
+) -> anyhow::Result<Option<Session>> {
+    anyhow::ensure!(!from.is_empty(), "a transition needs a status to move from");
+    let expected: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "UPDATE sessions SET status = $1, updated_at = $2 WHERE id = $3 AND status IN ({})",
+        expected.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(to.as_str())
+        .bind(now_seconds())
+        .bind(id.as_str());
+    for status in from {
+        query = query.bind(status.as_str());
+    }
+    if query.execute(&mut *conn).await?.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let loaded = view::reload(state, conn, id).await?;
+    tracing::info!(session = %id, to = to.as_str(), "session status");
+    if let Some(kind) = EventType::for_status(to) {
+        outbox::record(conn, &loaded.merchant_id, kind, &loaded.session).await?;
+    }
+    Ok(Some(loaded.session))
+}
+
+/// Records `session.paid_late`: money confirmed into a session that had
+/// already expired. Its status stays `expired`.
+pub async fn record_late_payment(
+    state: &AppState,
+    conn: &mut Conn,
+    id: &SessionId,
+) -> anyhow::Result<()> {
+    let loaded = view::reload(state, conn, id).await?;
+    outbox::record(
+        conn,
+        &loaded.merchant_id,
+        EventType::SessionPaidLate,
+        &loaded.session,
+    )
+    .await?;
+    Ok(())
+}

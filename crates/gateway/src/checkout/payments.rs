@@ -1,0 +1,207 @@
+//! Payments into deposit addresses, and the only code that writes the
+//! `payments` table: a transfer the watcher sees is recorded `pending`, is
+//! `confirmed` at the network's confirmations, or is dropped by a reorg.
+//! Each change brings its session's status in line (through
+//! `lifecycle::transition`) in the same transaction.
+
+use tender_protocol::{SessionId, SessionStatus};
+
+use crate::checkout::lifecycle;
+use crate::checkout::tally::{CONFIRMED, PENDING, Tally, next_status, worth};
+use crate::clock::now_seconds;
+use crate::db::{self, Conn};
+use crate::state::AppState;
+
+/// A transfer the watcher found on chain.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub session_id: String,
+    pub quote_id: String,
+    pub chain_id: i64,
+    pub tx_hash: String,
+    pub log_index: i64,
+    pub token: String,
+    pub amount_raw: String,
+    pub from: String,
+    pub block_number: i64,
+    pub block_hash: String,
+    pub gas_fee_raw: String,
+}
+
+/// Records a transfer as a pending payment, once (a re-scan of the same block
+/// changes nothing), and updates its session. Returns whether it was new.
+pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::Result<bool> {
+    let session = SessionId::parse(&seen.session_id)?;
+    let inserted = sqlx::query(
+        "INSERT INTO payments (session_id, quote_id, chain_id, tx_hash, log_index, token, amount_raw,
+                               from_address, block_number, block_hash, gas_fee_raw, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (chain_id, tx_hash, log_index) DO NOTHING",
+    )
+    .bind(&seen.session_id)
+    .bind(&seen.quote_id)
+    .bind(seen.chain_id)
+    .bind(&seen.tx_hash)
+    .bind(seen.log_index)
+    .bind(&seen.token)
+    .bind(&seen.amount_raw)
+    .bind(&seen.from)
+    .bind(seen.block_number)
+    .bind(&seen.block_hash)
+    .bind(&seen.gas_fee_raw)
+    .bind(PENDING)
+    .bind(now_seconds())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        tracing::info!(session = %seen.session_id, tx = %seen.tx_hash, amount = %seen.amount_raw, "payment seen");
+        reconcile(state, conn, &session, Trigger::Seen).await?;
+    }
+    Ok(inserted)
+}
+
+/// Confirms the pending payments of `chain_id` in blocks at or below
+/// `deepest` (those with their confirmations now), and updates their
+/// sessions. Answers how many were confirmed.
+pub async fn confirm(state: &AppState, chain_id: i64, deepest: i64) -> anyhow::Result<usize> {
+    // Read first: most blocks confirm nothing, and need no write turn.
+    let due: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, session_id FROM payments
+         WHERE chain_id = $1 AND status = $2 AND block_number <= $3",
+    )
+    .bind(chain_id)
+    .bind(PENDING)
+    .bind(deepest)
+    .fetch_all(&state.db)
+    .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    for (id, _) in &due {
+        sqlx::query("UPDATE payments SET status = $1 WHERE id = $2 AND status = $3")
+            .bind(CONFIRMED)
+            .bind(id)
+            .bind(PENDING)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for session in distinct(due.iter().map(|(_, s)| s)) {
+        reconcile(state, &mut tx, &session, Trigger::Confirmed).await?;
+    }
+    tx.commit().await?;
+    state.announce();
+    Ok(due.len())
+}
+
+/// A payment a reorg took off the chain.
+#[derive(Debug, Clone)]
+pub struct Dropped {
+    pub session_id: String,
+    pub tx_hash: String,
+    pub was_confirmed: bool,
+}
+
+/// Deletes the payments of `chain_id` above block `ancestor` (a reorg
+/// orphaned them) and updates their sessions, in the caller's transaction.
+pub async fn drop_above(
+    state: &AppState,
+    conn: &mut Conn,
+    chain_id: i64,
+    ancestor: i64,
+) -> anyhow::Result<Vec<Dropped>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "DELETE FROM payments WHERE chain_id = $1 AND block_number > $2
+         RETURNING session_id, tx_hash, status",
+    )
+    .bind(chain_id)
+    .bind(ancestor)
+    .fetch_all(&mut *conn)
+    .await?;
+    for session in distinct(rows.iter().map(|(s, ..)| s)) {
+        reconcile(state, conn, &session, Trigger::Dropped).await?;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(session_id, tx_hash, status)| Dropped {
+            session_id,
+            tx_hash,
+            was_confirmed: status == CONFIRMED,
+        })
+        .collect())
+}
+
+/// Each session id once, in order.
+fn distinct<'a>(ids: impl Iterator<Item = &'a String>) -> Vec<SessionId> {
+    let mut ids: Vec<&String> = ids.collect();
+    ids.sort();
+    ids.dedup();
+    ids.into_iter()
+        .filter_map(|id| SessionId::parse(id).ok())
+        .collect()
+}
+
+/// What made a session's payments change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    /// A new payment was seen on chain.
+    Seen,
+    /// A payment reached its confirmations.
+    Confirmed,
+    /// A reorg dropped payments.
+    Dropped,
+}
+
+/// Brings a session's status in line with its payments, in the caller's
+/// transaction.
+///
+/// A payment confirming into an expired session leaves it expired and emits
+/// `session.paid_late`. A session past its expiry whose in-flight payments
+/// confirm short of the total expires then.
+async fn reconcile(
+    state: &AppState,
+    conn: &mut Conn,
+    session: &SessionId,
+    trigger: Trigger,
+) -> anyhow::Result<()> {
+    let (status, due, expires_at): (String, String, i64) =
+        sqlx::query_as("SELECT status, amount_due_minor, expires_at FROM sessions WHERE id = $1")
+            .bind(session.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+    let current = SessionStatus::parse(&status)
+        .ok_or_else(|| anyhow::anyhow!("stored session status {status:?}"))?;
+    if current == SessionStatus::Expired && trigger == Trigger::Confirmed {
+        return lifecycle::record_late_payment(state, conn, session).await;
+    }
+    if !current.is_payable() {
+        return Ok(());
+    }
+    let due: u128 = due.parse()?;
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT p.amount_raw, p.status, q.covers_minor, q.amount_raw FROM payments p
+         JOIN quotes q ON q.id = p.quote_id WHERE p.session_id = $1",
+    )
+    .bind(session.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut tally = Tally::default();
+    for (paid, status, covers, quoted) in rows {
+        if status == CONFIRMED {
+            tally.confirmed_minor += worth(&paid, &covers, &quoted)?;
+        } else {
+            tally.any_pending = true;
+        }
+    }
+    let mut next = next_status(due, tally);
+    let late = now_seconds() >= expires_at;
+    if late && matches!(next, SessionStatus::Open | SessionStatus::Underpaid) {
+        next = SessionStatus::Expired;
+    }
+    if next != current {
+        lifecycle::transition(state, conn, session, &[current], next).await?;
+    }
+    Ok(())
+}

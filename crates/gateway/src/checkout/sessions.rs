@@ -1,0 +1,226 @@
+//! The merchant's Checkout Sessions API: create one, read it back, list
+//! them, expire one.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use tender_protocol::{
+    CreateSession, ErrorBody, LineItem, List, Session, SessionId, SessionListParams, SessionStatus,
+};
+
+use crate::checkout::lifecycle::{self, NewSession};
+use crate::checkout::{products, view};
+use crate::clock::now_seconds;
+use crate::db;
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
+use crate::merchants::auth::Merchant;
+use crate::pagination::{self, ListQuery, Listed};
+use crate::state::AppState;
+use crate::validate;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/checkout/sessions", post(create).get(list))
+        .route("/v1/checkout/sessions/{id}", get(show))
+        .route("/v1/checkout/sessions/{id}/expire", post(expire))
+}
+
+const MAX_QUANTITY: u32 = 1000;
+const MIN_EXPIRY_SECONDS: u32 = 300;
+const MAX_EXPIRY_SECONDS: u32 = 86_400;
+
+/// Create a Checkout Session.
+#[utoipa::path(post, path = "/v1/checkout/sessions", tag = "Checkout Sessions",
+    request_body = CreateSession,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: same key and body, same answer")),
+    responses((status = 201, body = Session), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    ApiJson(body): ApiJson<CreateSession>,
+) -> ApiResult<(StatusCode, ApiJson<Session>)> {
+    if !(1..=MAX_QUANTITY).contains(&body.quantity) {
+        return Err(ApiError::invalid(
+            "quantity",
+            format!("quantity must be between 1 and {MAX_QUANTITY}"),
+        ));
+    }
+    let line_item = line_item(&state, &merchant, &body).await?;
+    validate::url("successUrl", &body.success_url)?;
+    validate::optional_url("cancelUrl", body.cancel_url.as_deref())?;
+    let lifetime = match body.expires_in_seconds {
+        None => state.config.session_ttl_seconds as i64,
+        Some(s) if (MIN_EXPIRY_SECONDS..=MAX_EXPIRY_SECONDS).contains(&s) => i64::from(s),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "expiresInSeconds",
+                format!(
+                    "expiresInSeconds must be between {MIN_EXPIRY_SECONDS} and {MAX_EXPIRY_SECONDS}"
+                ),
+            ));
+        }
+    };
+    let line_items = [line_item];
+    let new = NewSession {
+        merchant: &merchant.id,
+        amount_due: line_items[0].amount,
+        line_items: &line_items,
+        metadata: &body.metadata,
+        success_url: &body.success_url,
+        cancel_url: body.cancel_url.as_deref(),
+        expires_at: now_seconds() + lifetime,
+    };
+    let mut tx = db::begin_write(&state.db).await?;
+    let session = lifecycle::create(&state, &mut tx, &new).await?;
+    tx.commit().await?;
+    state.announce();
+    tracing::info!(session = %session.id, merchant = %merchant.id, amount = %new.amount_due, "session created");
+    Ok((StatusCode::CREATED, ApiJson(session)))
+}
+
+async fn line_item(
+    state: &AppState,
+    merchant: &Merchant,
+    body: &CreateSession,
+) -> ApiResult<LineItem> {
+    let (product_id, name, description, image_url, unit_price) =
+        match (&body.product_id, &body.product_data) {
+            (Some(id), None) => {
+                let product =
+                    products::find(&state.db, merchant, id)
+                        .await
+                        .map_err(|e| match e {
+                            ApiError::NotFound(_) => {
+                                ApiError::invalid("productId", format!("no such product: {id}"))
+                            }
+                            other => other,
+                        })?;
+                if !product.active {
+                    return Err(ApiError::invalid(
+                        "productId",
+                        format!("product {id} is archived"),
+                    ));
+                }
+                (
+                    Some(product.id),
+                    product.name,
+                    product.description,
+                    product.image_url,
+                    product.price,
+                )
+            }
+            (None, Some(data)) => {
+                validate::name("productData.name", &data.name)?;
+                validate::optional_text("productData.description", data.description.as_deref())?;
+                validate::optional_url("productData.imageUrl", data.image_url.as_deref())?;
+                validate::price(&state.config, "productData.price", data.price)?;
+                (
+                    None,
+                    data.name.clone(),
+                    data.description.clone(),
+                    data.image_url.clone(),
+                    data.price,
+                )
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "productId",
+                    "give exactly one of productId and productData",
+                ));
+            }
+        };
+    let amount = unit_price
+        .checked_mul(u64::from(body.quantity))
+        .ok_or_else(|| ApiError::invalid("quantity", "the total is too large"))?;
+    Ok(LineItem {
+        product_id,
+        name,
+        description,
+        image_url,
+        quantity: body.quantity,
+        unit_price,
+        amount,
+    })
+}
+
+/// Retrieve a Checkout Session: the authoritative state of a payment.
+#[utoipa::path(get, path = "/v1/checkout/sessions/{id}", tag = "Checkout Sessions",
+    params(("id" = String, Path, description = "Session id (cs_...)")),
+    responses((status = 200, body = Session), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<Session>> {
+    Ok(ApiJson(owned(&state, &merchant, &id).await?))
+}
+
+/// A session of this merchant, or 404.
+async fn owned(state: &AppState, merchant: &Merchant, id: &str) -> ApiResult<Session> {
+    let id = SessionId::parse(id).map_err(|_| ApiError::NotFound("checkout session"))?;
+    let mut conn = state.db.acquire().await?;
+    match view::load(state, &mut conn, &id).await? {
+        Some(loaded) if loaded.merchant_id == merchant.id => Ok(loaded.session),
+        _ => Err(ApiError::NotFound("checkout session")),
+    }
+}
+
+/// List Checkout Sessions, newest first.
+#[utoipa::path(get, path = "/v1/checkout/sessions", tag = "Checkout Sessions",
+    params(SessionListParams),
+    responses((status = 200, body = List<Session>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    ApiQuery(params): ApiQuery<SessionListParams>,
+) -> ApiResult<ApiJson<List<Session>>> {
+    let query = ListQuery::new(Listed::Sessions, "id")
+        .filter("status", params.status.map(SessionStatus::as_str));
+    let page: List<(String,)> = pagination::fetch(&state.db, &merchant.id, &query, &params).await?;
+    let mut conn = state.db.acquire().await?;
+    let mut sessions = Vec::with_capacity(page.data.len());
+    for (id,) in &page.data {
+        let id = SessionId::parse(id)?;
+        sessions.push(view::reload(&state, &mut conn, &id).await?.session);
+    }
+    Ok(ApiJson(List {
+        data: sessions,
+        has_more: page.has_more,
+    }))
+}
+
+/// Expire an open Checkout Session now, so it can no longer be paid.
+#[utoipa::path(post, path = "/v1/checkout/sessions/{id}/expire", tag = "Checkout Sessions",
+    params(("id" = String, Path, description = "Session id (cs_...)")),
+    responses((status = 200, body = Session), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn expire(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<Session>> {
+    let session = owned(&state, &merchant, &id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let expired = lifecycle::transition(
+        &state,
+        &mut tx,
+        &session.id,
+        &[SessionStatus::Open],
+        SessionStatus::Expired,
+    )
+    .await?;
+    let Some(expired) = expired else {
+        return Err(ApiError::Conflict(format!(
+            "only an open session can be expired; this one is {}",
+            session.status.as_str()
+        )));
+    };
+    tx.commit().await?;
+    state.announce();
+    Ok(ApiJson(expired))
+}

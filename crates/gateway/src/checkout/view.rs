@@ -1,0 +1,230 @@
+//! A session as the API shows it: its row, its payments (with their
+//! confirmations at the chain's cursor) and, once confirmed, its settlement.
+//! Only reads; every writer of these tables lives elsewhere.
+
+use sqlx::FromRow;
+use tender_protocol::money::format_units;
+use tender_protocol::{
+    Currency, ExchangeRate, GasFee, LineItem, MerchantId, Metadata, Money, Payment, PaymentStatus,
+    RawAmount, Session, SessionId, SessionStatus, Settlement,
+};
+
+use crate::checkout::tally;
+use crate::clock::from_seconds;
+use crate::config::NATIVE_DECIMALS;
+use crate::db::Conn;
+use crate::state::AppState;
+
+/// A session with the merchant it belongs to.
+pub struct Loaded {
+    pub merchant_id: MerchantId,
+    pub session: Session,
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    merchant_id: String,
+    status: String,
+    line_items: String,
+    amount_due_minor: String,
+    currency: String,
+    metadata: String,
+    success_url: String,
+    cancel_url: Option<String>,
+    expires_at: i64,
+    created_at: i64,
+}
+
+/// Reads a session with its payments and settlement; `None` if there is none.
+pub async fn load(
+    state: &AppState,
+    conn: &mut Conn,
+    id: &SessionId,
+) -> anyhow::Result<Option<Loaded>> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT merchant_id, status, line_items, amount_due_minor, currency, metadata,
+                success_url, cancel_url, expires_at, created_at
+         FROM sessions WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let merchant_id = MerchantId::parse(&row.merchant_id)?;
+    let (payments, received_minor) = load_payments(state, conn, id).await?;
+    let mut session = decode(state, id, row, payments, received_minor)?;
+    session.settlement = settlement(conn, id).await?;
+    Ok(Some(Loaded {
+        merchant_id,
+        session,
+    }))
+}
+
+/// Reads a session that must exist (a worker acting on an id it just read).
+pub async fn reload(state: &AppState, conn: &mut Conn, id: &SessionId) -> anyhow::Result<Loaded> {
+    load(state, conn, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("session {id} vanished"))
+}
+
+fn decode(
+    state: &AppState,
+    id: &SessionId,
+    row: SessionRow,
+    payments: Vec<Payment>,
+    received_minor: u128,
+) -> anyhow::Result<Session> {
+    let currency: Currency = row.currency.parse()?;
+    let status = SessionStatus::parse(&row.status)
+        .ok_or_else(|| anyhow::anyhow!("stored session status {:?}", row.status))?;
+    let line_items: Vec<LineItem> = serde_json::from_str(&row.line_items)?;
+    let metadata: Metadata = serde_json::from_str(&row.metadata)?;
+    let due: u128 = row.amount_due_minor.parse()?;
+    Ok(Session {
+        id: id.clone(),
+        status,
+        payment_url: payment_url(state, id),
+        line_items,
+        amount_due: Money::from_minor(due, currency),
+        amount_received: Money::from_minor(received_minor, currency),
+        amount_excess: (received_minor > due)
+            .then(|| Money::from_minor(received_minor - due, currency)),
+        metadata,
+        success_url: row.success_url,
+        cancel_url: row.cancel_url,
+        expires_at: from_seconds(row.expires_at),
+        created_at: from_seconds(row.created_at),
+        payments,
+        settlement: None,
+    })
+}
+
+/// The hosted cashier page of a session.
+pub fn payment_url(state: &AppState, id: &SessionId) -> String {
+    let base = state.public_url.as_str().trim_end_matches('/');
+    format!("{base}/pay/{id}")
+}
+
+#[derive(FromRow)]
+struct PaymentRow {
+    tx_hash: String,
+    chain_id: i64,
+    token: String,
+    amount_raw: String,
+    from_address: String,
+    block_number: i64,
+    gas_fee_raw: String,
+    status: String,
+    network: String,
+    decimals: i64,
+    rate_price: String,
+    rate_currency: String,
+    covers_minor: String,
+    quoted_raw: String,
+    head: Option<i64>,
+}
+
+/// The session's payments, and what the confirmed ones are worth in its
+/// currency.
+async fn load_payments(
+    state: &AppState,
+    conn: &mut Conn,
+    id: &SessionId,
+) -> anyhow::Result<(Vec<Payment>, u128)> {
+    let rows: Vec<PaymentRow> = sqlx::query_as(
+        "SELECT p.tx_hash, p.chain_id, p.token, p.amount_raw, p.from_address, p.block_number,
+                p.gas_fee_raw, p.status, q.network, q.decimals, q.rate_price, q.rate_currency,
+                q.covers_minor, q.amount_raw AS quoted_raw, c.block_number AS head
+         FROM payments p
+         JOIN quotes q ON q.id = p.quote_id
+         LEFT JOIN chain_cursors c ON c.chain_id = p.chain_id
+         WHERE p.session_id = $1 ORDER BY p.id",
+    )
+    .bind(id.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut received = 0;
+    let mut payments = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.status == tally::CONFIRMED {
+            received += tally::worth(&row.amount_raw, &row.covers_minor, &row.quoted_raw)?;
+        }
+        payments.push(decode_payment(state, row)?);
+    }
+    Ok((payments, received))
+}
+
+fn decode_payment(state: &AppState, row: PaymentRow) -> anyhow::Result<Payment> {
+    let amount_raw: u128 = row.amount_raw.parse()?;
+    let gas_raw: u128 = row.gas_fee_raw.parse()?;
+    let chain_id = u64::try_from(row.chain_id)?;
+    let native = state
+        .config
+        .network_by_chain(chain_id)
+        .map_or_else(|| "ETH".to_owned(), |n| n.native_token.clone());
+    let confirmations = row
+        .head
+        .map_or(0, |head| (head - row.block_number + 1).max(0)) as u64;
+    Ok(Payment {
+        tx_hash: row.tx_hash.parse()?,
+        network: row.network,
+        chain_id,
+        exchange_rate: ExchangeRate {
+            token: row.token.clone(),
+            currency: row.rate_currency.parse()?,
+            price: row.rate_price,
+        },
+        amount: format_units(amount_raw, u32::try_from(row.decimals)?, 0),
+        amount_raw: RawAmount(amount_raw),
+        token: row.token,
+        from: row.from_address.parse()?,
+        block_number: u64::try_from(row.block_number)?,
+        confirmations,
+        status: if row.status == tally::CONFIRMED {
+            PaymentStatus::Confirmed
+        } else {
+            PaymentStatus::Pending
+        },
+        gas_fee: GasFee {
+            amount: format_units(gas_raw, NATIVE_DECIMALS, 0),
+            amount_raw: RawAmount(gas_raw),
+            token: native,
+        },
+    })
+}
+
+#[derive(FromRow)]
+struct SettlementRow {
+    tx_hash: String,
+    network: String,
+    token: String,
+    decimals: i64,
+    amount_raw: String,
+    address: String,
+    fee_minor: String,
+    fee_currency: String,
+}
+
+/// The session's payout, once it has its confirmations.
+async fn settlement(conn: &mut Conn, session: &SessionId) -> anyhow::Result<Option<Settlement>> {
+    let row: Option<SettlementRow> = sqlx::query_as(
+        "SELECT tx_hash, network, token, decimals, amount_raw, address, fee_minor, fee_currency
+         FROM settlements WHERE session_id = $1 AND status = 'confirmed'",
+    )
+    .bind(session.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        let amount: u128 = row.amount_raw.parse()?;
+        Ok(Settlement {
+            tx_hash: row.tx_hash.parse()?,
+            network: row.network,
+            amount: format_units(amount, u32::try_from(row.decimals)?, 0),
+            amount_raw: RawAmount(amount),
+            token: row.token,
+            address: row.address.parse()?,
+            fee: Money::from_minor(row.fee_minor.parse()?, row.fee_currency.parse()?),
+        })
+    })
+    .transpose()
+}

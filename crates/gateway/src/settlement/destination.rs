@@ -1,0 +1,76 @@
+//! Where a merchant is paid (owns `settlement_destinations`):
+//! `GET|PUT /v1/settlement-destination`, a network, a token it carries and
+//! an address.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use tender_protocol::{ErrorBody, SettlementDestination};
+
+use crate::clock::now_seconds;
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::merchants::auth::Merchant;
+use crate::state::AppState;
+use crate::validate;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/settlement-destination", get(show).put(update))
+}
+
+/// Where this merchant's proceeds go.
+#[utoipa::path(get, path = "/v1/settlement-destination", tag = "Settlement",
+    responses((status = 200, body = SettlementDestination), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    merchant: Merchant,
+) -> ApiResult<ApiJson<SettlementDestination>> {
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT network, token, address FROM settlement_destinations WHERE merchant_id = $1",
+    )
+    .bind(merchant.id.as_str())
+    .fetch_optional(&state.db)
+    .await?;
+    let (network, token, address) = row.ok_or(ApiError::NotFound("settlement destination"))?;
+    Ok(ApiJson(SettlementDestination {
+        network,
+        token,
+        address: address.parse()?,
+    }))
+}
+
+/// Set where proceeds go: a network, a token it carries, and an address.
+#[utoipa::path(put, path = "/v1/settlement-destination", tag = "Settlement",
+    request_body = SettlementDestination,
+    responses((status = 200, body = SettlementDestination), (status = 400, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    ApiJson(body): ApiJson<SettlementDestination>,
+) -> ApiResult<ApiJson<SettlementDestination>> {
+    let network = state.config.network(&body.network).ok_or_else(|| {
+        ApiError::invalid("network", format!("unknown network {:?}", body.network))
+    })?;
+    if network.token(&body.token).is_none() {
+        return Err(ApiError::invalid(
+            "token",
+            format!("{} is not a token of {}", body.token, network.name),
+        ));
+    }
+    validate::not_zero_address("address", &body.address)?;
+    sqlx::query(
+        "INSERT INTO settlement_destinations (merchant_id, network, token, address, updated_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (merchant_id) DO UPDATE SET network = excluded.network, token = excluded.token,
+             address = excluded.address, updated_at = excluded.updated_at",
+    )
+    .bind(merchant.id.as_str())
+    .bind(&body.network)
+    .bind(&body.token)
+    .bind(body.address.as_str())
+    .bind(now_seconds())
+    .execute(&state.db)
+    .await?;
+    Ok(ApiJson(body))
+}

@@ -1,0 +1,284 @@
+//! Where a merchant wants its webhooks, and the secrets they are signed with
+//! (owns `webhook_endpoints` and `webhook_endpoint_secrets`). A secret is
+//! shown once; rotating keeps the old one signing too for a grace period, so
+//! receivers can switch without missing a delivery.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use sqlx::FromRow;
+use tender_protocol::{
+    CreateWebhookEndpoint, EndpointStatus, ErrorBody, EventType, List, ListParams, RotateSecret,
+    WebhookEndpoint, WebhookEndpointId, WebhookSecret,
+};
+
+use crate::clock::{from_seconds, now_seconds};
+use crate::db::{self, Conn};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, optional_json};
+use crate::merchants::auth::Merchant;
+use crate::pagination::{self, ListQuery, Listed};
+use crate::state::AppState;
+use crate::validate;
+use crate::webhooks::outbox;
+
+/// Default time an old secret keeps signing after a rotation.
+pub const DEFAULT_GRACE_SECONDS: u32 = 24 * 3600;
+const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/webhook-endpoints", post(create).get(list))
+        .route("/v1/webhook-endpoints/{id}", get(show).delete(remove))
+        .route(
+            "/v1/webhook-endpoints/{id}/rotate-secret",
+            post(rotate_secret),
+        )
+}
+
+fn check_events(enabled: &[String]) -> Result<(), ApiError> {
+    if enabled.is_empty() {
+        return Err(ApiError::invalid(
+            "enabledEvents",
+            "enabledEvents needs at least one event type, or \"*\"",
+        ));
+    }
+    match enabled
+        .iter()
+        .find(|e| *e != "*" && EventType::parse(e).is_none())
+    {
+        Some(unknown) => Err(ApiError::invalid(
+            "enabledEvents",
+            format!("unknown event type {unknown:?}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+async fn add_secret(
+    conn: &mut Conn,
+    endpoint: &WebhookEndpointId,
+) -> Result<WebhookSecret, sqlx::Error> {
+    let secret = WebhookSecret::generate();
+    sqlx::query(
+        "INSERT INTO webhook_endpoint_secrets (endpoint_id, secret, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(endpoint.as_str())
+    .bind(secret.expose())
+    .bind(now_seconds())
+    .execute(conn)
+    .await?;
+    Ok(secret)
+}
+
+/// Add a webhook endpoint; its signing secret is in this answer only.
+#[utoipa::path(post, path = "/v1/webhook-endpoints", tag = "Webhook endpoints",
+    request_body = CreateWebhookEndpoint,
+    responses((status = 201, body = WebhookEndpoint), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    ApiJson(body): ApiJson<CreateWebhookEndpoint>,
+) -> ApiResult<(StatusCode, ApiJson<WebhookEndpoint>)> {
+    validate::url("url", &body.url)?;
+    check_events(&body.enabled_events)?;
+    let id = WebhookEndpointId::generate();
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (id, merchant_id, url, enabled_events, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.as_str())
+    .bind(merchant.id.as_str())
+    .bind(&body.url)
+    .bind(serde_json::to_string(&body.enabled_events)?)
+    .bind(now_seconds())
+    .execute(&mut *tx)
+    .await?;
+    let secret = add_secret(&mut tx, &id).await?;
+    tx.commit().await?;
+    let mut endpoint = find(&state, &merchant, &id).await?;
+    endpoint.secret = Some(secret.expose());
+    Ok((StatusCode::CREATED, ApiJson(endpoint)))
+}
+
+const ENDPOINT_COLUMNS: &str = "id, url, enabled_events, created_at, disabled_at";
+
+#[derive(FromRow)]
+struct EndpointRow {
+    id: String,
+    url: String,
+    enabled_events: String,
+    created_at: i64,
+    disabled_at: Option<i64>,
+}
+
+impl EndpointRow {
+    fn into_endpoint(self) -> anyhow::Result<WebhookEndpoint> {
+        Ok(WebhookEndpoint {
+            id: WebhookEndpointId::parse(&self.id)?,
+            url: self.url,
+            enabled_events: serde_json::from_str(&self.enabled_events)?,
+            status: if self.disabled_at.is_some() {
+                EndpointStatus::Disabled
+            } else {
+                EndpointStatus::Enabled
+            },
+            secret: None,
+            created_at: from_seconds(self.created_at),
+        })
+    }
+}
+
+async fn find(
+    state: &AppState,
+    merchant: &Merchant,
+    id: &WebhookEndpointId,
+) -> ApiResult<WebhookEndpoint> {
+    let row: Option<EndpointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints
+         WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL"
+    )))
+    .bind(id.as_str())
+    .bind(merchant.id.as_str())
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(row
+        .ok_or(ApiError::NotFound("webhook endpoint"))?
+        .into_endpoint()?)
+}
+
+fn parse_id(id: &str) -> ApiResult<WebhookEndpointId> {
+    WebhookEndpointId::parse(id).map_err(|_| ApiError::NotFound("webhook endpoint"))
+}
+
+/// List webhook endpoints, newest first (secrets are never listed).
+#[utoipa::path(get, path = "/v1/webhook-endpoints", tag = "Webhook endpoints", params(ListParams),
+    responses((status = 200, body = List<WebhookEndpoint>), (status = 401, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<ApiJson<List<WebhookEndpoint>>> {
+    let query = ListQuery::new(Listed::WebhookEndpoints, ENDPOINT_COLUMNS);
+    pagination::answer(
+        &state.db,
+        &merchant.id,
+        &query,
+        &params,
+        EndpointRow::into_endpoint,
+    )
+    .await
+}
+
+/// Retrieve a webhook endpoint.
+#[utoipa::path(get, path = "/v1/webhook-endpoints/{id}", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    responses((status = 200, body = WebhookEndpoint), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    Ok(ApiJson(find(&state, &merchant, &parse_id(&id)?).await?))
+}
+
+/// Delete a webhook endpoint; its pending deliveries are cancelled.
+#[utoipa::path(delete, path = "/v1/webhook-endpoints/{id}", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    responses((status = 200, body = WebhookEndpoint), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn remove(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    let id = parse_id(&id)?;
+    let endpoint = find(&state, &merchant, &id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query("UPDATE webhook_endpoints SET deleted_at = $1 WHERE id = $2")
+        .bind(now_seconds())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    outbox::end_pending(&mut tx, id.as_str(), "cancelled").await?;
+    tx.commit().await?;
+    Ok(ApiJson(endpoint))
+}
+
+/// Roll the signing secret. The new one is in this answer only; the old one
+/// keeps signing too (each delivery carries both signatures) for
+/// `graceSeconds` (default 24 hours).
+#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/rotate-secret", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    request_body = RotateSecret,
+    responses((status = 200, body = WebhookEndpoint), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    // The body is optional: no body rotates with the default grace period.
+    let request: RotateSecret = optional_json(&body)?;
+    let grace = request.grace_seconds.unwrap_or(DEFAULT_GRACE_SECONDS);
+    if grace > MAX_GRACE_SECONDS {
+        return Err(ApiError::invalid(
+            "graceSeconds",
+            format!("graceSeconds must be at most {MAX_GRACE_SECONDS} (7 days)"),
+        ));
+    }
+    let id = parse_id(&id)?;
+    let mut endpoint = find(&state, &merchant, &id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query(
+        "UPDATE webhook_endpoint_secrets SET expires_at = $1 WHERE endpoint_id = $2 AND expires_at IS NULL",
+    )
+    .bind(now_seconds() + i64::from(grace))
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await?;
+    let secret = add_secret(&mut tx, &id).await?;
+    tx.commit().await?;
+    tracing::info!(endpoint = %id, grace, "webhook secret rotated");
+    endpoint.secret = Some(secret.expose());
+    Ok(ApiJson(endpoint))
+}
+
+/// Disables an endpoint that answered 410 Gone and fails what is queued
+/// for it, in the caller's transaction; the merchant can add it again.
+pub async fn disable(conn: &mut Conn, endpoint: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE webhook_endpoints SET disabled_at = $1 WHERE id = $2")
+        .bind(now_seconds())
+        .bind(endpoint)
+        .execute(&mut *conn)
+        .await?;
+    outbox::end_pending(conn, endpoint, "failed").await
+}
+
+/// The secrets a delivery to `endpoint` is signed with now: the current one
+/// first, then any still in their grace period.
+pub async fn signing_secrets(
+    conn: &mut Conn,
+    endpoint: &str,
+) -> anyhow::Result<Vec<WebhookSecret>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT secret FROM webhook_endpoint_secrets
+         WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > $2)
+         ORDER BY id DESC",
+    )
+    .bind(endpoint)
+    .bind(now_seconds())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|(s,)| {
+            WebhookSecret::parse(s).map_err(|e| anyhow::anyhow!("stored secret of {endpoint}: {e}"))
+        })
+        .collect()
+}

@@ -1,0 +1,21 @@
+//! Webhooks: where a merchant wants them (`endpoints`), the events and their
+//! delivery rows written with each state change (`outbox`), the merchant's
+//! view of them (`events`), and their delivery (`dispatcher`, with `retry`
+//! deciding what each answer means).
+
+pub mod dispatcher;
+pub mod endpoints;
+pub mod events;
+pub mod outbox;
+pub mod retry;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+/// The merchant API routes of webhooks.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(endpoints::router())
+        .merge(events::router())
+}

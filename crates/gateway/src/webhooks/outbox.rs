@@ -1,0 +1,203 @@
+//! The webhook outbox, and the only code that writes `events`, `deliveries`
+//! and `delivery_attempts`. An event and its delivery rows are written in
+//! the caller's transaction, the same one that changes the session, so a
+//! state change is never without its webhook and vice versa. The
+//! dispatcher leases due rows here and records each attempt's outcome here.
+
+use tender_protocol::{Event, EventData, EventId, EventType, MerchantId, Session};
+
+use crate::clock::{from_seconds, now_ms, now_seconds};
+use crate::db::{Backend, Conn, Db};
+
+/// Records `kind` for `session` and queues one delivery per enabled endpoint
+/// of the merchant subscribed to it. Call `state.announce()` after commit.
+pub async fn record(
+    conn: &mut Conn,
+    merchant: &MerchantId,
+    kind: EventType,
+    session: &Session,
+) -> anyhow::Result<EventId> {
+    let now = now_seconds();
+    let event = Event {
+        id: EventId::generate(),
+        kind,
+        created_at: from_seconds(now),
+        data: EventData {
+            session: session.clone(),
+        },
+    };
+    let payload = serde_json::to_string(&event)?;
+    sqlx::query(
+        // Writers are serialised (BEGIN IMMEDIATE), so MAX + 1 is a sequence.
+        "INSERT INTO events (id, merchant_id, type, session_id, payload, created_at, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events))",
+    )
+    .bind(event.id.as_str())
+    .bind(merchant.as_str())
+    .bind(kind.as_str())
+    .bind(session.id.as_str())
+    .bind(&payload)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    for endpoint in subscribed(conn, merchant, kind).await? {
+        queue(conn, &event.id, &endpoint).await?;
+    }
+    tracing::info!(event = %event.id, kind = kind.as_str(), session = %session.id, "event recorded");
+    Ok(event.id)
+}
+
+/// The merchant's enabled endpoints that take `kind`.
+pub async fn subscribed(
+    conn: &mut Conn,
+    merchant: &MerchantId,
+    kind: EventType,
+) -> anyhow::Result<Vec<String>> {
+    let endpoints: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, enabled_events FROM webhook_endpoints
+         WHERE merchant_id = $1 AND deleted_at IS NULL AND disabled_at IS NULL",
+    )
+    .bind(merchant.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut ids = Vec::new();
+    for (id, enabled) in endpoints {
+        let enabled: Vec<String> = serde_json::from_str(&enabled)?;
+        if subscribes(&enabled, kind) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Whether an endpoint's `enabled_events` include `kind`.
+pub fn subscribes(enabled: &[String], kind: EventType) -> bool {
+    enabled.iter().any(|e| e == "*" || e == kind.as_str())
+}
+
+/// Queues (or re-queues) the delivery of an event to an endpoint, due now.
+pub async fn queue(conn: &mut Conn, event: &EventId, endpoint: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms) VALUES ($1, $2, 'pending', $3)
+         ON CONFLICT (event_id, endpoint_id) DO UPDATE
+         SET status = 'pending', attempts = 0, next_attempt_ms = excluded.next_attempt_ms",
+    )
+    .bind(event.as_str())
+    .bind(endpoint)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The endpoints with deliveries due at `now` that no one holds.
+pub async fn due_endpoints(db: &Db, now: i64) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT d.endpoint_id FROM deliveries d
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         WHERE d.status = 'pending' AND d.next_attempt_ms <= $1 AND d.locked_until_ms <= $1
+           AND w.deleted_at IS NULL AND w.disabled_at IS NULL",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Leases up to `limit` due deliveries of one endpoint until `until`. On
+/// PostgreSQL rows another instance is claiming are skipped, not waited for.
+pub async fn claim(
+    db: &Db,
+    endpoint: &str,
+    limit: usize,
+    now: i64,
+    until: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let query = match Backend::of(db) {
+        Backend::Sqlite => {
+            "UPDATE deliveries SET locked_until_ms = $1
+             WHERE id IN (SELECT id FROM deliveries
+                          WHERE endpoint_id = $2 AND status = 'pending'
+                            AND next_attempt_ms <= $3 AND locked_until_ms <= $3
+                          ORDER BY next_attempt_ms LIMIT $4)
+             RETURNING id"
+        }
+        Backend::Postgres => {
+            "UPDATE deliveries SET locked_until_ms = $1
+             WHERE id IN (SELECT id FROM deliveries
+                          WHERE endpoint_id = $2 AND status = 'pending'
+                            AND next_attempt_ms <= $3 AND locked_until_ms <= $3
+                          ORDER BY next_attempt_ms LIMIT $4
+                          FOR UPDATE SKIP LOCKED)
+             RETURNING id"
+        }
+    };
+    let claimed: Vec<(i64,)> = sqlx::query_as(query)
+        .bind(until)
+        .bind(endpoint)
+        .bind(now)
+        .bind(limit as i64)
+        .fetch_all(db)
+        .await?;
+    Ok(claimed.into_iter().map(|(id,)| id).collect())
+}
+
+/// How one attempt went, as stored.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord<'a> {
+    pub delivery_id: i64,
+    /// Attempts made, this one included.
+    pub attempts: i64,
+    /// `pending` (to retry at `next_attempt_ms`), `succeeded` or `failed`.
+    pub status: &'static str,
+    pub next_attempt_ms: i64,
+    pub status_code: Option<u16>,
+    pub error: Option<&'a str>,
+    pub latency_ms: i64,
+}
+
+/// Records an attempt and what comes next, in the caller's transaction.
+/// Only a pending delivery moves on: one cancelled (its endpoint deleted)
+/// while this attempt was in flight stays cancelled.
+pub async fn finish(conn: &mut Conn, attempt: &AttemptRecord<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_ms = $3,
+                locked_until_ms = 0, last_status_code = $4, last_error = $5
+         WHERE id = $6 AND status = 'pending'",
+    )
+    .bind(attempt.status)
+    .bind(attempt.attempts)
+    .bind(attempt.next_attempt_ms)
+    .bind(attempt.status_code.map(i64::from))
+    .bind(attempt.error)
+    .bind(attempt.delivery_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO delivery_attempts (delivery_id, attempted_ms, status_code, latency_ms, error)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(attempt.delivery_id)
+    .bind(now_ms() - attempt.latency_ms)
+    .bind(attempt.status_code.map(i64::from))
+    .bind(attempt.latency_ms)
+    .bind(attempt.error)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends every pending delivery to `endpoint` with `status` (`cancelled`
+/// when the merchant deletes it, `failed` when it answers 410 Gone).
+pub async fn end_pending(
+    conn: &mut Conn,
+    endpoint: &str,
+    status: &'static str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE deliveries SET status = $1 WHERE endpoint_id = $2 AND status = 'pending'")
+        .bind(status)
+        .bind(endpoint)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
