@@ -2,6 +2,7 @@
 //! parameter in its error.
 
 use tender_protocol::Money;
+use tender_protocol::money::MAX_FIAT_MINOR;
 
 use crate::config::Config;
 use url::Url;
@@ -61,7 +62,7 @@ pub fn price(config: &Config, param: &'static str, price: Money) -> Result<(), A
     }
     let currency = price.currency();
     if currency.is_fiat() {
-        return Ok(());
+        return at_most_the_largest(param, price);
     }
     let decimals = config.token_decimals(currency.code()).ok_or_else(|| {
         ApiError::invalid(
@@ -73,6 +74,19 @@ pub fn price(config: &Config, param: &'static str, price: Money) -> Result<(), A
         return Err(ApiError::invalid(
             param,
             format!("{currency} has {decimals} decimals; the price is more precise than that"),
+        ));
+    }
+    Ok(())
+}
+
+/// A fiat amount Tender can convert into any token: at most
+/// `MAX_FIAT_MINOR` (one trillion in the currency's major units).
+pub fn at_most_the_largest(param: &'static str, amount: Money) -> Result<(), ApiError> {
+    if amount.currency().is_fiat() && amount.minor() > MAX_FIAT_MINOR {
+        let most = Money::from_minor(MAX_FIAT_MINOR, amount.currency());
+        return Err(ApiError::invalid(
+            param,
+            format!("{param} must be at most {most}"),
         ));
     }
     Ok(())

@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashSet;
 
 use axum::http::StatusCode;
-use common::{gateway, gateway_with, patched, session_body};
+use common::{gateway, gateway_with, offline_eth, patched, session_body};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -351,6 +351,54 @@ async fn sessions_list_newest_first_in_pages_and_by_status() {
     }
     let bad_status = gw.get("/v1/checkout/sessions?status=lost").await;
     assert_eq!(bad_status.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_price_too_large_to_convert_is_refused_and_the_largest_one_quotes() {
+    let gw = gateway_with(offline_eth).await;
+    let price = |amount: &str| json!({"productData": {"name": "Yacht", "price": {"amount": amount, "currency": "USD"}}, "quantity": 1});
+    let huge = gw
+        .post(
+            "/v1/checkout/sessions",
+            patched(session_body(), price("34000000000000.00")),
+        )
+        .await;
+    assert_eq!(huge.status, StatusCode::BAD_REQUEST, "{}", huge.body);
+    assert_eq!(
+        huge.body["error"]["param"], "productData.price",
+        "{}",
+        huge.body
+    );
+    let many = gw
+        .post(
+            "/v1/checkout/sessions",
+            patched(
+                session_body(),
+                json!({"productData": {"name": "Yacht", "price": {"amount": "1000000000000.00", "currency": "USD"}}, "quantity": 2}),
+            ),
+        )
+        .await;
+    assert_eq!(many.status, StatusCode::BAD_REQUEST, "{}", many.body);
+    assert_eq!(many.body["error"]["param"], "quantity", "{}", many.body);
+
+    let largest = gw
+        .post(
+            "/v1/checkout/sessions",
+            patched(session_body(), price("1000000000000.00")),
+        )
+        .await;
+    assert_eq!(largest.status, StatusCode::CREATED, "{}", largest.body);
+    let id = largest.body["id"].as_str().unwrap();
+    let quote = gw
+        .send(
+            gw.http
+                .post(format!("{}/v1/pay/{id}/quote", gw.url))
+                .json(&json!({"network": "local", "token": "ETH"})),
+        )
+        .await;
+    assert_eq!(quote.status, StatusCode::CREATED, "{}", quote.body);
+    // 10^12 USD at 2000 USD/ETH.
+    assert_eq!(quote.body["amount"], "500000000", "{}", quote.body);
 }
 
 #[tokio::test]

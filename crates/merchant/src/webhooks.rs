@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use tender_client::verify_webhook;
 use tender_protocol::webhooks::HEADER_ID;
-use tender_protocol::{Event, OrderId};
+use tender_protocol::{Event, EventType, OrderId};
 
 use crate::db::now_seconds;
 use crate::error::ShopError;
@@ -61,6 +61,13 @@ async fn apply(state: &AppState, webhook_id: &str, event: &Event) -> Result<(), 
     if !first_time {
         tracing::info!(webhook = webhook_id, "duplicate webhook ignored");
         return Ok(());
+    }
+    if event.kind == EventType::SessionPaymentReorged {
+        tracing::warn!(
+            order = order_id.as_ref().map(OrderId::as_str),
+            session = %session.id,
+            "a confirmed payment was reorged off the chain: check this order before shipping"
+        );
     }
     let (Some(order_id), Some(target)) = (order_id, status_for(event.kind)) else {
         tx.commit().await?;

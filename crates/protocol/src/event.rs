@@ -24,10 +24,15 @@ pub enum EventType {
     SessionExpired,
     #[serde(rename = "session.paid_late")]
     SessionPaidLate,
+    /// A confirmed payment was taken off the chain by a reorg deeper than
+    /// the network's confirmations: it is marked `reorged` and no longer
+    /// counts.
+    #[serde(rename = "session.payment_reorged")]
+    SessionPaymentReorged,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 8] = [
         Self::SessionCreated,
         Self::SessionProcessing,
         Self::SessionUnderpaid,
@@ -35,6 +40,7 @@ impl EventType {
         Self::SessionCompleted,
         Self::SessionExpired,
         Self::SessionPaidLate,
+        Self::SessionPaymentReorged,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -46,6 +52,7 @@ impl EventType {
             Self::SessionCompleted => "session.completed",
             Self::SessionExpired => "session.expired",
             Self::SessionPaidLate => "session.paid_late",
+            Self::SessionPaymentReorged => "session.payment_reorged",
         }
     }
 

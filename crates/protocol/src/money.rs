@@ -112,6 +112,11 @@ pub enum Currency {
     Token(TokenSymbol),
 }
 
+/// The largest fiat amount Tender takes, in minor units: one trillion
+/// (10^12) in the currency's major units. Any amount up to it converts into
+/// any token without overflow.
+pub const MAX_FIAT_MINOR: u128 = 100_000_000_000_000;
+
 /// Digits Tender keeps for token-denominated amounts (the most any EVM token uses).
 pub const TOKEN_PRICE_DECIMALS: u32 = 18;
 
@@ -318,16 +323,16 @@ impl ExchangeRate {
             return None;
         }
         // amount_minor / 10^cd fiat; price_scaled / 10^rs fiat per token.
-        // units = amount_minor * 10^(td + rs) / (price_scaled * 10^cd).
+        // units = amount_minor * 10^(td + rs - cd) / price_scaled: up to
+        // MAX_FIAT_MINOR this stays within 128 bits for any token.
         let price_scaled = parse_units(&self.price, RATE_MAX_DECIMALS).ok()?;
         if price_scaled == 0 {
             return None;
         }
-        let numerator = amount
-            .minor()
-            .checked_mul(10u128.checked_pow(token_decimals + RATE_MAX_DECIMALS)?)?;
-        let denominator = price_scaled.checked_mul(10u128.pow(amount.currency().decimals()))?;
-        Some((numerator, denominator))
+        let exponent =
+            (token_decimals + RATE_MAX_DECIMALS).checked_sub(amount.currency().decimals())?;
+        let numerator = amount.minor().checked_mul(10u128.checked_pow(exponent)?)?;
+        Some((numerator, price_scaled))
     }
 }
 
@@ -417,6 +422,18 @@ mod tests {
             ..rate
         };
         assert_eq!(zero.to_token_units(amount, 18), None);
+    }
+
+    #[test]
+    fn the_largest_fiat_amount_converts_into_an_eighteen_decimal_token() {
+        let penny = ExchangeRate {
+            token: "ETH".into(),
+            currency: Currency::Usd,
+            price: "0.00000001".into(),
+        };
+        let most = Money::from_minor(MAX_FIAT_MINOR, Currency::Usd);
+        // 10^12 USD at 10^-8 USD per token: 10^20 tokens of 18 decimals.
+        assert_eq!(penny.to_token_units(most, 18), Some(10u128.pow(38)));
     }
 
     #[test]

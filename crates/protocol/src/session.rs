@@ -186,8 +186,13 @@ pub struct GasFee {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
+    /// Seen on chain, short of the network's confirmations.
     Pending,
+    /// With its confirmations: it counts.
     Confirmed,
+    /// Confirmed once, then taken off the chain by a reorg: it no longer
+    /// counts (and counts again if the transaction is mined again).
+    Reorged,
 }
 
 /// One on-chain transfer into a session's deposit address.

@@ -12,7 +12,7 @@ use tender_protocol::{
 };
 
 use crate::chain::devnet::DEV_ACCOUNTS;
-use crate::checkout::{quotes, view};
+use crate::checkout::{payments, quotes, view};
 use crate::config::NATIVE_DECIMALS;
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::merchants::accounts;
@@ -79,13 +79,7 @@ pub async fn public_session(state: &AppState, id: &SessionId) -> ApiResult<Publi
     drop(conn);
     let merchant_name = accounts::name(&state.db, &loaded.merchant_id).await?;
     let session = loaded.session;
-    let still_due = Money::from_minor(
-        session
-            .amount_due
-            .minor()
-            .saturating_sub(session.amount_received.minor()),
-        session.amount_due.currency(),
-    );
+    let still_due = payments::still_due(&state.db, &session).await?;
     let dev_wallet = state.config.offers_dev_wallet().then(|| DevWallet {
         accounts: DEV_ACCOUNTS
             .iter()

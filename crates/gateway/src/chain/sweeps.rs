@@ -147,11 +147,12 @@ async fn advance(state: &AppState, chain: &Arc<Chain>, sweep: &Sweep) -> anyhow:
 
 /// The exact token amount every payment brought to a quote's address.
 async fn received(state: &AppState, quote: &str) -> anyhow::Result<U256> {
-    let amounts: Vec<(String,)> =
-        sqlx::query_as("SELECT amount_raw FROM payments WHERE quote_id = $1")
-            .bind(quote)
-            .fetch_all(&state.db)
-            .await?;
+    let amounts: Vec<(String,)> = sqlx::query_as(
+        "SELECT amount_raw FROM payments WHERE quote_id = $1 AND status = 'confirmed'",
+    )
+    .bind(quote)
+    .fetch_all(&state.db)
+    .await?;
     amounts
         .iter()
         .try_fold(U256::ZERO, |sum, (a,)| Ok(sum + a.parse::<U256>()?))

@@ -93,20 +93,16 @@ pub async fn transition(
     Ok(Some(loaded.session))
 }
 
-/// Records `session.paid_late`: money confirmed into a session that had
-/// already expired. Its status stays `expired`.
-pub async fn record_late_payment(
+/// Records `kind` about a session without moving it (`session.paid_late`
+/// into an expired session, `session.payment_reorged`), in the caller's
+/// transaction.
+pub async fn record(
     state: &AppState,
     conn: &mut Conn,
     id: &SessionId,
+    kind: EventType,
 ) -> anyhow::Result<()> {
     let loaded = view::reload(state, conn, id).await?;
-    outbox::record(
-        conn,
-        &loaded.merchant_id,
-        EventType::SessionPaidLate,
-        &loaded.session,
-    )
-    .await?;
+    outbox::record(conn, &loaded.merchant_id, kind, &loaded.session).await?;
     Ok(())
 }

@@ -4,12 +4,12 @@
 //! Each change brings its session's status in line (through
 //! `lifecycle::transition`) in the same transaction.
 
-use tender_protocol::{SessionId, SessionStatus};
+use tender_protocol::{EventType, Money, Session, SessionId, SessionStatus};
 
 use crate::checkout::lifecycle;
-use crate::checkout::tally::{CONFIRMED, PENDING, Tally, next_status, worth};
+use crate::checkout::tally::{CONFIRMED, PENDING, REORGED, Tally, next_status, worth};
 use crate::clock::now_seconds;
-use crate::db::{self, Conn};
+use crate::db::{self, Conn, Db};
 use crate::state::AppState;
 
 /// A transfer the watcher found on chain.
@@ -29,14 +29,18 @@ pub struct Seen {
 }
 
 /// Records a transfer as a pending payment, once (a re-scan of the same block
-/// changes nothing), and updates its session. Returns whether it was new.
+/// changes nothing; a reorged payment mined again is pending again), and
+/// updates its session. Returns whether it was new.
 pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::Result<bool> {
     let session = SessionId::parse(&seen.session_id)?;
     let inserted = sqlx::query(
         "INSERT INTO payments (session_id, quote_id, chain_id, tx_hash, log_index, token, amount_raw,
                                from_address, block_number, block_hash, gas_fee_raw, status, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         ON CONFLICT (chain_id, tx_hash, log_index) DO NOTHING",
+         ON CONFLICT (chain_id, tx_hash, log_index) DO UPDATE
+         SET status = excluded.status, block_number = excluded.block_number,
+             block_hash = excluded.block_hash
+         WHERE payments.status = $14",
     )
     .bind(&seen.session_id)
     .bind(&seen.quote_id)
@@ -51,6 +55,7 @@ pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::R
     .bind(&seen.gas_fee_raw)
     .bind(PENDING)
     .bind(now_seconds())
+    .bind(REORGED)
     .execute(&mut *conn)
     .await?
     .rows_affected()
@@ -104,33 +109,104 @@ pub struct Dropped {
     pub was_confirmed: bool,
 }
 
-/// Deletes the payments of `chain_id` above block `ancestor` (a reorg
-/// orphaned them) and updates their sessions, in the caller's transaction.
+/// A reorg orphaned the blocks of `chain_id` above `ancestor`: their
+/// unconfirmed payments are forgotten (they never counted); their confirmed
+/// ones stay on record as `reorged`, stop counting, and their sessions hear
+/// of it. Each session's status follows, in the caller's transaction.
 pub async fn drop_above(
     state: &AppState,
     conn: &mut Conn,
     chain_id: i64,
     ancestor: i64,
 ) -> anyhow::Result<Vec<Dropped>> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "DELETE FROM payments WHERE chain_id = $1 AND block_number > $2
-         RETURNING session_id, tx_hash, status",
+    let unconfirmed: Vec<(String, String)> = sqlx::query_as(
+        "DELETE FROM payments WHERE chain_id = $1 AND block_number > $2 AND status = $3
+         RETURNING session_id, tx_hash",
     )
     .bind(chain_id)
     .bind(ancestor)
+    .bind(PENDING)
     .fetch_all(&mut *conn)
     .await?;
-    for session in distinct(rows.iter().map(|(s, ..)| s)) {
+    let confirmed: Vec<(String, String)> = sqlx::query_as(
+        "UPDATE payments SET status = $1 WHERE chain_id = $2 AND block_number > $3 AND status = $4
+         RETURNING session_id, tx_hash",
+    )
+    .bind(REORGED)
+    .bind(chain_id)
+    .bind(ancestor)
+    .bind(CONFIRMED)
+    .fetch_all(&mut *conn)
+    .await?;
+    let all = unconfirmed.iter().chain(&confirmed);
+    for session in distinct(all.map(|(s, _)| s)) {
         reconcile(state, conn, &session, Trigger::Dropped).await?;
     }
-    Ok(rows
-        .into_iter()
-        .map(|(session_id, tx_hash, status)| Dropped {
+    for session in distinct(confirmed.iter().map(|(s, _)| s)) {
+        lifecycle::record(state, conn, &session, EventType::SessionPaymentReorged).await?;
+    }
+    let dropped = |rows: Vec<(String, String)>, was_confirmed| {
+        rows.into_iter().map(move |(session_id, tx_hash)| Dropped {
             session_id,
             tx_hash,
-            was_confirmed: status == CONFIRMED,
+            was_confirmed,
         })
+    };
+    Ok(dropped(unconfirmed, false)
+        .chain(dropped(confirmed, true))
         .collect())
+}
+
+/// What the session's payments still awaiting confirmations are worth in
+/// its currency: a re-quote does not ask for it again.
+async fn in_flight_minor(db: &Db, session: &SessionId) -> anyhow::Result<u128> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT p.amount_raw, q.covers_minor, q.amount_raw FROM payments p
+         JOIN quotes q ON q.id = p.quote_id WHERE p.session_id = $1 AND p.status = $2",
+    )
+    .bind(session.as_str())
+    .bind(PENDING)
+    .fetch_all(db)
+    .await?;
+    rows.iter().try_fold(0u128, |sum, (paid, covers, quoted)| {
+        Ok(sum.saturating_add(worth(paid, covers, quoted)?))
+    })
+}
+
+/// What a shopper still has to pay: the amount due less what was received
+/// and what is still confirming.
+pub async fn still_due(db: &Db, session: &Session) -> anyhow::Result<Money> {
+    let in_flight = in_flight_minor(db, &session.id).await?;
+    Ok(Money::from_minor(
+        session
+            .amount_due
+            .minor()
+            .saturating_sub(session.amount_received.minor())
+            .saturating_sub(in_flight),
+        session.amount_due.currency(),
+    ))
+}
+
+/// Whether any payment on `chain_id` lies in a block at or below `number`.
+pub async fn any_at_or_below(db: &Db, chain_id: i64, number: u64) -> anyhow::Result<bool> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM payments WHERE chain_id = $1 AND block_number <= $2 LIMIT 1",
+    )
+    .bind(chain_id)
+    .bind(number as i64)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Whether the session's payout has been signed (it cannot be taken back).
+async fn payout_started(conn: &mut Conn, session: &SessionId) -> anyhow::Result<bool> {
+    let found: Option<(String,)> =
+        sqlx::query_as("SELECT session_id FROM settlements WHERE session_id = $1")
+            .bind(session.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(found.is_some())
 }
 
 /// Each session id once, in order.
@@ -174,9 +250,13 @@ async fn reconcile(
     let current = SessionStatus::parse(&status)
         .ok_or_else(|| anyhow::anyhow!("stored session status {status:?}"))?;
     if current == SessionStatus::Expired && trigger == Trigger::Confirmed {
-        return lifecycle::record_late_payment(state, conn, session).await;
+        return lifecycle::record(state, conn, session, EventType::SessionPaidLate).await;
     }
-    if !current.is_payable() {
+    // A reorg can take a paid session back, unless its payout is on its way.
+    let unsettled_paid = current == SessionStatus::Paid
+        && trigger == Trigger::Dropped
+        && !payout_started(conn, session).await?;
+    if !current.is_payable() && !unsettled_paid {
         return Ok(());
     }
     let due: u128 = due.parse()?;
@@ -189,10 +269,10 @@ async fn reconcile(
     .await?;
     let mut tally = Tally::default();
     for (paid, status, covers, quoted) in rows {
-        if status == CONFIRMED {
-            tally.confirmed_minor += worth(&paid, &covers, &quoted)?;
-        } else {
-            tally.any_pending = true;
+        match status.as_str() {
+            CONFIRMED => tally.confirmed_minor += worth(&paid, &covers, &quoted)?,
+            PENDING => tally.any_pending = true,
+            _ => {} // reorged: no longer counts
         }
     }
     let mut next = next_status(due, tally);

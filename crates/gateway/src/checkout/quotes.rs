@@ -8,6 +8,7 @@ use tender_protocol::{
     Address, CreateQuote, ExchangeRate, Money, Quote, QuoteId, RawAmount, Session, SessionId,
 };
 
+use crate::checkout::payments;
 use crate::clock::{from_seconds, now_seconds};
 use crate::db::{self, Conn};
 use crate::error::{ApiError, ApiResult};
@@ -41,13 +42,12 @@ pub async fn create(
             format!("{} is not accepted on {}", request.token, network.name),
         )
     })?;
-    let remaining = Money::from_minor(
-        session
-            .amount_due
-            .minor()
-            .saturating_sub(session.amount_received.minor()),
-        session.amount_due.currency(),
-    );
+    let remaining = payments::still_due(&state.db, session).await?;
+    if remaining.minor() == 0 {
+        return Err(ApiError::Conflict(
+            "payments awaiting their confirmations already cover this checkout".into(),
+        ));
+    }
     let (rate, amount_raw) = convert(state, remaining, &request.token, decimals).await?;
     let expires_at = (now + state.config.quote_ttl_seconds as i64).min(session.expires_at.unix());
     let token_address = contract.map(|t| t.address.clone());

@@ -135,6 +135,8 @@ async fn line_item(
     let amount = unit_price
         .checked_mul(u64::from(body.quantity))
         .ok_or_else(|| ApiError::invalid("quantity", "the total is too large"))?;
+    validate::at_most_the_largest("quantity", amount)
+        .map_err(|_| ApiError::invalid("quantity", format!("the total, {amount}, is too large")))?;
     Ok(LineItem {
         product_id,
         name,

@@ -8,6 +8,8 @@ use tender_protocol::SessionStatus;
 pub const PENDING: &str = "pending";
 /// A payment with its confirmations: it counts.
 pub const CONFIRMED: &str = "confirmed";
+/// A confirmed payment a reorg took off the chain: it no longer counts.
+pub const REORGED: &str = "reorged";
 
 /// The payments of a session, for deciding its status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -180,10 +180,10 @@ fn decode_payment(state: &AppState, row: PaymentRow) -> anyhow::Result<Payment> 
         from: row.from_address.parse()?,
         block_number: u64::try_from(row.block_number)?,
         confirmations,
-        status: if row.status == tally::CONFIRMED {
-            PaymentStatus::Confirmed
-        } else {
-            PaymentStatus::Pending
+        status: match row.status.as_str() {
+            tally::CONFIRMED => PaymentStatus::Confirmed,
+            tally::REORGED => PaymentStatus::Reorged,
+            _ => PaymentStatus::Pending,
         },
         gas_fee: GasFee {
             amount: format_units(gas_raw, NATIVE_DECIMALS, 0),

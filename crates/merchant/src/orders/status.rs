@@ -16,7 +16,9 @@ pub fn status_for(event: EventType) -> Option<OrderStatus> {
             Some(OrderStatus::Paid)
         }
         EventType::SessionExpired => Some(OrderStatus::Expired),
-        EventType::SessionCreated => None,
+        // A reorg took a confirmed payment back: the session's own status
+        // events say where it now stands; a fulfilled order needs a person.
+        EventType::SessionCreated | EventType::SessionPaymentReorged => None,
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Outcome {
     pub payments_confirmed: usize,
     /// Blocks rolled back by a reorg.
     pub reorged: u64,
+    /// The node's head was below the cursor: nothing was done.
+    pub lagging: bool,
 }
 
 /// Watches one network.
@@ -78,9 +80,17 @@ impl Watcher {
             tx.commit().await?;
             return Ok(outcome);
         };
-        if head < at || (head == at && head_hash != at_hash) {
-            // Same height, other hash (or a shorter chain): the tip was replaced.
-            outcome.reorged = reorg::roll_back(&self.state, &self.chain, at.min(head)).await?;
+        if head < at {
+            // A node behind our cursor (lagging, or another node behind a
+            // load balancer) is not a reorg: wait until it catches up. A
+            // real reorg shows as a block whose parent we do not have.
+            tracing::debug!(network = %self.chain.network.id, head, cursor = at, "node behind the cursor; waiting");
+            outcome.lagging = true;
+            return Ok(outcome);
+        }
+        if head == at && head_hash != at_hash {
+            // Same height, other hash: the tip was replaced.
+            outcome.reorged = reorg::roll_back(&self.state, &self.chain, at).await?;
             return Ok(outcome);
         }
         // Load the watch set after reading the head: any quote a payment at

@@ -14,15 +14,19 @@ pub async fn roll_back(state: &AppState, chain: &Chain, from: u64) -> anyhow::Re
     let chain_id = chain.network.chain_id as i64;
     let mut number = from;
     let ancestor = loop {
-        let Some(stored) = cursor::stored_hash(&state.db, chain_id, number).await? else {
-            anyhow::bail!(
+        let hash = chain.block_hash(number).await?;
+        match cursor::stored_hash(&state.db, chain_id, number).await? {
+            Some(stored) if stored == hash.to_string() => break (number, hash),
+            Some(_) => {}
+            // Below what we remember: fine if nothing of ours is there (the
+            // blocks before this gateway's first), else it cannot be checked.
+            None if !payments::any_at_or_below(&state.db, chain_id, number).await? => {
+                break (number, hash);
+            }
+            None => anyhow::bail!(
                 "{}: reorg deeper than the {KEEP_HASHES} remembered blocks (at {number}); not followed",
                 chain.network.id
-            );
-        };
-        let hash = chain.block_hash(number).await?;
-        if hash.to_string() == stored {
-            break (number, hash);
+            ),
         }
         number = number
             .checked_sub(1)

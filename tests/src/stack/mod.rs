@@ -12,14 +12,16 @@ use tender_gateway::chain::treasury::Treasury;
 use tender_gateway::config::{DEV_MNEMONIC, NetworkConfig, RateConfig, TokenConfig, WebhookConfig};
 use tender_launch::supervise::free_port;
 use tender_protocol::{
-    CheckoutResponse, CreateProduct, CreateWebhookEndpoint, Currency, Money, Order, OrderId,
-    ProductId, PublicSession, Quote, Secret, SessionId, WebhookSecret,
+    CreateProduct, CreateWebhookEndpoint, Currency, Money, ProductId, Secret, WebhookSecret,
 };
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+mod actions;
+
 use crate::anvil::Anvil;
 use crate::flaky::Flaky;
+use crate::lagging::Lagging;
 use crate::switch::Switch;
 
 /// The product ids the demo storefront's page embeds.
@@ -49,6 +51,8 @@ pub struct StackOptions {
     pub webhook_switch: bool,
     /// Reach chain A's RPC through a [`Flaky`] hop.
     pub flaky_rpc: bool,
+    /// Reach chain A's RPC through a [`Lagging`] hop.
+    pub lagging_rpc: bool,
 }
 
 /// A running stack. Everything stops when it is dropped.
@@ -70,6 +74,8 @@ pub struct Stack {
     pub switch: Option<Switch>,
     /// The hop in front of chain A's RPC, if asked for.
     pub flaky: Option<Flaky>,
+    /// The lagging hop in front of chain A's RPC, if asked for.
+    pub lagging: Option<Lagging>,
     gateway_config: tender_gateway::Config,
     gateway_stop: CancellationToken,
     http: reqwest::Client,
@@ -77,23 +83,23 @@ pub struct Stack {
     _dir: tempfile::TempDir,
 }
 
+/// A chain's network config, its RPC (and WebSocket) reached at `via`
+/// (`http://host:port`) if a hop stands in front of it.
 fn network(
     id: &str,
     name: &str,
     anvil: &Anvil,
-    via: Option<&Flaky>,
+    via: Option<(String, String)>,
     stablecoin: EvmAddress,
 ) -> NetworkConfig {
-    let rpc = match via {
-        Some(hop) => format!("http://{}", hop.addr),
-        None => anvil.rpc_url.clone(),
-    };
+    let ws = anvil.rpc_url.replace("http://", "ws://");
+    let (rpc, ws) = via.unwrap_or_else(|| (anvil.rpc_url.clone(), ws));
     NetworkConfig {
         id: id.into(),
         name: name.into(),
         chain_id: anvil.chain_id,
         rpc_url: rpc.parse().expect("rpc url"),
-        ws_url: Some(rpc.replace("http://", "ws://").parse().expect("ws url")),
+        ws_url: Some(ws.parse().expect("ws url")),
         public_rpc_url: Some(anvil.rpc_url.parse().expect("rpc url")),
         confirmations: 2,
         native_token: "ETH".into(),
@@ -107,6 +113,14 @@ fn network(
 
 impl Stack {
     pub async fn start(options: StackOptions) -> Self {
+        // The parts' warnings (RUST_LOG for more) go to the test's output,
+        // shown when it fails.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let anvil = Anvil::start(31337, options.block_time);
         let anvil_b = Anvil::start(31338, options.block_time);
@@ -126,6 +140,16 @@ impl Stack {
             }
             false => None,
         };
+        let lagging = match options.lagging_rpc {
+            true => Some(Lagging::start(anvil.rpc_url.clone()).await),
+            false => None,
+        };
+        // The flaky hop passes WebSocket too; the lagging one speaks HTTP.
+        let via = match (&flaky, &lagging) {
+            (Some(hop), _) => Some((format!("http://{}", hop.addr), format!("ws://{}", hop.addr))),
+            (None, Some(hop)) => Some((hop.url.clone(), anvil.rpc_url.replace("http://", "ws://"))),
+            (None, None) => None,
+        };
 
         let rate = |token: &str, price: &str| RateConfig {
             token: token.into(),
@@ -138,7 +162,7 @@ impl Stack {
             mnemonic: Secret::new(DEV_MNEMONIC.to_owned()),
             dev: true,
             networks: vec![
-                network(CHAIN_A, "Anvil (local)", &anvil, flaky.as_ref(), stablecoin),
+                network(CHAIN_A, "Anvil (local)", &anvil, via, stablecoin),
                 network(CHAIN_B, "Anvil 2 (local)", &anvil_b, None, stablecoin_b),
             ],
             rates: vec![rate("ETH", "2000.00"), rate(STABLECOIN, "1")],
@@ -249,6 +273,7 @@ impl Stack {
             client,
             switch,
             flaky,
+            lagging,
             gateway_config,
             gateway_stop,
             http: reqwest::Client::new(),
@@ -289,106 +314,6 @@ impl Stack {
             &self.anvil
         };
         Devnet::connect(anvil.rpc_url.parse().expect("url"))
-    }
-
-    /// Pays `amount` base units of a quote's token into its deposit address
-    /// from anvil's first dev account, on the quote's chain (mined at once
-    /// unless the chain has a block time). Answers the tx hash.
-    pub async fn pay(&self, quote: &Quote, amount: u128) -> alloy::primitives::B256 {
-        let network = if quote.chain_id == self.anvil_b.chain_id {
-            CHAIN_B
-        } else {
-            CHAIN_A
-        };
-        let chain = self.devnet(network);
-        let payer = crate::anvil::DEV_ACCOUNT.parse().expect("address");
-        let to = quote.deposit_address.as_str().parse().expect("address");
-        let amount = alloy::primitives::U256::from(amount);
-        let sent = match &quote.token_address {
-            None => chain.send_native(payer, to, amount).await,
-            Some(token) => {
-                chain
-                    .send_token(token.as_str().parse().expect("address"), payer, to, amount)
-                    .await
-            }
-        };
-        sent.expect("the payment is mined")
-    }
-
-    /// Starts a checkout the way the Pay button does.
-    pub async fn checkout(&self, product: &str) -> CheckoutResponse {
-        let response = self
-            .http
-            .post(format!("{}/api/checkout", self.merchant_url))
-            .json(&serde_json::json!({"productId": product, "quantity": 1}))
-            .send()
-            .await
-            .expect("merchant reachable");
-        assert!(
-            response.status().is_success(),
-            "checkout failed: {}",
-            response.status()
-        );
-        response.json().await.expect("checkout answer")
-    }
-
-    /// The session id at the end of a payment URL.
-    pub fn session_of(payment_url: &str) -> SessionId {
-        SessionId::parse(payment_url.rsplit('/').next().expect("path")).expect("session id")
-    }
-
-    /// The cashier's view of a session.
-    pub async fn public_session(&self, id: &SessionId) -> PublicSession {
-        self.http
-            .get(format!("{}/v1/pay/{id}", self.gateway_url))
-            .send()
-            .await
-            .expect("gateway reachable")
-            .json()
-            .await
-            .expect("public session")
-    }
-
-    /// Asks for a quote, as the cashier does; answers the HTTP status and body.
-    pub async fn try_quote(
-        &self,
-        id: &SessionId,
-        network: &str,
-        token: &str,
-    ) -> (u16, serde_json::Value) {
-        let response = self
-            .http
-            .post(format!("{}/v1/pay/{id}/quote", self.gateway_url))
-            .json(&serde_json::json!({"network": network, "token": token}))
-            .send()
-            .await
-            .expect("gateway reachable");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("JSON answer"))
-    }
-
-    /// A quote that must succeed.
-    pub async fn quote(&self, id: &SessionId, network: &str, token: &str) -> Quote {
-        let (status, body) = self.try_quote(id, network, token).await;
-        assert_eq!(status, 201, "quote failed: {body}");
-        serde_json::from_value(body).expect("quote")
-    }
-
-    /// Asks for a quote in native ETH on chain A.
-    pub async fn quote_eth(&self, id: &SessionId) -> Quote {
-        self.quote(id, CHAIN_A, "ETH").await
-    }
-
-    /// The merchant's view of an order, as the success page polls it.
-    pub async fn order(&self, id: &OrderId) -> Order {
-        self.http
-            .get(format!("{}/api/orders/{id}", self.merchant_url))
-            .send()
-            .await
-            .expect("merchant reachable")
-            .json()
-            .await
-            .expect("order")
     }
 }
 

@@ -1,0 +1,108 @@
+//! What a test does with a running stack, as a shopper or a merchant
+//! would: check out, quote, pay, and read back.
+
+use tender_protocol::{CheckoutResponse, Order, OrderId, PublicSession, Quote, SessionId};
+
+use crate::stack::{CHAIN_A, CHAIN_B, Stack};
+
+impl Stack {
+    /// Pays `amount` base units of a quote's token into its deposit address
+    /// from anvil's first dev account, on the quote's chain (mined at once
+    /// unless the chain has a block time). Answers the tx hash.
+    pub async fn pay(&self, quote: &Quote, amount: u128) -> alloy::primitives::B256 {
+        let network = if quote.chain_id == self.anvil_b.chain_id {
+            CHAIN_B
+        } else {
+            CHAIN_A
+        };
+        let chain = self.devnet(network);
+        let payer = crate::anvil::DEV_ACCOUNT.parse().expect("address");
+        let to = quote.deposit_address.as_str().parse().expect("address");
+        let amount = alloy::primitives::U256::from(amount);
+        let sent = match &quote.token_address {
+            None => chain.send_native(payer, to, amount).await,
+            Some(token) => {
+                chain
+                    .send_token(token.as_str().parse().expect("address"), payer, to, amount)
+                    .await
+            }
+        };
+        sent.expect("the payment is mined")
+    }
+
+    /// Starts a checkout the way the Pay button does.
+    pub async fn checkout(&self, product: &str) -> CheckoutResponse {
+        let response = self
+            .http
+            .post(format!("{}/api/checkout", self.merchant_url))
+            .json(&serde_json::json!({"productId": product, "quantity": 1}))
+            .send()
+            .await
+            .expect("merchant reachable");
+        assert!(
+            response.status().is_success(),
+            "checkout failed: {}",
+            response.status()
+        );
+        response.json().await.expect("checkout answer")
+    }
+
+    /// The session id at the end of a payment URL.
+    pub fn session_of(payment_url: &str) -> SessionId {
+        SessionId::parse(payment_url.rsplit('/').next().expect("path")).expect("session id")
+    }
+
+    /// The cashier's view of a session.
+    pub async fn public_session(&self, id: &SessionId) -> PublicSession {
+        self.http
+            .get(format!("{}/v1/pay/{id}", self.gateway_url))
+            .send()
+            .await
+            .expect("gateway reachable")
+            .json()
+            .await
+            .expect("public session")
+    }
+
+    /// Asks for a quote, as the cashier does; answers the HTTP status and body.
+    pub async fn try_quote(
+        &self,
+        id: &SessionId,
+        network: &str,
+        token: &str,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .post(format!("{}/v1/pay/{id}/quote", self.gateway_url))
+            .json(&serde_json::json!({"network": network, "token": token}))
+            .send()
+            .await
+            .expect("gateway reachable");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON answer"))
+    }
+
+    /// A quote that must succeed.
+    pub async fn quote(&self, id: &SessionId, network: &str, token: &str) -> Quote {
+        let (status, body) = self.try_quote(id, network, token).await;
+        assert_eq!(status, 201, "quote failed: {body}");
+        serde_json::from_value(body).expect("quote")
+    }
+
+    /// Asks for a quote in native ETH on chain A.
+    pub async fn quote_eth(&self, id: &SessionId) -> Quote {
+        self.quote(id, CHAIN_A, "ETH").await
+    }
+
+    /// The merchant's view of an order, as the success page polls it.
+    pub async fn order(&self, id: &OrderId) -> Order {
+        self.http
+            .get(format!("{}/api/orders/{id}", self.merchant_url))
+            .send()
+            .await
+            .expect("merchant reachable")
+            .json()
+            .await
+            .expect("order")
+    }
+}
