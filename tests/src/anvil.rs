@@ -88,6 +88,12 @@ impl Anvil {
         self.rpc("anvil_mine", json!([format!("0x{n:x}")])).await;
     }
 
+    /// Moves the chain's clock `seconds` forward and mines a block there.
+    pub async fn advance_time(&self, seconds: u64) {
+        self.rpc("evm_increaseTime", json!([seconds])).await;
+        self.mine(1).await;
+    }
+
     /// The receipt of a mined transaction.
     pub async fn receipt(&self, hash: &str) -> Value {
         self.rpc("eth_getTransactionReceipt", json!([hash])).await

@@ -1,13 +1,16 @@
 //! Every wei accounted for, on real anvil chains with a real gateway and
-//! merchant server: payments still confirming, lagging nodes, deep reorgs.
+//! merchant server: payments still confirming, lagging nodes, deep reorgs,
+//! the chain's clock, lapsed quotes, late and stray money.
 
 use std::time::Duration;
 
 use serde_json::json;
-use tender_e2e::stack::TSHIRT;
-use tender_e2e::{Stack, StackOptions, eventually};
+use tender_e2e::anvil::hex_quantity;
+use tender_e2e::stack::{CHAIN_A, TSHIRT};
+use tender_e2e::{PriceFeed, Stack, StackOptions, eventually};
 use tender_protocol::{
     EventListParams, EventType, PaymentStatus, Session, SessionId, SessionStatus,
+    SettlementDestination,
 };
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -122,4 +125,142 @@ async fn a_reorg_deeper_than_the_confirmations_keeps_the_payment_marked_and_tell
     stack.anvil.mine(1).await;
     let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
     assert_eq!(paid.amount_received.amount_string(), "25.00");
+}
+
+/// Past the session's hour, on both chains and on the gateway's clock.
+const PAST_EXPIRY: u64 = 3700;
+
+#[tokio::test]
+async fn one_wei_after_expiry_is_held_for_a_refund_and_leaves_the_order_unpaid() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let checkout = stack.checkout(TSHIRT).await;
+    let id = Stack::session_of(&checkout.payment_url);
+    let quote = stack.quote_eth(&id).await;
+    stack.advance_time(PAST_EXPIRY).await;
+    status_becomes(&stack, &id, SessionStatus::Expired).await;
+
+    stack.pay(&quote, 1).await;
+    stack.anvil.mine(1).await;
+    eventually("session.unallocated_funds", WAIT, || async {
+        event_types(&stack, &id)
+            .await
+            .contains(&EventType::SessionUnallocatedFunds)
+            .then_some(())
+    })
+    .await;
+    let session = stack.client.get_session(&id).await.unwrap();
+    assert_eq!(session.status, SessionStatus::Expired);
+    assert!(session.payments[0].late);
+    let held = session.payments[0].unallocated.as_ref().expect("held");
+    assert_eq!(held.amount_raw.0, 1, "the wei is on record");
+    assert_eq!(
+        session
+            .amount_unallocated
+            .map(|m| m.amount_string())
+            .as_deref(),
+        Some("0.00"),
+        "worth nothing in USD, still held"
+    );
+    let kinds = event_types(&stack, &id).await;
+    assert!(!kinds.contains(&EventType::SessionPaidLate), "{kinds:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let order = stack.order(&checkout.order_id).await;
+    assert_eq!(order.status, tender_protocol::OrderStatus::Expired);
+}
+
+#[tokio::test]
+async fn a_full_payment_after_expiry_is_paid_late_settled_and_completed() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let merchant_wallet = alloy::primitives::Address::repeat_byte(0x51);
+    stack
+        .client
+        .put_settlement_destination(&SettlementDestination {
+            network: CHAIN_A.into(),
+            token: "ETH".into(),
+            address: merchant_wallet.to_string().parse().unwrap(),
+        })
+        .await
+        .unwrap();
+    let checkout = stack.checkout(TSHIRT).await;
+    let id = Stack::session_of(&checkout.payment_url);
+    let quote = stack.quote_eth(&id).await;
+    stack.advance_time(PAST_EXPIRY).await;
+    status_becomes(&stack, &id, SessionStatus::Expired).await;
+
+    stack.pay(&quote, quote.amount_raw.0).await;
+    stack.anvil.mine(1).await;
+    let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
+    assert!(paid.payments[0].late);
+    let kinds = event_types(&stack, &id).await;
+    assert!(kinds.contains(&EventType::SessionPaidLate), "{kinds:?}");
+    assert!(!kinds.contains(&EventType::SessionPaid), "{kinds:?}");
+
+    eventually("the payout to be sent", WAIT, || async {
+        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settlements")
+            .fetch_one(&stack.gateway.db)
+            .await
+            .unwrap();
+        (sent == 1).then_some(())
+    })
+    .await;
+    stack.anvil.mine(2).await;
+    let completed = status_becomes(&stack, &id, SessionStatus::Completed).await;
+    assert_eq!(completed.settlement.expect("settled").amount, "0.012375");
+    let balance = stack
+        .anvil
+        .rpc(
+            "eth_getBalance",
+            json!([merchant_wallet.to_string(), "latest"]),
+        )
+        .await;
+    assert_eq!(hex_quantity(&balance), 12_375_000_000_000_000);
+    eventually("the order to be fulfilled", WAIT, || async {
+        let order = stack.order(&checkout.order_id).await;
+        (order.status == tender_protocol::OrderStatus::Fulfilled).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_payment_to_a_lapsed_quote_is_valued_at_the_rate_when_it_confirms() {
+    let feed = PriceFeed::start(json!({"ETH": {"USD": "2500.00"}, "TUSD": {"USD": "1.00"}})).await;
+    let stack = Stack::start(StackOptions {
+        price_feed: Some(feed.url.parse().unwrap()),
+        quote_ttl_seconds: Some(60),
+        ..StackOptions::default()
+    })
+    .await;
+    let id = new_session(&stack).await;
+    let quote = stack.quote_eth(&id).await;
+    assert_eq!(quote.amount, "0.01", "25.00 USD at 2500 USD/ETH");
+    // The market falls and the quote lapses; the shopper pays the old amount.
+    feed.set(json!({"ETH": {"USD": "2000.00"}, "TUSD": {"USD": "1.00"}}));
+    stack.advance_time(120).await;
+    stack.pay(&quote, quote.amount_raw.0).await;
+    stack.anvil.mine(1).await;
+    let session = status_becomes(&stack, &id, SessionStatus::Underpaid).await;
+    assert_eq!(session.amount_received.amount_string(), "20.00");
+    assert_eq!(session.payments[0].exchange_rate.price, "2000.00");
+    assert!(
+        !session.payments[0].late,
+        "late for the quote, not the session"
+    );
+    let still = stack.quote_eth(&id).await;
+    assert_eq!(still.amount, "0.0025", "5.00 USD left at 2000 USD/ETH");
+}
+
+#[tokio::test]
+async fn a_payment_made_in_time_while_the_gateway_was_down_past_expiry_pays_on_time() {
+    let mut stack = Stack::start(StackOptions::default()).await;
+    let id = new_session(&stack).await;
+    let quote = stack.quote_eth(&id).await;
+    stack.stop_gateway().await;
+    stack.pay(&quote, quote.amount_raw.0).await;
+    stack.advance_time(PAST_EXPIRY).await;
+    stack.start_gateway().await;
+    let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
+    assert!(!paid.payments[0].late);
+    let kinds = event_types(&stack, &id).await;
+    assert!(kinds.contains(&EventType::SessionPaid), "{kinds:?}");
+    assert!(!kinds.contains(&EventType::SessionExpired), "{kinds:?}");
 }

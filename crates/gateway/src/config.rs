@@ -151,16 +151,8 @@ pub struct WebhookConfig {
 
 impl Default for WebhookConfig {
     fn default() -> Self {
-        let seconds = [
-            0,
-            5,
-            5 * 60,
-            30 * 60,
-            2 * 3600,
-            5 * 3600,
-            10 * 3600,
-            10 * 3600,
-        ];
+        // Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+        let seconds = [0, 5, 300, 1800, 7200, 18_000, 36_000, 36_000];
         Self {
             retry_schedule_ms: seconds.iter().map(|s| s * 1000).collect(),
             request_timeout_ms: 15_000,
@@ -197,6 +189,11 @@ pub struct Config {
     pub session_ttl_seconds: u64,
     /// How often each network's watcher polls for new blocks, in milliseconds.
     pub watcher_poll_ms: u64,
+    /// A session is expired only once every network's watcher has scanned
+    /// past its `expiresAt` (a payment made in time is never late because a
+    /// node was down); after this many seconds more it expires regardless,
+    /// and says so (`expiredWhileChainsBehind`).
+    pub expiry_outage_allowance_seconds: u64,
     pub webhooks: WebhookConfig,
 }
 
@@ -216,6 +213,7 @@ impl Default for Config {
             quote_ttl_seconds: 15 * 60,
             session_ttl_seconds: 3600,
             watcher_poll_ms: 1_000,
+            expiry_outage_allowance_seconds: 1800,
             webhooks: WebhookConfig::default(),
         }
     }

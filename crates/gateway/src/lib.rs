@@ -108,6 +108,7 @@ impl Application {
             http,
             outbox: Arc::new(Notify::new()),
             changes: Arc::new(tokio::sync::watch::channel(0).0),
+            clock: clock::Clock::default(),
         };
         Ok(Self { listener, state })
     }
@@ -121,6 +122,13 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// Measures deadlines on `clock` (tests share one across restarts, to
+    /// move time forward).
+    pub fn with_clock(mut self, clock: clock::Clock) -> Self {
+        self.state.clock = clock;
+        self
     }
 
     /// Serves the API and runs the watchers and the dispatcher until

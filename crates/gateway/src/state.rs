@@ -9,6 +9,7 @@ use url::Url;
 use crate::chain::deposits::DepositKeys;
 use crate::chain::rpc::Chain;
 use crate::chain::treasury::Treasury;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::rates::Rates;
@@ -32,6 +33,8 @@ pub struct AppState {
     /// Bumped whenever a session may look different to a shopper (a status
     /// change, a new block's confirmations); live cashier pages listen.
     pub changes: Arc<watch::Sender<u64>>,
+    /// The clock deadlines are measured on.
+    pub clock: Clock,
 }
 
 impl AppState {

@@ -69,7 +69,7 @@ async fn apply(state: &AppState, webhook_id: &str, event: &Event) -> Result<(), 
             "a confirmed payment was reorged off the chain: check this order before shipping"
         );
     }
-    let (Some(order_id), Some(target)) = (order_id, status_for(event.kind)) else {
+    let (Some(order_id), Some(target)) = (order_id, status_for(event)) else {
         tx.commit().await?;
         return Ok(());
     };

@@ -145,6 +145,28 @@ async fn a_verified_paid_event_fulfils_the_order_once_despite_duplicates() {
 }
 
 #[tokio::test]
+async fn a_paid_late_event_that_does_not_cover_the_amount_due_ships_nothing() {
+    let shop = shop_with_an_order().await;
+    let mut short = event("evt_late_dust", "session.paid_late", "expired");
+    short["data"]["session"]["amountReceived"]["amount"] = json!("0.01");
+    assert_eq!(
+        shop.deliver("evt_late_dust", &short.to_string(), SECRET, now())
+            .await,
+        200
+    );
+    assert_eq!(shop.order().await["status"], "awaiting_payment");
+    assert_eq!(shop.shipments().await, 0);
+    // One that covers it is fulfilled.
+    let full = event("evt_late_full", "session.paid_late", "paid").to_string();
+    assert_eq!(
+        shop.deliver("evt_late_full", &full, SECRET, now()).await,
+        200
+    );
+    assert_eq!(shop.order().await["status"], "fulfilled");
+    assert_eq!(shop.shipments().await, 1);
+}
+
+#[tokio::test]
 async fn an_older_event_after_a_newer_one_changes_nothing() {
     let shop = shop_with_an_order().await;
     let paid = event("evt_paid", "session.paid", "paid").to_string();

@@ -29,10 +29,15 @@ pub enum EventType {
     /// counts.
     #[serde(rename = "session.payment_reorged")]
     SessionPaymentReorged,
+    /// Money arrived that pays nothing (dust or a short payment after
+    /// expiry, money after completion): the session's `amountUnallocated`
+    /// holds it for a refund.
+    #[serde(rename = "session.unallocated_funds")]
+    SessionUnallocatedFunds,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         Self::SessionCreated,
         Self::SessionProcessing,
         Self::SessionUnderpaid,
@@ -41,6 +46,7 @@ impl EventType {
         Self::SessionExpired,
         Self::SessionPaidLate,
         Self::SessionPaymentReorged,
+        Self::SessionUnallocatedFunds,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -53,6 +59,7 @@ impl EventType {
             Self::SessionExpired => "session.expired",
             Self::SessionPaidLate => "session.paid_late",
             Self::SessionPaymentReorged => "session.payment_reorged",
+            Self::SessionUnallocatedFunds => "session.unallocated_funds",
         }
     }
 

@@ -36,7 +36,7 @@ pub use product::{CreateProduct, Product};
 pub use secret::Secret;
 pub use session::{
     CreateSession, GasFee, LineItem, Metadata, Payment, PaymentStatus, ProductData, Session,
-    SessionListParams, SessionStatus, Settlement, SettlementDestination,
+    SessionListParams, SessionStatus, Settlement, SettlementDestination, UnallocatedPart,
 };
 pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
 pub use timestamp::Timestamp;

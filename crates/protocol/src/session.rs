@@ -181,6 +181,16 @@ pub struct GasFee {
     pub token: String,
 }
 
+/// Token units of a payment held for a refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UnallocatedPart {
+    /// In the payment's token, as a decimal string.
+    pub amount: String,
+    pub amount_raw: RawAmount,
+}
+
 /// Whether a payment has its network's required confirmations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -212,7 +222,16 @@ pub struct Payment {
     pub block_number: u64,
     pub confirmations: u64,
     pub status: PaymentStatus,
+    /// Mined after the session's `expiresAt`, by its block's timestamp.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
+    /// The part of this payment that paid nothing (beyond what the session
+    /// needed, or into a session it could not pay), held for a refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unallocated: Option<UnallocatedPart>,
     pub gas_fee: GasFee,
+    /// The rate the payment is valued at: its quote's, or (for a payment
+    /// to a quote whose lock had lapsed) the rate when it confirmed.
     pub exchange_rate: ExchangeRate,
 }
 
@@ -255,11 +274,22 @@ pub struct Session {
     pub payment_url: String,
     pub line_items: Vec<LineItem>,
     pub amount_due: Money,
-    /// Confirmed payments, valued in the session's currency at their quotes' rates.
+    /// Confirmed payments, each valued in the session's currency when it
+    /// confirmed: at its quote's rate if its block is within the quote's
+    /// lock, else at the rate of that moment.
     pub amount_received: Money,
     /// What was paid beyond the amount due, if anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_excess: Option<Money>,
+    /// Money that paid nothing and is held for a refund: an excess, dust or
+    /// a short payment of a session that expired, money after completion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_unallocated: Option<Money>,
+    /// The session expired before every network had been scanned past its
+    /// `expiresAt` (a node was down longer than the gateway waits): a
+    /// payment made in time may still be found, and then pays it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired_while_chains_behind: bool,
     pub metadata: Metadata,
     pub success_url: String,
     pub cancel_url: Option<String>,

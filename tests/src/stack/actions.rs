@@ -6,6 +6,14 @@ use tender_protocol::{CheckoutResponse, Order, OrderId, PublicSession, Quote, Se
 use crate::stack::{CHAIN_A, CHAIN_B, Stack};
 
 impl Stack {
+    /// Moves time `seconds` forward everywhere: on both chains (a block is
+    /// mined at the new time on each) and on the gateway's clock.
+    pub async fn advance_time(&self, seconds: u64) {
+        self.anvil.advance_time(seconds).await;
+        self.anvil_b.advance_time(seconds).await;
+        self.clock.advance(seconds as i64);
+    }
+
     /// Pays `amount` base units of a quote's token into its deposit address
     /// from anvil's first dev account, on the quote's chain (mined at once
     /// unless the chain has a block time). Answers the tx hash.

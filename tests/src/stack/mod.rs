@@ -9,6 +9,7 @@ use alloy::primitives::Address as EvmAddress;
 use tender_client::Client;
 use tender_gateway::chain::devnet::{self, Devnet, STABLECOIN_DECIMALS};
 use tender_gateway::chain::treasury::Treasury;
+use tender_gateway::clock::Clock;
 use tender_gateway::config::{DEV_MNEMONIC, NetworkConfig, RateConfig, TokenConfig, WebhookConfig};
 use tender_launch::supervise::free_port;
 use tender_protocol::{
@@ -77,6 +78,8 @@ pub struct Stack {
     /// The lagging hop in front of chain A's RPC, if asked for.
     pub lagging: Option<Lagging>,
     gateway_config: tender_gateway::Config,
+    /// The gateway's deadline clock, kept across restarts.
+    pub clock: Clock,
     gateway_stop: CancellationToken,
     http: reqwest::Client,
     shutdown: CancellationToken,
@@ -185,9 +188,11 @@ impl Stack {
         if let Some(ttl) = options.quote_ttl_seconds {
             gateway_config.quote_ttl_seconds = ttl;
         }
+        let clock = Clock::default();
         let gateway_app = tender_gateway::Application::build(gateway_config.clone())
             .await
-            .expect("gateway starts");
+            .expect("gateway starts")
+            .with_clock(clock.clone());
         // Restarts reuse the port, so URLs handed out stay valid.
         gateway_config.listen = gateway_app.local_addr();
         let gateway_url = format!("http://{}", gateway_app.local_addr());
@@ -275,6 +280,7 @@ impl Stack {
             flaky,
             lagging,
             gateway_config,
+            clock,
             gateway_stop,
             http: reqwest::Client::new(),
             shutdown,
@@ -300,7 +306,8 @@ impl Stack {
     pub async fn start_gateway(&mut self) {
         let app = tender_gateway::Application::build(self.gateway_config.clone())
             .await
-            .expect("gateway restarts");
+            .expect("gateway restarts")
+            .with_clock(self.clock.clone());
         self.gateway = app.state().clone();
         self.gateway_stop = self.shutdown.child_token();
         tokio::spawn(app.run(self.gateway_stop.clone()));

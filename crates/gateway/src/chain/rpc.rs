@@ -15,6 +15,24 @@ use crate::config::NetworkConfig;
 pub const TRANSFER_TOPIC: B256 =
     b256!("ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
 
+/// Where a block is: its number, hash and timestamp (unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockRef {
+    pub number: u64,
+    pub hash: B256,
+    pub timestamp: u64,
+}
+
+impl BlockRef {
+    pub fn of(block: &Block) -> Self {
+        Self {
+            number: block.header.number,
+            hash: block.header.hash,
+            timestamp: block.header.timestamp,
+        }
+    }
+}
+
 /// A network's RPC endpoint.
 pub struct Chain {
     pub network: NetworkConfig,
@@ -48,8 +66,8 @@ impl Chain {
         format!("{} ({}): {what}", self.network.id, self.network.chain_id)
     }
 
-    /// The latest block's number and hash.
-    pub async fn head(&self) -> anyhow::Result<(u64, B256)> {
+    /// The latest block.
+    pub async fn head(&self) -> anyhow::Result<BlockRef> {
         self.count();
         let block = self
             .provider
@@ -57,7 +75,7 @@ impl Chain {
             .await
             .with_context(|| self.context("latest block"))?
             .with_context(|| self.context("no latest block"))?;
-        Ok((block.header.number, block.header.hash))
+        Ok(BlockRef::of(&block))
     }
 
     /// Block `number` with its full transactions.
@@ -71,8 +89,8 @@ impl Chain {
             .with_context(|| self.context(&format!("block {number} not found")))
     }
 
-    /// The hash of block `number` (header only).
-    pub async fn block_hash(&self, number: u64) -> anyhow::Result<B256> {
+    /// Block `number`, header only.
+    pub async fn block_ref(&self, number: u64) -> anyhow::Result<BlockRef> {
         self.count();
         let block = self
             .provider
@@ -80,7 +98,7 @@ impl Chain {
             .await
             .with_context(|| self.context(&format!("block {number}")))?
             .with_context(|| self.context(&format!("block {number} not found")))?;
-        Ok(block.header.hash)
+        Ok(BlockRef::of(&block))
     }
 
     /// Every Transfer log of the `tokens` contracts in one block.

@@ -1,13 +1,13 @@
-//! Expiry: sessions not paid in time become `expired` (with their event);
-//! the same step has old idempotency records pruned.
+//! Expiry: sessions not paid in time become `expired` (with their event),
+//! once the chains agree their time is up; the same step has old
+//! idempotency records pruned.
 
 use std::time::Duration;
 
-use tender_protocol::{SessionId, SessionStatus};
+use tender_protocol::SessionId;
 use tokio_util::sync::CancellationToken;
 
-use crate::checkout::lifecycle;
-use crate::clock::now_seconds;
+use crate::checkout::reconcile::{self, Trigger};
 use crate::db;
 use crate::merchants::idempotency;
 use crate::state::AppState;
@@ -25,38 +25,37 @@ impl Expiry {
         Self { state }
     }
 
-    /// Expires every open or underpaid session past its `expiresAt`; returns
-    /// how many. A session with a payment awaiting confirmations is left to
-    /// the watcher: the shopper paid in time.
+    /// Looks at every open or underpaid session past its `expiresAt` on the
+    /// gateway's clock: its time is up once every chain has been scanned
+    /// past that (`deadline`), and then it expires, or is paid late if late
+    /// money covers it. A session with a payment awaiting confirmations is
+    /// left to the watcher: the shopper paid in time. Answers how many
+    /// sessions moved.
     pub async fn tick(&self) -> anyhow::Result<usize> {
-        let now = now_seconds();
         let due: Vec<(String,)> = sqlx::query_as(
             "SELECT id FROM sessions WHERE status IN ('open', 'underpaid') AND expires_at <= $1
              ORDER BY expires_at LIMIT 200",
         )
-        .bind(now)
+        .bind(self.state.clock.now())
         .fetch_all(&self.state.db)
         .await?;
-        let mut expired = 0;
+        let mut moved = 0;
         for (id,) in due {
             let id = SessionId::parse(&id)?;
             let mut tx = db::begin_write(&self.state.db).await?;
-            let moved = lifecycle::transition(
-                &self.state,
-                &mut tx,
-                &id,
-                &[SessionStatus::Open, SessionStatus::Underpaid],
-                SessionStatus::Expired,
-            )
-            .await?;
+            reconcile::session(&self.state, &mut tx, &id, Trigger::Deadline).await?;
+            let (status,): (String,) = sqlx::query_as("SELECT status FROM sessions WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
             tx.commit().await?;
-            expired += usize::from(moved.is_some());
+            moved += usize::from(!matches!(status.as_str(), "open" | "underpaid"));
         }
-        if expired > 0 {
+        if moved > 0 {
             self.state.announce();
         }
         idempotency::prune(&self.state.db).await?;
-        Ok(expired)
+        Ok(moved)
     }
 
     pub async fn run(self, shutdown: CancellationToken) {

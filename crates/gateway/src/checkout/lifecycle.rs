@@ -1,5 +1,5 @@
 //! A session's life, and the only code that writes the `sessions` table.
-//! A session is created `open`; [`transition`] is the one way its status
+//! A session is created `open`; [`apply`] is the one way its status
 //! changes. Each change is conditional on the status the caller expects (so
 //! a race can never move a session backwards) and records its event, with
 //! the event's outbox rows, in the caller's transaction. The status → event
@@ -58,10 +58,38 @@ pub async fn create(
     Ok(session)
 }
 
-/// Moves session `id` to `to` if it is in one of `from`, recording the
-/// event of `to` (if it has one) in the caller's transaction. Answers the
-/// session as it now is, or `None` if it was not in any of `from` (someone
-/// else moved it first). Call `state.announce()` after the commit.
+/// A move of a session's status.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// The statuses the caller expects the session to be in.
+    pub from: &'a [SessionStatus],
+    pub to: SessionStatus,
+    /// The event recorded; `EventType::for_status(to)` unless the move is
+    /// special (`session.paid_late`).
+    pub event: Option<EventType>,
+    /// An expiry the outage allowance forced, before every chain was
+    /// scanned past the session's `expiresAt`.
+    pub while_chains_behind: bool,
+    /// A new `expiresAt` (a merchant expiring a session early: money mined
+    /// after this moment is late).
+    pub expires_at: Option<i64>,
+}
+
+impl<'a> Change<'a> {
+    /// A plain move, recording the event of `to`.
+    pub fn to(from: &'a [SessionStatus], to: SessionStatus) -> Self {
+        Self {
+            from,
+            to,
+            event: EventType::for_status(to),
+            while_chains_behind: false,
+            expires_at: None,
+        }
+    }
+}
+
+/// Moves session `id` from one of `from` to `to`, recording the event of
+/// `to` (if it has one) in the caller's transaction. See [`apply`].
 pub async fn transition(
     state: &AppState,
     conn: &mut Conn,
@@ -69,33 +97,56 @@ pub async fn transition(
     from: &[SessionStatus],
     to: SessionStatus,
 ) -> anyhow::Result<Option<Session>> {
-    anyhow::ensure!(!from.is_empty(), "a transition needs a status to move from");
-    let expected: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
+    apply(state, conn, id, Change::to(from, to)).await
+}
+
+/// The one way a session's status changes: to `change.to` if it is in one
+/// of `change.from`, recording `change.event` in the caller's transaction.
+/// Answers the session as it now is, or `None` if it was not in any of
+/// `from` (someone else moved it first). Call `state.announce()` after the
+/// commit.
+pub async fn apply(
+    state: &AppState,
+    conn: &mut Conn,
+    id: &SessionId,
+    change: Change<'_>,
+) -> anyhow::Result<Option<Session>> {
+    anyhow::ensure!(
+        !change.from.is_empty(),
+        "a transition needs a status to move from"
+    );
+    let expected: Vec<String> = (0..change.from.len())
+        .map(|i| format!("${}", i + 6))
+        .collect();
     let sql = format!(
-        "UPDATE sessions SET status = $1, updated_at = $2 WHERE id = $3 AND status IN ({})",
+        "UPDATE sessions SET status = $1, updated_at = $2, expired_while_chains_behind = $3,
+                             expires_at = COALESCE($4, expires_at)
+         WHERE id = $5 AND status IN ({})",
         expected.join(", ")
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(to.as_str())
+        .bind(change.to.as_str())
         .bind(now_seconds())
+        .bind(i64::from(change.while_chains_behind))
+        .bind(change.expires_at)
         .bind(id.as_str());
-    for status in from {
+    for status in change.from {
         query = query.bind(status.as_str());
     }
     if query.execute(&mut *conn).await?.rows_affected() == 0 {
         return Ok(None);
     }
     let loaded = view::reload(state, conn, id).await?;
-    tracing::info!(session = %id, to = to.as_str(), "session status");
-    if let Some(kind) = EventType::for_status(to) {
+    tracing::info!(session = %id, to = change.to.as_str(), "session status");
+    if let Some(kind) = change.event {
         outbox::record(conn, &loaded.merchant_id, kind, &loaded.session).await?;
     }
     Ok(Some(loaded.session))
 }
 
-/// Records `kind` about a session without moving it (`session.paid_late`
-/// into an expired session, `session.payment_reorged`), in the caller's
-/// transaction.
+/// Records `kind` about a session without moving it
+/// (`session.payment_reorged`, `session.unallocated_funds`), in the
+/// caller's transaction.
 pub async fn record(
     state: &AppState,
     conn: &mut Conn,

@@ -4,19 +4,25 @@
 //! - `sessions`: the merchant's Checkout Sessions API.
 //! - `products`: the product library API (owns `products`).
 //! - `lifecycle`: the one owner of a session's status (owns `sessions`).
-//! - `payments`: payments seen, confirmed or dropped (owns `payments`).
+//! - `payments`: payments seen, confirmed (and valued) or dropped (owns `payments`).
+//! - `reconcile`: a session's status brought in line with its payments and deadline.
+//! - `unallocated`: money that paid nothing, held for a refund (owns `unallocated`).
 //! - `quotes`: an amount in a token, locked, with a deposit address (owns `quotes`).
-//! - `tally`: what payments add up to, and the status that follows.
+//! - `tally`: the money rules as pure arithmetic.
 //! - `view`: a session as the API shows it (reads only).
+//! - `deadline`: whether a session's time is up, by the chains' own clocks.
 //! - `expiry`: the worker that expires unpaid sessions.
 
+pub mod deadline;
 pub mod expiry;
 pub mod lifecycle;
 pub mod payments;
 pub mod products;
 pub mod quotes;
+pub mod reconcile;
 pub mod sessions;
 pub mod tally;
+pub mod unallocated;
 pub mod view;
 
 use axum::Router;

@@ -4,10 +4,11 @@
 //! Each change brings its session's status in line (through
 //! `lifecycle::transition`) in the same transaction.
 
-use tender_protocol::{EventType, Money, Session, SessionId, SessionStatus};
+use tender_protocol::{Currency, EventType, Money, Session, SessionId};
 
 use crate::checkout::lifecycle;
-use crate::checkout::tally::{CONFIRMED, PENDING, REORGED, Tally, next_status, worth};
+use crate::checkout::reconcile::{self, Trigger};
+use crate::checkout::tally::{CONFIRMED, PENDING, REORGED, value_at, worth};
 use crate::clock::now_seconds;
 use crate::db::{self, Conn, Db};
 use crate::state::AppState;
@@ -25,6 +26,8 @@ pub struct Seen {
     pub from: String,
     pub block_number: i64,
     pub block_hash: String,
+    /// The block's timestamp (unix seconds): it decides on time or late.
+    pub block_timestamp: i64,
     pub gas_fee_raw: String,
 }
 
@@ -35,11 +38,13 @@ pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::R
     let session = SessionId::parse(&seen.session_id)?;
     let inserted = sqlx::query(
         "INSERT INTO payments (session_id, quote_id, chain_id, tx_hash, log_index, token, amount_raw,
-                               from_address, block_number, block_hash, gas_fee_raw, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                               from_address, block_number, block_hash, gas_fee_raw, status, created_at,
+                               block_timestamp)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15)
          ON CONFLICT (chain_id, tx_hash, log_index) DO UPDATE
          SET status = excluded.status, block_number = excluded.block_number,
-             block_hash = excluded.block_hash
+             block_hash = excluded.block_hash, block_timestamp = excluded.block_timestamp,
+             credited_minor = NULL, credited_rate = NULL
          WHERE payments.status = $14",
     )
     .bind(&seen.session_id)
@@ -56,25 +61,44 @@ pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::R
     .bind(PENDING)
     .bind(now_seconds())
     .bind(REORGED)
+    .bind(seen.block_timestamp)
     .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
     if inserted {
         tracing::info!(session = %seen.session_id, tx = %seen.tx_hash, amount = %seen.amount_raw, "payment seen");
-        reconcile(state, conn, &session, Trigger::Seen).await?;
+        reconcile::session(state, conn, &session, Trigger::Seen).await?;
     }
     Ok(inserted)
 }
 
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: i64,
+    session_id: String,
+    amount_raw: String,
+    block_timestamp: i64,
+    token: String,
+    decimals: i64,
+    covers_minor: String,
+    quoted_raw: String,
+    rate_price: String,
+    quote_expires_at: i64,
+    currency: String,
+}
+
 /// Confirms the pending payments of `chain_id` in blocks at or below
-/// `deepest` (those with their confirmations now), and updates their
-/// sessions. Answers how many were confirmed.
+/// `deepest` (those with their confirmations now), values each, and
+/// updates their sessions. Answers how many were confirmed.
 pub async fn confirm(state: &AppState, chain_id: i64, deepest: i64) -> anyhow::Result<usize> {
     // Read first: most blocks confirm nothing, and need no write turn.
-    let due: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, session_id FROM payments
-         WHERE chain_id = $1 AND status = $2 AND block_number <= $3",
+    let due: Vec<Due> = sqlx::query_as(
+        "SELECT p.id, p.session_id, p.amount_raw, p.block_timestamp, q.token, q.decimals,
+                q.covers_minor, q.amount_raw AS quoted_raw, q.rate_price,
+                q.expires_at AS quote_expires_at, s.currency
+         FROM payments p JOIN quotes q ON q.id = p.quote_id JOIN sessions s ON s.id = p.session_id
+         WHERE p.chain_id = $1 AND p.status = $2 AND p.block_number <= $3",
     )
     .bind(chain_id)
     .bind(PENDING)
@@ -84,21 +108,75 @@ pub async fn confirm(state: &AppState, chain_id: i64, deepest: i64) -> anyhow::R
     if due.is_empty() {
         return Ok(0);
     }
-    let mut tx = db::begin_write(&state.db).await?;
-    for (id, _) in &due {
-        sqlx::query("UPDATE payments SET status = $1 WHERE id = $2 AND status = $3")
-            .bind(CONFIRMED)
-            .bind(id)
-            .bind(PENDING)
-            .execute(&mut *tx)
-            .await?;
+    let mut valued = Vec::with_capacity(due.len());
+    for payment in &due {
+        match value(state, payment).await {
+            Ok(worth) => valued.push((payment, worth)),
+            // No rate now: it stays pending and is valued at a later block.
+            Err(err) => {
+                tracing::warn!(
+                    payment = payment.id,
+                    error = format!("{err:#}"),
+                    "cannot value a payment yet"
+                )
+            }
+        }
     }
-    for session in distinct(due.iter().map(|(_, s)| s)) {
-        reconcile(state, &mut tx, &session, Trigger::Confirmed).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    for (payment, (minor, rate)) in &valued {
+        sqlx::query(
+            "UPDATE payments SET status = $1, credited_minor = $2, credited_rate = $3
+             WHERE id = $4 AND status = $5",
+        )
+        .bind(CONFIRMED)
+        .bind(minor.to_string())
+        .bind(rate)
+        .bind(payment.id)
+        .bind(PENDING)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for session in distinct(valued.iter().map(|(p, _)| &p.session_id)) {
+        reconcile::session(state, &mut tx, &session, Trigger::Confirmed).await?;
     }
     tx.commit().await?;
     state.announce();
-    Ok(due.len())
+    Ok(valued.len())
+}
+
+/// What a confirming payment is worth in its session's currency, and the
+/// rate: its quote's if its block is within the quote's lock, else the
+/// rate now (a shopper cannot pay an old quote the market has since made
+/// cheap).
+async fn value(state: &AppState, payment: &Due) -> anyhow::Result<(u128, String)> {
+    if payment.block_timestamp <= payment.quote_expires_at {
+        let minor = worth(
+            &payment.amount_raw,
+            &payment.covers_minor,
+            &payment.quoted_raw,
+        )?;
+        return Ok((minor, payment.rate_price.clone()));
+    }
+    let currency: Currency = payment.currency.parse()?;
+    let price = if currency.is_fiat() {
+        state.rates.rate(&payment.token, currency).await?.price
+    } else {
+        "1".to_owned()
+    };
+    let minor = value_at(
+        payment.amount_raw.parse()?,
+        u32::try_from(payment.decimals)?,
+        currency,
+        &price,
+    )
+    .ok_or_else(|| {
+        anyhow::anyhow!(
+            "cannot value {} {} at {price}",
+            payment.amount_raw,
+            payment.token
+        )
+    })?;
+    Ok((minor, price))
 }
 
 /// A payment a reorg took off the chain.
@@ -140,7 +218,7 @@ pub async fn drop_above(
     .await?;
     let all = unconfirmed.iter().chain(&confirmed);
     for session in distinct(all.map(|(s, _)| s)) {
-        reconcile(state, conn, &session, Trigger::Dropped).await?;
+        reconcile::session(state, conn, &session, Trigger::Dropped).await?;
     }
     for session in distinct(confirmed.iter().map(|(s, _)| s)) {
         lifecycle::record(state, conn, &session, EventType::SessionPaymentReorged).await?;
@@ -199,16 +277,6 @@ pub async fn any_at_or_below(db: &Db, chain_id: i64, number: u64) -> anyhow::Res
     Ok(found.is_some())
 }
 
-/// Whether the session's payout has been signed (it cannot be taken back).
-async fn payout_started(conn: &mut Conn, session: &SessionId) -> anyhow::Result<bool> {
-    let found: Option<(String,)> =
-        sqlx::query_as("SELECT session_id FROM settlements WHERE session_id = $1")
-            .bind(session.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(found.is_some())
-}
-
 /// Each session id once, in order.
 fn distinct<'a>(ids: impl Iterator<Item = &'a String>) -> Vec<SessionId> {
     let mut ids: Vec<&String> = ids.collect();
@@ -217,71 +285,4 @@ fn distinct<'a>(ids: impl Iterator<Item = &'a String>) -> Vec<SessionId> {
     ids.into_iter()
         .filter_map(|id| SessionId::parse(id).ok())
         .collect()
-}
-
-/// What made a session's payments change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Trigger {
-    /// A new payment was seen on chain.
-    Seen,
-    /// A payment reached its confirmations.
-    Confirmed,
-    /// A reorg dropped payments.
-    Dropped,
-}
-
-/// Brings a session's status in line with its payments, in the caller's
-/// transaction.
-///
-/// A payment confirming into an expired session leaves it expired and emits
-/// `session.paid_late`. A session past its expiry whose in-flight payments
-/// confirm short of the total expires then.
-async fn reconcile(
-    state: &AppState,
-    conn: &mut Conn,
-    session: &SessionId,
-    trigger: Trigger,
-) -> anyhow::Result<()> {
-    let (status, due, expires_at): (String, String, i64) =
-        sqlx::query_as("SELECT status, amount_due_minor, expires_at FROM sessions WHERE id = $1")
-            .bind(session.as_str())
-            .fetch_one(&mut *conn)
-            .await?;
-    let current = SessionStatus::parse(&status)
-        .ok_or_else(|| anyhow::anyhow!("stored session status {status:?}"))?;
-    if current == SessionStatus::Expired && trigger == Trigger::Confirmed {
-        return lifecycle::record(state, conn, session, EventType::SessionPaidLate).await;
-    }
-    // A reorg can take a paid session back, unless its payout is on its way.
-    let unsettled_paid = current == SessionStatus::Paid
-        && trigger == Trigger::Dropped
-        && !payout_started(conn, session).await?;
-    if !current.is_payable() && !unsettled_paid {
-        return Ok(());
-    }
-    let due: u128 = due.parse()?;
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT p.amount_raw, p.status, q.covers_minor, q.amount_raw FROM payments p
-         JOIN quotes q ON q.id = p.quote_id WHERE p.session_id = $1",
-    )
-    .bind(session.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut tally = Tally::default();
-    for (paid, status, covers, quoted) in rows {
-        match status.as_str() {
-            CONFIRMED => tally.confirmed_minor += worth(&paid, &covers, &quoted)?,
-            PENDING => tally.any_pending = true,
-            _ => {} // reorged: no longer counts
-        }
-    }
-    let mut next = next_status(due, tally);
-    let late = now_seconds() >= expires_at;
-    if late && matches!(next, SessionStatus::Open | SessionStatus::Underpaid) {
-        next = SessionStatus::Expired;
-    }
-    if next != current {
-        lifecycle::transition(state, conn, session, &[current], next).await?;
-    }
-    Ok(())
 }

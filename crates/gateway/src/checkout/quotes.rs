@@ -9,7 +9,7 @@ use tender_protocol::{
 };
 
 use crate::checkout::payments;
-use crate::clock::{from_seconds, now_seconds};
+use crate::clock::from_seconds;
 use crate::db::{self, Conn};
 use crate::error::{ApiError, ApiResult};
 use crate::rates::RateError;
@@ -22,7 +22,7 @@ pub async fn create(
     session: &Session,
     request: &CreateQuote,
 ) -> ApiResult<Quote> {
-    let now = now_seconds();
+    let now = state.clock.now();
     if !session.status.is_payable() || session.expires_at.unix() <= now {
         return Err(ApiError::Conflict(format!(
             "this checkout is {} and can no longer be paid",

@@ -9,9 +9,8 @@ use tender_protocol::{
     CreateSession, ErrorBody, LineItem, List, Session, SessionId, SessionListParams, SessionStatus,
 };
 
-use crate::checkout::lifecycle::{self, NewSession};
+use crate::checkout::lifecycle::{self, Change, NewSession};
 use crate::checkout::{products, view};
-use crate::clock::now_seconds;
 use crate::db;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::auth::Merchant;
@@ -71,7 +70,7 @@ pub async fn create(
         metadata: &body.metadata,
         success_url: &body.success_url,
         cancel_url: body.cancel_url.as_deref(),
-        expires_at: now_seconds() + lifetime,
+        expires_at: state.clock.now() + lifetime,
     };
     let mut tx = db::begin_write(&state.db).await?;
     let session = lifecycle::create(&state, &mut tx, &new).await?;
@@ -208,14 +207,12 @@ pub async fn expire(
 ) -> ApiResult<ApiJson<Session>> {
     let session = owned(&state, &merchant, &id).await?;
     let mut tx = db::begin_write(&state.db).await?;
-    let expired = lifecycle::transition(
-        &state,
-        &mut tx,
-        &session.id,
-        &[SessionStatus::Open],
-        SessionStatus::Expired,
-    )
-    .await?;
+    // Expired now: money mined after this moment is late.
+    let change = Change {
+        expires_at: Some(state.clock.now().min(session.expires_at.unix())),
+        ..Change::to(&[SessionStatus::Open], SessionStatus::Expired)
+    };
+    let expired = lifecycle::apply(&state, &mut tx, &session.id, change).await?;
     let Some(expired) = expired else {
         return Err(ApiError::Conflict(format!(
             "only an open session can be expired; this one is {}",

@@ -6,10 +6,10 @@ use sqlx::FromRow;
 use tender_protocol::money::format_units;
 use tender_protocol::{
     Currency, ExchangeRate, GasFee, LineItem, MerchantId, Metadata, Money, Payment, PaymentStatus,
-    RawAmount, Session, SessionId, SessionStatus, Settlement,
+    RawAmount, Session, SessionId, SessionStatus, Settlement, UnallocatedPart,
 };
 
-use crate::checkout::tally;
+use crate::checkout::{tally, unallocated};
 use crate::clock::from_seconds;
 use crate::config::NATIVE_DECIMALS;
 use crate::db::Conn;
@@ -33,6 +33,7 @@ struct SessionRow {
     cancel_url: Option<String>,
     expires_at: i64,
     created_at: i64,
+    expired_while_chains_behind: i64,
 }
 
 /// Reads a session with its payments and settlement; `None` if there is none.
@@ -43,7 +44,7 @@ pub async fn load(
 ) -> anyhow::Result<Option<Loaded>> {
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT merchant_id, status, line_items, amount_due_minor, currency, metadata,
-                success_url, cancel_url, expires_at, created_at
+                success_url, cancel_url, expires_at, created_at, expired_while_chains_behind
          FROM sessions WHERE id = $1",
     )
     .bind(id.as_str())
@@ -51,8 +52,12 @@ pub async fn load(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let merchant_id = MerchantId::parse(&row.merchant_id)?;
-    let (payments, received_minor) = load_payments(state, conn, id).await?;
+    let (payments, received_minor) = load_payments(state, conn, id, row.expires_at).await?;
+    let unallocated_minor = unallocated::total(conn, id).await?;
+    let any_unallocated = payments.iter().any(|p| p.unallocated.is_some());
     let mut session = decode(state, id, row, payments, received_minor)?;
+    session.amount_unallocated = any_unallocated
+        .then(|| Money::from_minor(unallocated_minor, session.amount_due.currency()));
     session.settlement = settlement(conn, id).await?;
     Ok(Some(Loaded {
         merchant_id,
@@ -89,6 +94,8 @@ fn decode(
         amount_received: Money::from_minor(received_minor, currency),
         amount_excess: (received_minor > due)
             .then(|| Money::from_minor(received_minor - due, currency)),
+        amount_unallocated: None,
+        expired_while_chains_behind: row.expired_while_chains_behind != 0,
         metadata,
         success_url: row.success_url,
         cancel_url: row.cancel_url,
@@ -122,6 +129,10 @@ struct PaymentRow {
     covers_minor: String,
     quoted_raw: String,
     head: Option<i64>,
+    block_timestamp: i64,
+    credited_minor: Option<String>,
+    credited_rate: Option<String>,
+    unallocated_raw: Option<String>,
 }
 
 /// The session's payments, and what the confirmed ones are worth in its
@@ -130,12 +141,15 @@ async fn load_payments(
     state: &AppState,
     conn: &mut Conn,
     id: &SessionId,
+    expires_at: i64,
 ) -> anyhow::Result<(Vec<Payment>, u128)> {
     let rows: Vec<PaymentRow> = sqlx::query_as(
         "SELECT p.tx_hash, p.chain_id, p.token, p.amount_raw, p.from_address, p.block_number,
                 p.gas_fee_raw, p.status, q.network, q.decimals, q.rate_price, q.rate_currency,
-                q.covers_minor, q.amount_raw AS quoted_raw, c.block_number AS head
+                q.covers_minor, q.amount_raw AS quoted_raw, c.block_number AS head,
+                p.block_timestamp, p.credited_minor, p.credited_rate, u.amount_raw AS unallocated_raw
          FROM payments p
+         LEFT JOIN unallocated u ON u.payment_id = p.id
          JOIN quotes q ON q.id = p.quote_id
          LEFT JOIN chain_cursors c ON c.chain_id = p.chain_id
          WHERE p.session_id = $1 ORDER BY p.id",
@@ -147,16 +161,30 @@ async fn load_payments(
     let mut payments = Vec::with_capacity(rows.len());
     for row in rows {
         if row.status == tally::CONFIRMED {
-            received += tally::worth(&row.amount_raw, &row.covers_minor, &row.quoted_raw)?;
+            received += match &row.credited_minor {
+                Some(credited) => credited.parse()?,
+                None => tally::worth(&row.amount_raw, &row.covers_minor, &row.quoted_raw)?,
+            };
         }
-        payments.push(decode_payment(state, row)?);
+        payments.push(decode_payment(state, row, expires_at)?);
     }
     Ok((payments, received))
 }
 
-fn decode_payment(state: &AppState, row: PaymentRow) -> anyhow::Result<Payment> {
+fn decode_payment(state: &AppState, row: PaymentRow, expires_at: i64) -> anyhow::Result<Payment> {
     let amount_raw: u128 = row.amount_raw.parse()?;
     let gas_raw: u128 = row.gas_fee_raw.parse()?;
+    let decimals = u32::try_from(row.decimals)?;
+    let unallocated = row
+        .unallocated_raw
+        .map(|raw| -> anyhow::Result<UnallocatedPart> {
+            let raw: u128 = raw.parse()?;
+            Ok(UnallocatedPart {
+                amount: format_units(raw, decimals, 0),
+                amount_raw: RawAmount(raw),
+            })
+        })
+        .transpose()?;
     let chain_id = u64::try_from(row.chain_id)?;
     let native = state
         .config
@@ -172,9 +200,11 @@ fn decode_payment(state: &AppState, row: PaymentRow) -> anyhow::Result<Payment> 
         exchange_rate: ExchangeRate {
             token: row.token.clone(),
             currency: row.rate_currency.parse()?,
-            price: row.rate_price,
+            price: row.credited_rate.unwrap_or(row.rate_price),
         },
-        amount: format_units(amount_raw, u32::try_from(row.decimals)?, 0),
+        late: row.block_timestamp > expires_at,
+        unallocated,
+        amount: format_units(amount_raw, decimals, 0),
         amount_raw: RawAmount(amount_raw),
         token: row.token,
         from: row.from_address.parse()?,

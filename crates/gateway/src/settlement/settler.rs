@@ -176,7 +176,7 @@ impl Settler {
         if sent.is_empty() {
             return Ok(0);
         }
-        let (head, _) = chain.head().await?;
+        let head = chain.head().await?.number;
         let mut completed = 0;
         for (session, hash, raw) in sent {
             let Some(receipt) = chain.receipt(hash.parse()?).await? else {

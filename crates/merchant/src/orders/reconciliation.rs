@@ -36,7 +36,7 @@ pub async fn reconcile(state: &AppState, id: &OrderId) -> Result<(), ShopError> 
     };
     let session_id = SessionId::parse(&session_id).map_err(anyhow::Error::from)?;
     let session = state.gateway.get_session(&session_id).await?;
-    let Some(target) = status_for_session(session.status) else {
+    let Some(target) = status_for_session(&session) else {
         return Ok(());
     };
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;

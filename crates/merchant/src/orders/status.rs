@@ -2,32 +2,46 @@
 //! and the one way an order moves (forward only, fulfilled once).
 
 use sqlx::SqliteConnection;
-use tender_protocol::{EventType, OrderId, OrderStatus, Session, SessionStatus};
+use tender_protocol::{Event, EventType, OrderId, OrderStatus, Session, SessionStatus};
 
 use crate::db::now_seconds;
 use crate::error::ShopError;
 use crate::fulfilment::Fulfilment;
 
-/// The order status an event moves an order to.
-pub fn status_for(event: EventType) -> Option<OrderStatus> {
-    match event {
+/// Whether the session's money covers what it asked for: the one condition
+/// for shipping, whatever an event is called.
+fn covered(session: &Session) -> bool {
+    session.amount_received.currency() == session.amount_due.currency()
+        && session.amount_received.minor() >= session.amount_due.minor()
+}
+
+/// The order status an event moves an order to. A paid event (`paid`,
+/// `paid_late`, `completed`) pays the order only if the session's
+/// `amountReceived` covers its `amountDue`.
+pub fn status_for(event: &Event) -> Option<OrderStatus> {
+    match event.kind {
         EventType::SessionProcessing | EventType::SessionUnderpaid => Some(OrderStatus::Processing),
         EventType::SessionPaid | EventType::SessionCompleted | EventType::SessionPaidLate => {
-            Some(OrderStatus::Paid)
+            covered(&event.data.session).then_some(OrderStatus::Paid)
         }
         EventType::SessionExpired => Some(OrderStatus::Expired),
         // A reorg took a confirmed payment back: the session's own status
         // events say where it now stands; a fulfilled order needs a person.
-        EventType::SessionCreated | EventType::SessionPaymentReorged => None,
+        EventType::SessionCreated
+        | EventType::SessionPaymentReorged
+        | EventType::SessionUnallocatedFunds => None,
     }
 }
 
-/// The order status a session's own status stands for (reconciliation).
-pub fn status_for_session(status: SessionStatus) -> Option<OrderStatus> {
-    match status {
+/// The order status a session's own status stands for (reconciliation), by
+/// the same rule as the events.
+pub fn status_for_session(session: &Session) -> Option<OrderStatus> {
+    match session.status {
         SessionStatus::Open => None,
         SessionStatus::Processing | SessionStatus::Underpaid => Some(OrderStatus::Processing),
-        SessionStatus::Paid | SessionStatus::Completed => Some(OrderStatus::Paid),
+        SessionStatus::Paid | SessionStatus::Completed => {
+            covered(session).then_some(OrderStatus::Paid)
+        }
         SessionStatus::Expired => Some(OrderStatus::Expired),
     }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
-use crate::chain::rpc::Chain;
+use crate::chain::rpc::{BlockRef, Chain};
 use crate::checkout::payments;
 use crate::db;
 use crate::leader::{self, Leadership};
@@ -67,19 +67,21 @@ impl Watcher {
     /// One step: roll back a reorg if there is one, scan new blocks, then
     /// confirm what has enough confirmations.
     pub async fn tick(&self) -> anyhow::Result<Outcome> {
-        let (head, head_hash) = self.chain.head().await?;
+        let head_block = self.chain.head().await?;
+        let (head, head_hash) = (head_block.number, head_block.hash);
         let mut outcome = Outcome {
             head,
             ..Outcome::default()
         };
-        let Some((at, at_hash)) = cursor::read(&self.state.db, self.chain_id()).await? else {
+        let Some(cursor) = cursor::read(&self.state.db, self.chain_id()).await? else {
             // A fresh gateway starts at the current head: there is nothing
             // to find before its first quote.
             let mut tx = db::begin_write(&self.state.db).await?;
-            cursor::advance(&mut tx, self.chain_id(), head, head_hash).await?;
+            cursor::advance(&mut tx, self.chain_id(), head_block).await?;
             tx.commit().await?;
             return Ok(outcome);
         };
+        let (at, at_hash) = (cursor.number, cursor.hash);
         if head < at {
             // A node behind our cursor (lagging, or another node behind a
             // load balancer) is not a reorg: wait until it catches up. A
@@ -108,7 +110,7 @@ impl Watcher {
             parent = block.header.hash;
             let treasury = self.state.treasury.address();
             let found = scan::payments(&self.chain, treasury, &block, &watched.by_address).await?;
-            outcome.payments_found += self.record(&found, number, block.header.hash).await?;
+            outcome.payments_found += self.record(&found, BlockRef::of(&block)).await?;
             outcome.blocks_scanned += 1;
         }
         drop(watched);
@@ -121,12 +123,7 @@ impl Watcher {
 
     /// Records a block's payments and moves the cursor past it, in one
     /// transaction. Answers how many payments were new.
-    async fn record(
-        &self,
-        found: &[payments::Seen],
-        number: u64,
-        hash: alloy::primitives::B256,
-    ) -> anyhow::Result<usize> {
+    async fn record(&self, found: &[payments::Seen], block: BlockRef) -> anyhow::Result<usize> {
         let mut tx = db::begin_write(&self.state.db).await?;
         let mut recorded = 0;
         for payment in found {
@@ -134,7 +131,7 @@ impl Watcher {
                 recorded += 1;
             }
         }
-        cursor::advance(&mut tx, self.chain_id(), number, hash).await?;
+        cursor::advance(&mut tx, self.chain_id(), block).await?;
         tx.commit().await?;
         // Every block changes confirmations; shoppers' pages want to know.
         self.state.announce();

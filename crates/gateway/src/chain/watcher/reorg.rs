@@ -14,14 +14,14 @@ pub async fn roll_back(state: &AppState, chain: &Chain, from: u64) -> anyhow::Re
     let chain_id = chain.network.chain_id as i64;
     let mut number = from;
     let ancestor = loop {
-        let hash = chain.block_hash(number).await?;
+        let block = chain.block_ref(number).await?;
         match cursor::stored_hash(&state.db, chain_id, number).await? {
-            Some(stored) if stored == hash.to_string() => break (number, hash),
+            Some(stored) if stored == block.hash.to_string() => break block,
             Some(_) => {}
             // Below what we remember: fine if nothing of ours is there (the
             // blocks before this gateway's first), else it cannot be checked.
             None if !payments::any_at_or_below(&state.db, chain_id, number).await? => {
-                break (number, hash);
+                break block;
             }
             None => anyhow::bail!(
                 "{}: reorg deeper than the {KEEP_HASHES} remembered blocks (at {number}); not followed",
@@ -33,8 +33,8 @@ pub async fn roll_back(state: &AppState, chain: &Chain, from: u64) -> anyhow::Re
             .ok_or_else(|| anyhow::anyhow!("reorg below genesis"))?;
     };
     let mut tx = db::begin_write(&state.db).await?;
-    cursor::rewind(&mut tx, chain_id, ancestor.0, ancestor.1).await?;
-    let dropped = payments::drop_above(state, &mut tx, chain_id, ancestor.0 as i64).await?;
+    cursor::rewind(&mut tx, chain_id, ancestor).await?;
+    let dropped = payments::drop_above(state, &mut tx, chain_id, ancestor.number as i64).await?;
     tx.commit().await?;
     state.announce();
     for payment in &dropped {
@@ -52,7 +52,7 @@ pub async fn roll_back(state: &AppState, chain: &Chain, from: u64) -> anyhow::Re
             );
         }
     }
-    let depth = from - ancestor.0;
-    tracing::warn!(network = %chain.network.id, depth, ancestor = ancestor.0, "reorg");
+    let depth = from - ancestor.number;
+    tracing::warn!(network = %chain.network.id, depth, ancestor = ancestor.number, "reorg");
     Ok(depth)
 }

@@ -126,6 +126,7 @@ pub async fn payments(
                 from: t.from.to_string(),
                 block_number: block.header.number as i64,
                 block_hash: block.header.hash.to_string(),
+                block_timestamp: block.header.timestamp as i64,
                 gas_fee_raw: fee.to_string(),
             })
         })
