@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use tender_e2e::anvil::hex_quantity;
+use tender_e2e::anvil::{DEV_ACCOUNT, hex_quantity};
 use tender_e2e::stack::{CHAIN_A, TSHIRT};
 use tender_e2e::{PriceFeed, Stack, StackOptions, eventually};
 use tender_protocol::{
@@ -195,11 +195,13 @@ async fn a_full_payment_after_expiry_is_paid_late_settled_and_completed() {
     assert!(kinds.contains(&EventType::SessionPaidLate), "{kinds:?}");
     assert!(!kinds.contains(&EventType::SessionPaid), "{kinds:?}");
 
-    eventually("the payout to be sent", WAIT, || async {
-        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settlements")
-            .fetch_one(&stack.gateway.db)
-            .await
-            .unwrap();
+    eventually("the payout to be mined", WAIT, || async {
+        let sent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outgoing WHERE purpose = 'payout' AND status = 'mined'",
+        )
+        .fetch_one(&stack.gateway.db)
+        .await
+        .unwrap();
         (sent == 1).then_some(())
     })
     .await;
@@ -263,4 +265,29 @@ async fn a_payment_made_in_time_while_the_gateway_was_down_past_expiry_pays_on_t
     let kinds = event_types(&stack, &id).await;
     assert!(kinds.contains(&EventType::SessionPaid), "{kinds:?}");
     assert!(!kinds.contains(&EventType::SessionExpired), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn eth_forwarded_to_the_deposit_address_by_a_contract_is_credited() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let id = new_session(&stack).await;
+    let quote = stack.quote_eth(&id).await;
+    // A forwarder contract: CALL(gas, deposit, callvalue, 0, 0, 0, 0).
+    let forwarder = "0x000000000000000000000000000000000000f0f0";
+    let deposit = quote.deposit_address.as_str().trim_start_matches("0x");
+    let code = format!("0x600060006000600034{}{deposit}5af100", "73");
+    stack
+        .anvil
+        .rpc("anvil_setCode", json!([forwarder, code]))
+        .await;
+    let tx = stack
+        .anvil
+        .send_eth(DEV_ACCOUNT, forwarder, quote.amount_raw.0)
+        .await;
+    stack.anvil.mine(1).await;
+    let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
+    assert_eq!(paid.payments.len(), 1);
+    assert_eq!(paid.payments[0].tx_hash.to_string(), tx);
+    assert_eq!(paid.payments[0].amount_raw.0, quote.amount_raw.0);
+    assert_eq!(paid.amount_received.amount_string(), "25.00");
 }

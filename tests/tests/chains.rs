@@ -97,11 +97,13 @@ async fn a_stablecoin_payment_on_one_chain_settles_in_eth_on_the_other() {
     );
 
     // Settlement confirms after two blocks on chain A.
-    eventually("the settlement to be sent", WAIT, || async {
-        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settlements")
-            .fetch_one(&stack.gateway.db)
-            .await
-            .unwrap();
+    eventually("the payout to be mined", WAIT, || async {
+        let sent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outgoing WHERE purpose = 'payout' AND status = 'mined'",
+        )
+        .fetch_one(&stack.gateway.db)
+        .await
+        .unwrap();
         (sent == 1).then_some(())
     })
     .await;

@@ -1,6 +1,9 @@
 //! The gateway's typed configuration: defaults, then a TOML file, then
 //! `TENDER_*` environment variables and flags (see `main.rs`), validated once
 //! at start-up.
+//!
+//! The file is long because every setting is documented where it is
+//! declared, with its default and its check beside it.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -99,6 +102,15 @@ pub struct SettlementConfig {
     pub fee_bps: u32,
     /// How often the settlement worker runs, in milliseconds.
     pub poll_ms: u64,
+    /// A transaction not mined this long after it was sent is replaced at
+    /// the same nonce with higher fees.
+    pub replace_after_seconds: u64,
+    /// A payout that reverts is tried again this many times in all, then
+    /// the session gets `session.settlement_failed`.
+    pub max_payout_attempts: u32,
+    /// The pause before trying a reverted payout again, doubling each time;
+    /// also the longest a transaction a node refused waits to be tried again.
+    pub retry_after_seconds: u64,
 }
 
 impl Default for SettlementConfig {
@@ -106,6 +118,9 @@ impl Default for SettlementConfig {
         Self {
             fee_bps: 100,
             poll_ms: 1_000,
+            replace_after_seconds: 180,
+            max_payout_attempts: 5,
+            retry_after_seconds: 60,
         }
     }
 }

@@ -34,10 +34,14 @@ pub enum EventType {
     /// holds it for a refund.
     #[serde(rename = "session.unallocated_funds")]
     SessionUnallocatedFunds,
+    /// The payout to the merchant failed after its last attempt: the money
+    /// is still in the gateway's treasury; the operator must look.
+    #[serde(rename = "session.settlement_failed")]
+    SessionSettlementFailed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         Self::SessionCreated,
         Self::SessionProcessing,
         Self::SessionUnderpaid,
@@ -47,6 +51,7 @@ impl EventType {
         Self::SessionPaidLate,
         Self::SessionPaymentReorged,
         Self::SessionUnallocatedFunds,
+        Self::SessionSettlementFailed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -60,6 +65,7 @@ impl EventType {
             Self::SessionPaidLate => "session.paid_late",
             Self::SessionPaymentReorged => "session.payment_reorged",
             Self::SessionUnallocatedFunds => "session.unallocated_funds",
+            Self::SessionSettlementFailed => "session.settlement_failed",
         }
     }
 

@@ -54,6 +54,8 @@ pub struct StackOptions {
     pub flaky_rpc: bool,
     /// Reach chain A's RPC through a [`Lagging`] hop.
     pub lagging_rpc: bool,
+    /// Attempts at a payout before it fails (default 5).
+    pub max_payout_attempts: Option<u32>,
 }
 
 /// A running stack. Everything stops when it is dropped.
@@ -180,6 +182,12 @@ impl Stack {
             ..tender_gateway::Config::default()
         };
         gateway_config.settlement.poll_ms = 200;
+        // Stuck transactions are replaced, refused ones tried again, soon.
+        gateway_config.settlement.replace_after_seconds = 2;
+        gateway_config.settlement.retry_after_seconds = 1;
+        if let Some(attempts) = options.max_payout_attempts {
+            gateway_config.settlement.max_payout_attempts = attempts;
+        }
         if let Some(url) = options.price_feed {
             gateway_config.pricing.feed_url = Some(url);
             gateway_config.pricing.refresh_seconds = 0;

@@ -9,11 +9,33 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::{Block, Filter, Log, TransactionReceipt};
 use anyhow::Context;
 
+use alloy::sol_types::SolCall;
+
+use crate::chain::traces::{self, InternalTransfer, Traces};
+use crate::chain::treasury::Fees;
 use crate::config::NetworkConfig;
 
 /// `keccak256("Transfer(address,address,uint256)")`, topic 0 of ERC-20 transfers.
 pub const TRANSFER_TOPIC: B256 =
     b256!("ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
+
+alloy::sol! {
+    function balanceOf(address owner) external view returns (uint256);
+}
+
+/// Why a node refused a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// A transaction with this nonce is already mined (ours, or another).
+    #[error("nonce already used")]
+    NonceTaken,
+    /// The node answered that it will not take it (funds, fees).
+    #[error("{0}")]
+    Rejected(String),
+    /// No clear answer (the node unreachable, a timeout): it may have it.
+    #[error("{0}")]
+    Unreachable(String),
+}
 
 /// Where a block is: its number, hash and timestamp (unix seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +60,7 @@ pub struct Chain {
     pub network: NetworkConfig,
     provider: DynProvider,
     calls: AtomicU64,
+    traces: std::sync::Mutex<Traces>,
 }
 
 impl Chain {
@@ -50,6 +73,7 @@ impl Chain {
             network,
             provider,
             calls: AtomicU64::new(0),
+            traces: std::sync::Mutex::new(Traces::Unknown),
         }
     }
 
@@ -130,32 +154,152 @@ impl Chain {
             .with_context(|| self.context(&format!("balance of {address}")))
     }
 
-    pub async fn nonce(&self, address: Address) -> anyhow::Result<u64> {
+    /// The nonce of `address`'s next transaction, counting only mined ones.
+    pub async fn mined_nonce(&self, address: Address) -> anyhow::Result<u64> {
         self.count();
         self.provider
             .get_transaction_count(address)
-            .pending()
+            .latest()
             .await
             .with_context(|| self.context(&format!("nonce of {address}")))
     }
 
-    pub async fn gas_price(&self) -> anyhow::Result<u128> {
+    /// What gas costs now: EIP-1559 fees (twice the base fee plus the
+    /// suggested tip, so a rising base fee does not strand the transaction)
+    /// where the chain has a base fee, else its gas price.
+    pub async fn fees(&self) -> anyhow::Result<Fees> {
         self.count();
-        self.provider
-            .get_gas_price()
+        let head = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Latest)
             .await
-            .with_context(|| self.context("gas price"))
+            .with_context(|| self.context("latest block"))?
+            .with_context(|| self.context("no latest block"))?;
+        self.count();
+        match head.header.base_fee_per_gas {
+            Some(base) => {
+                let priority = self
+                    .provider
+                    .get_max_priority_fee_per_gas()
+                    .await
+                    .with_context(|| self.context("priority fee"))?;
+                Ok(Fees::Eip1559 {
+                    max_fee: 2 * u128::from(base) + priority,
+                    priority,
+                })
+            }
+            None => Ok(Fees::Legacy {
+                gas_price: self
+                    .provider
+                    .get_gas_price()
+                    .await
+                    .with_context(|| self.context("gas price"))?,
+            }),
+        }
+    }
+
+    /// `owner`'s balance of the ERC-20 `token`.
+    pub async fn token_balance(&self, token: Address, owner: Address) -> anyhow::Result<U256> {
+        self.count();
+        let data = balanceOfCall { owner }.abi_encode();
+        let answer = self
+            .provider
+            .call(
+                alloy::rpc::types::TransactionRequest::default()
+                    .to(token)
+                    .input(Bytes::from(data).into()),
+            )
+            .await
+            .with_context(|| self.context(&format!("balance of {owner} in {token}")))?;
+        Ok(balanceOfCall::abi_decode_returns(&answer)?)
     }
 
     /// Broadcasts a signed transaction. "Already known" is success: the same
     /// bytes were sent before.
-    pub async fn broadcast(&self, raw: &Bytes) -> anyhow::Result<()> {
+    pub async fn broadcast(&self, raw: &Bytes) -> Result<(), Refused> {
         self.count();
         match self.provider.send_raw_transaction(raw).await {
             Ok(_) => Ok(()),
-            Err(err) if err.to_string().to_lowercase().contains("already") => Ok(()),
-            Err(err) => Err(err).with_context(|| self.context("broadcast")),
+            Err(err) => {
+                let text = err.to_string().to_lowercase();
+                if text.contains("already known") || text.contains("already imported") {
+                    Ok(())
+                } else if text.contains("nonce too low") || text.contains("nonce is too low") {
+                    Err(Refused::NonceTaken)
+                } else if err.as_error_resp().is_some() {
+                    Err(Refused::Rejected(
+                        self.context(&format!("broadcast: {err}")),
+                    ))
+                } else {
+                    Err(Refused::Unreachable(
+                        self.context(&format!("broadcast: {err}")),
+                    ))
+                }
+            }
         }
+    }
+
+    /// Every native transfer made by a contract call (not a transaction's
+    /// own value) in block `number`, with one call whatever the number of
+    /// watched addresses. Empty if the node offers no traces (said once).
+    pub async fn internal_transfers(&self, number: u64) -> anyhow::Result<Vec<InternalTransfer>> {
+        let method = *self.traces.lock().expect("traces lock");
+        let tried = match method {
+            Traces::Unavailable => return Ok(Vec::new()),
+            Traces::TraceBlock | Traces::Unknown => self.trace_block(number).await,
+            Traces::CallTracer => self.call_tracer(number).await,
+        };
+        match (method, tried) {
+            (_, Ok(found)) => {
+                if method == Traces::Unknown {
+                    *self.traces.lock().expect("traces lock") = Traces::TraceBlock;
+                }
+                Ok(found)
+            }
+            (Traces::Unknown, Err(first)) => match self.call_tracer(number).await {
+                Ok(found) => {
+                    *self.traces.lock().expect("traces lock") = Traces::CallTracer;
+                    Ok(found)
+                }
+                Err(second) if traces::unsupported(&first) && traces::unsupported(&second) => {
+                    tracing::warn!(
+                        network = %self.network.id,
+                        "the node offers neither trace_block nor debug_traceBlockByNumber: \
+                         payments made through contracts cannot be seen on this network"
+                    );
+                    *self.traces.lock().expect("traces lock") = Traces::Unavailable;
+                    Ok(Vec::new())
+                }
+                Err(_) => Err(first),
+            },
+            (_, Err(err)) => Err(err),
+        }
+    }
+
+    async fn trace_block(&self, number: u64) -> anyhow::Result<Vec<InternalTransfer>> {
+        self.count();
+        let traces: serde_json::Value = self
+            .provider
+            .raw_request("trace_block".into(), (BlockNumberOrTag::Number(number),))
+            .await
+            .with_context(|| self.context(&format!("trace_block {number}")))?;
+        Ok(traces::parse_trace_block(&traces))
+    }
+
+    async fn call_tracer(&self, number: u64) -> anyhow::Result<Vec<InternalTransfer>> {
+        self.count();
+        let traces: serde_json::Value = self
+            .provider
+            .raw_request(
+                "debug_traceBlockByNumber".into(),
+                (
+                    BlockNumberOrTag::Number(number),
+                    serde_json::json!({"tracer": "callTracer"}),
+                ),
+            )
+            .await
+            .with_context(|| self.context(&format!("debug_traceBlockByNumber {number}")))?;
+        Ok(traces::parse_call_tracer(&traces))
     }
 
     /// The underlying provider, for anvil-only calls in dev tooling.

@@ -1,59 +1,47 @@
-//! Sweeps: once a session is settled one way or another (paid, completed,
-//! or expired with money in it), each deposit address that received
-//! payments is emptied into the treasury on its own network. A token sweep
-//! first sends the deposit address the gas it needs. Each transaction is
-//! signed and stored before it is broadcast, and followed to its receipt.
+//! Sweeps (owns `sweeps`): once a session is settled one way or another
+//! (paid, completed, or expired with money in it), each deposit address
+//! that received payments is emptied into the treasury on its own network,
+//! through the sender. A token sweep first has the treasury send the
+//! deposit address its gas, with room for the fee to double before the
+//! sweep goes out. A later payment to a swept address starts another round.
+//! What the coins are owed to (a merchant's payout, unallocated money) is
+//! accounted elsewhere; sweeping only moves them.
 
-use std::sync::Arc;
-
-use alloy::primitives::{Address as EvmAddress, Bytes, U256};
+use alloy::primitives::{Address as EvmAddress, U256};
 use sqlx::FromRow;
 
 use crate::chain::rpc::Chain;
-use crate::chain::treasury::{self, Transfer};
+use crate::chain::sender::{self, Request, Signer};
+use crate::chain::treasury;
 use crate::clock::now_seconds;
+use crate::db;
 use crate::state::AppState;
+
+/// A sweep whose transaction fails this many times starts over.
+const MAX_TRIES: i64 = 5;
 
 #[derive(FromRow)]
 struct Sweep {
     quote_id: String,
     status: String,
-    tx_hash: Option<String>,
-    raw_tx: Option<String>,
+    funding_id: Option<i64>,
+    sweep_id: Option<i64>,
     deposit_index: i64,
     token_address: Option<String>,
 }
 
 /// Moves paid deposits into the treasury, one step at a time; answers how
-/// many sweeps moved on.
-pub async fn step(state: &AppState, chain: &Arc<Chain>) -> anyhow::Result<usize> {
+/// many sweeps moved on. Each sweep fails on its own.
+pub async fn step(state: &AppState, chain: &Chain) -> anyhow::Result<usize> {
     let chain_id = chain.network.chain_id as i64;
-    // New: quotes with confirmed payments whose session is settled one way or another.
-    let fresh: Vec<(String,)> = sqlx::query_as(
-        "SELECT DISTINCT q.id FROM quotes q
-         JOIN payments p ON p.quote_id = q.id AND p.status = 'confirmed'
-         JOIN sessions s ON s.id = q.session_id
-         LEFT JOIN sweeps w ON w.quote_id = q.id
-         WHERE q.chain_id = $1 AND w.quote_id IS NULL AND s.status IN ('paid', 'completed', 'expired')
-         LIMIT 20",
-    )
-    .bind(chain_id)
-    .fetch_all(&state.db)
-    .await?;
-    for (quote,) in &fresh {
-        sqlx::query("INSERT INTO sweeps (quote_id, chain_id, status, created_at, updated_at) VALUES ($1, $2, 'new', $3, $3) ON CONFLICT DO NOTHING")
-            .bind(quote)
-            .bind(chain_id)
-            .bind(now_seconds())
-            .execute(&state.db)
-            .await?;
-    }
+    start_rounds(state, chain_id).await?;
     let open: Vec<Sweep> = sqlx::query_as(
-        "SELECT w.quote_id, w.status, w.tx_hash, w.raw_tx, q.deposit_index, q.token_address
+        "SELECT w.quote_id, w.status, w.funding_id, w.sweep_id, q.deposit_index, q.token_address
          FROM sweeps w JOIN quotes q ON q.id = w.quote_id
-         WHERE w.chain_id = $1 AND w.status != 'done' LIMIT 20",
+         WHERE w.chain_id = $1 AND w.status != 'done' AND w.next_try_at <= $2 LIMIT 20",
     )
     .bind(chain_id)
+    .bind(now_seconds())
     .fetch_all(&state.db)
     .await?;
     let mut advanced = 0;
@@ -62,115 +50,241 @@ pub async fn step(state: &AppState, chain: &Arc<Chain>) -> anyhow::Result<usize>
             Ok(true) => advanced += 1,
             Ok(false) => {}
             Err(err) => {
-                tracing::warn!(quote = %sweep.quote_id, error = format!("{err:#}"), "sweep step failed")
+                let cause = format!("{err:#}");
+                tracing::warn!(quote = %sweep.quote_id, error = %cause, "sweep step failed");
+                pause(state, &sweep.quote_id, "new", &cause).await?;
             }
         }
     }
     Ok(advanced)
 }
 
-async fn advance(state: &AppState, chain: &Arc<Chain>, sweep: &Sweep) -> anyhow::Result<bool> {
-    // A transaction in flight: wait for it (re-sending if it vanished).
-    if let (Some(hash), Some(raw)) = (&sweep.tx_hash, &sweep.raw_tx) {
-        match chain.receipt(hash.parse()?).await? {
-            None => {
-                chain.broadcast(&raw.parse::<Bytes>()?).await?;
-                return Ok(false);
-            }
-            Some(receipt) if !receipt.status() => {
-                tracing::error!(quote = %sweep.quote_id, tx = hash, "sweep transaction reverted");
-                set(state, &sweep.quote_id, "done", None).await?;
-                return Ok(true);
-            }
-            Some(_) if sweep.status == "sweeping" => {
-                set(state, &sweep.quote_id, "done", None).await?;
-                return Ok(true);
-            }
-            Some(_) => {} // funded: sweep the token now
-        }
-    }
-    let deposit = state.deposits.signer(u32::try_from(sweep.deposit_index)?)?;
-    let treasury = state.treasury.address();
-    let gas_price = chain.gas_price().await?;
-    match &sweep.token_address {
-        None => {
-            let balance = chain.balance(deposit.address()).await?;
-            let cost = U256::from(treasury::NATIVE_TRANSFER_GAS) * U256::from(gas_price);
-            if balance <= cost {
-                set(state, &sweep.quote_id, "done", None).await?;
-                return Ok(true);
-            }
-            let transfer = Transfer {
-                chain_id: chain.network.chain_id,
-                nonce: chain.nonce(deposit.address()).await?,
-                gas_price,
-                to: treasury,
-                token: None,
-                amount: balance - cost,
-            };
-            let signed = treasury::sign(&deposit, &transfer)?;
-            set(state, &sweep.quote_id, "sweeping", Some(&signed)).await?;
-            chain.broadcast(&signed.raw).await?;
-        }
-        Some(token) if sweep.status == "new" => {
-            // Gas first: the deposit address holds tokens but no native coin.
-            let transfer = Transfer {
-                chain_id: chain.network.chain_id,
-                nonce: chain.nonce(treasury).await?,
-                gas_price,
-                to: deposit.address(),
-                token: None,
-                amount: U256::from(treasury::TOKEN_TRANSFER_GAS) * U256::from(gas_price),
-            };
-            let signed = treasury::sign(state.treasury.signer(), &transfer)?;
-            set(state, &sweep.quote_id, "funding", Some(&signed)).await?;
-            chain.broadcast(&signed.raw).await?;
-            tracing::debug!(quote = %sweep.quote_id, token, "sweep gas funded");
-        }
-        Some(token) => {
-            let amount = received(state, &sweep.quote_id).await?;
-            let transfer = Transfer {
-                chain_id: chain.network.chain_id,
-                nonce: chain.nonce(deposit.address()).await?,
-                gas_price,
-                to: treasury,
-                token: Some(token.parse::<EvmAddress>()?),
-                amount,
-            };
-            let signed = treasury::sign(&deposit, &transfer)?;
-            set(state, &sweep.quote_id, "sweeping", Some(&signed)).await?;
-            chain.broadcast(&signed.raw).await?;
-        }
-    }
-    Ok(true)
-}
-
-/// The exact token amount every payment brought to a quote's address.
-async fn received(state: &AppState, quote: &str) -> anyhow::Result<U256> {
-    let amounts: Vec<(String,)> = sqlx::query_as(
-        "SELECT amount_raw FROM payments WHERE quote_id = $1 AND status = 'confirmed'",
+/// A round for each deposit address with confirmed payments not yet swept,
+/// whose session is settled one way or another.
+async fn start_rounds(state: &AppState, chain_id: i64) -> anyhow::Result<()> {
+    let fresh: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT q.id, MAX(p.id) FROM quotes q
+         JOIN payments p ON p.quote_id = q.id AND p.status = 'confirmed'
+         JOIN sessions s ON s.id = q.session_id
+         LEFT JOIN sweeps w ON w.quote_id = q.id
+         WHERE q.chain_id = $1 AND s.status IN ('paid', 'completed', 'expired')
+         GROUP BY q.id, w.quote_id, w.status, w.swept_through
+         HAVING w.quote_id IS NULL OR (w.status = 'done' AND w.swept_through < MAX(p.id))
+         LIMIT 20",
     )
-    .bind(quote)
+    .bind(chain_id)
     .fetch_all(&state.db)
     .await?;
-    amounts
-        .iter()
-        .try_fold(U256::ZERO, |sum, (a,)| Ok(sum + a.parse::<U256>()?))
+    for (quote, through) in &fresh {
+        sqlx::query(
+            "INSERT INTO sweeps (quote_id, chain_id, status, swept_through, created_at, updated_at)
+             VALUES ($1, $2, 'new', $3, $4, $4)
+             ON CONFLICT (quote_id) DO UPDATE
+             SET status = 'new', swept_through = excluded.swept_through, funding_id = NULL,
+                 sweep_id = NULL, updated_at = excluded.updated_at
+             WHERE sweeps.status = 'done'",
+        )
+        .bind(quote)
+        .bind(chain_id)
+        .bind(through)
+        .bind(now_seconds())
+        .execute(&state.db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn advance(state: &AppState, chain: &Chain, sweep: &Sweep) -> anyhow::Result<bool> {
+    let index = u32::try_from(sweep.deposit_index)?;
+    let deposit = state.deposits.signer(index)?.address();
+    let token: Option<EvmAddress> = sweep.token_address.as_deref().map(str::parse).transpose()?;
+    match (sweep.status.as_str(), token) {
+        ("new", None) => {
+            let balance = chain.balance(deposit).await?;
+            let budget = 2 * chain.fees().await?.max_per_gas();
+            let gas = U256::from(treasury::NATIVE_TRANSFER_GAS) * U256::from(budget);
+            if balance <= gas {
+                return set(state, &sweep.quote_id, "done", None, None).await;
+            }
+            let id = ask(
+                state,
+                chain,
+                Signer::Deposit(index),
+                "sweep",
+                None,
+                balance,
+                Some(budget),
+                &sweep.quote_id,
+            )
+            .await?;
+            set(state, &sweep.quote_id, "sweeping", None, Some(id)).await
+        }
+        ("new", Some(token)) => {
+            if chain.token_balance(token, deposit).await?.is_zero() {
+                return set(state, &sweep.quote_id, "done", None, None).await;
+            }
+            // Gas for the sweep, with room for the fee to double.
+            let budget = 2 * chain.fees().await?.max_per_gas();
+            let needed = U256::from(treasury::TOKEN_TRANSFER_GAS) * U256::from(budget);
+            let has = chain.balance(deposit).await?;
+            if has >= needed {
+                return sweep_token(state, chain, sweep, index, token, deposit).await;
+            }
+            let request = Request {
+                chain_id: chain.network.chain_id,
+                signer: Signer::Treasury,
+                purpose: "sweep_gas",
+                to: deposit,
+                token: None,
+                amount: needed - has,
+                fee_cap: None,
+                reference: &sweep.quote_id,
+            };
+            let mut tx = db::begin_write(&state.db).await?;
+            let id = sender::request(&mut tx, &request).await?;
+            tx.commit().await?;
+            set(state, &sweep.quote_id, "funding", Some(id), None).await
+        }
+        ("funding", Some(token)) => {
+            let funding = sweep
+                .funding_id
+                .ok_or_else(|| anyhow::anyhow!("funding without a transaction"))?;
+            match sender::status(&state.db, funding).await?.status.as_str() {
+                "mined" => sweep_token(state, chain, sweep, index, token, deposit).await,
+                "reverted" | "void" => anyhow::bail!("the sweep's gas was not sent"),
+                _ => Ok(false),
+            }
+        }
+        ("sweeping", _) => {
+            let id = sweep
+                .sweep_id
+                .ok_or_else(|| anyhow::anyhow!("sweeping without a transaction"))?;
+            let sent = sender::status(&state.db, id).await?;
+            match sent.status.as_str() {
+                "mined" | "void" => {
+                    set(state, &sweep.quote_id, "done", sweep.funding_id, Some(id)).await
+                }
+                "reverted" => anyhow::bail!("the sweep reverted"),
+                // Refused again and again (the coins gone, say, by a reorg):
+                // give it up and look again later.
+                "unsigned" if stuck(state, id).await? => {
+                    sender::abandon(&state.db, id).await?;
+                    anyhow::bail!(
+                        "the sweep could not be sent: {}",
+                        sent.last_error.unwrap_or_default()
+                    )
+                }
+                _ => Ok(false),
+            }
+        }
+        (status, _) => anyhow::bail!("sweep in an unknown state {status:?}"),
+    }
+}
+
+/// Asks for the token sweep, its fees capped at the gas the deposit holds.
+async fn sweep_token(
+    state: &AppState,
+    chain: &Chain,
+    sweep: &Sweep,
+    index: u32,
+    token: EvmAddress,
+    deposit: EvmAddress,
+) -> anyhow::Result<bool> {
+    let amount = chain.token_balance(token, deposit).await?;
+    let gas = chain.balance(deposit).await?;
+    let budget =
+        u128::try_from(gas / U256::from(treasury::TOKEN_TRANSFER_GAS)).unwrap_or(u128::MAX);
+    let id = ask(
+        state,
+        chain,
+        Signer::Deposit(index),
+        "sweep",
+        Some(token),
+        amount,
+        Some(budget),
+        &sweep.quote_id,
+    )
+    .await?;
+    set(
+        state,
+        &sweep.quote_id,
+        "sweeping",
+        sweep.funding_id,
+        Some(id),
+    )
+    .await
+}
+
+/// Asks the sender for a transfer to the treasury.
+#[allow(clippy::too_many_arguments)]
+async fn ask(
+    state: &AppState,
+    chain: &Chain,
+    signer: Signer,
+    purpose: &'static str,
+    token: Option<EvmAddress>,
+    amount: U256,
+    fee_cap: Option<u128>,
+    quote: &str,
+) -> anyhow::Result<i64> {
+    let request = Request {
+        chain_id: chain.network.chain_id,
+        signer,
+        purpose,
+        to: state.treasury.address(),
+        token,
+        amount,
+        fee_cap,
+        reference: quote,
+    };
+    let mut tx = db::begin_write(&state.db).await?;
+    let id = sender::request(&mut tx, &request).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn stuck(state: &AppState, outgoing: i64) -> anyhow::Result<bool> {
+    let (tries,): (i64,) = sqlx::query_as("SELECT tries FROM outgoing WHERE id = $1")
+        .bind(outgoing)
+        .fetch_one(&state.db)
+        .await?;
+    Ok(tries >= MAX_TRIES)
 }
 
 async fn set(
     state: &AppState,
     quote: &str,
     status: &str,
-    signed: Option<&treasury::Signed>,
-) -> anyhow::Result<()> {
-    sqlx::query("UPDATE sweeps SET status = $1, tx_hash = $2, raw_tx = $3, updated_at = $4 WHERE quote_id = $5")
-        .bind(status)
-        .bind(signed.map(|s| s.hash.to_string()))
-        .bind(signed.map(|s| s.raw.to_string()))
-        .bind(now_seconds())
-        .bind(quote)
-        .execute(&state.db)
-        .await?;
+    funding: Option<i64>,
+    sweep: Option<i64>,
+) -> anyhow::Result<bool> {
+    sqlx::query(
+        "UPDATE sweeps SET status = $1, funding_id = $2, sweep_id = $3, last_error = NULL,
+                updated_at = $4
+         WHERE quote_id = $5",
+    )
+    .bind(status)
+    .bind(funding)
+    .bind(sweep)
+    .bind(now_seconds())
+    .bind(quote)
+    .execute(&state.db)
+    .await?;
+    Ok(true)
+}
+
+/// Puts a sweep back to `status` and looks at it again in a minute.
+async fn pause(state: &AppState, quote: &str, status: &str, cause: &str) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE sweeps SET status = $1, next_try_at = $2, last_error = $3, updated_at = $4
+         WHERE quote_id = $5",
+    )
+    .bind(status)
+    .bind(now_seconds() + 60)
+    .bind(cause)
+    .bind(now_seconds())
+    .bind(quote)
+    .execute(&state.db)
+    .await?;
     Ok(())
 }

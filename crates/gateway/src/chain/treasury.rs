@@ -4,7 +4,7 @@
 //! deposit key. Transactions are signed here and stored before they are
 //! broadcast, so a retry re-sends the same bytes.
 
-use alloy::consensus::{SignableTransaction, TxEnvelope, TxLegacy};
+use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
 use alloy::eips::eip2718::Encodable2718;
 use alloy::network::TxSignerSync;
 use alloy::primitives::{Address, B256, Bytes, TxKind, U256};
@@ -55,12 +55,78 @@ impl Treasury {
 pub struct Transfer {
     pub chain_id: u64,
     pub nonce: u64,
-    pub gas_price: u128,
+    pub fees: Fees,
     /// The recipient of the value (for a token, the token holder to be).
     pub to: Address,
     /// The ERC-20 contract, or `None` for the native token.
     pub token: Option<Address>,
     pub amount: U256,
+}
+
+/// What a transaction pays for gas, per unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fees {
+    /// Chains without a base fee: one price.
+    Legacy { gas_price: u128 },
+    /// EIP-1559: at most `max_fee`, of which `priority` goes to the miner.
+    Eip1559 { max_fee: u128, priority: u128 },
+}
+
+impl Fees {
+    /// The most one unit of gas can cost.
+    pub fn max_per_gas(self) -> u128 {
+        match self {
+            Fees::Legacy { gas_price } => gas_price,
+            Fees::Eip1559 { max_fee, .. } => max_fee,
+        }
+    }
+
+    /// Fees a node accepts as a replacement (at least an eighth more on
+    /// every part, rounded up), and never below `market`.
+    pub fn bumped(self, market: Fees) -> Fees {
+        let up = |fee: u128| fee + fee.div_ceil(8).max(1);
+        match (self, market) {
+            (
+                Fees::Eip1559 { max_fee, priority },
+                Fees::Eip1559 {
+                    max_fee: m,
+                    priority: p,
+                },
+            ) => Fees::Eip1559 {
+                max_fee: up(max_fee).max(m),
+                priority: up(priority).max(p),
+            },
+            (Fees::Eip1559 { max_fee, priority }, Fees::Legacy { gas_price }) => Fees::Eip1559 {
+                max_fee: up(max_fee).max(gas_price),
+                priority: up(priority),
+            },
+            (Fees::Legacy { gas_price }, market) => Fees::Legacy {
+                gas_price: up(gas_price).max(market.max_per_gas()),
+            },
+        }
+    }
+
+    /// The same kind of fees, capped at `max_per_gas` per unit.
+    pub fn capped(self, max_per_gas: u128) -> Fees {
+        match self {
+            Fees::Legacy { gas_price } => Fees::Legacy {
+                gas_price: gas_price.min(max_per_gas),
+            },
+            Fees::Eip1559 { max_fee, priority } => Fees::Eip1559 {
+                max_fee: max_fee.min(max_per_gas),
+                priority: priority.min(max_per_gas),
+            },
+        }
+    }
+}
+
+/// The gas limit of a transfer of `token` (`None`: the native token).
+pub fn gas_limit(token: Option<Address>) -> u64 {
+    if token.is_some() {
+        TOKEN_TRANSFER_GAS
+    } else {
+        NATIVE_TRANSFER_GAS
+    }
 }
 
 /// A signed transaction: its bytes and hash.
@@ -70,8 +136,8 @@ pub struct Signed {
     pub hash: B256,
 }
 
-/// Signs `transfer` with `signer` (a legacy transaction with an explicit
-/// nonce and gas price, which every EVM chain accepts).
+/// Signs `transfer` with `signer`, with an explicit nonce and fees: an
+/// EIP-1559 transaction where the chain has a base fee, else a legacy one.
 pub fn sign(signer: &PrivateKeySigner, transfer: &Transfer) -> anyhow::Result<Signed> {
     let (to, value, input, gas_limit) = match transfer.token {
         None => (
@@ -93,19 +159,40 @@ pub fn sign(signer: &PrivateKeySigner, transfer: &Transfer) -> anyhow::Result<Si
             )
         }
     };
-    let mut tx = TxLegacy {
-        chain_id: Some(transfer.chain_id),
-        nonce: transfer.nonce,
-        gas_price: transfer.gas_price,
-        gas_limit,
-        to: TxKind::Call(to),
-        value,
-        input,
+    let envelope = match transfer.fees {
+        Fees::Legacy { gas_price } => {
+            let mut tx = TxLegacy {
+                chain_id: Some(transfer.chain_id),
+                nonce: transfer.nonce,
+                gas_price,
+                gas_limit,
+                to: TxKind::Call(to),
+                value,
+                input,
+            };
+            let signature = signer
+                .sign_transaction_sync(&mut tx)
+                .context("signing a transaction")?;
+            TxEnvelope::Legacy(tx.into_signed(signature))
+        }
+        Fees::Eip1559 { max_fee, priority } => {
+            let mut tx = TxEip1559 {
+                chain_id: transfer.chain_id,
+                nonce: transfer.nonce,
+                gas_limit,
+                max_fee_per_gas: max_fee,
+                max_priority_fee_per_gas: priority,
+                to: TxKind::Call(to),
+                value,
+                access_list: Default::default(),
+                input,
+            };
+            let signature = signer
+                .sign_transaction_sync(&mut tx)
+                .context("signing a transaction")?;
+            TxEnvelope::Eip1559(tx.into_signed(signature))
+        }
     };
-    let signature = signer
-        .sign_transaction_sync(&mut tx)
-        .context("signing a transaction")?;
-    let envelope = TxEnvelope::Legacy(tx.into_signed(signature));
     Ok(Signed {
         hash: *envelope.tx_hash(),
         raw: Bytes::from(envelope.encoded_2718()),
@@ -132,7 +219,10 @@ mod tests {
         let transfer = Transfer {
             chain_id: 31337,
             nonce: 7,
-            gas_price: 1_000_000_000,
+            fees: Fees::Eip1559 {
+                max_fee: 2_000_000_000,
+                priority: 1_000_000_000,
+            },
             to: Address::repeat_byte(0x11),
             token: Some(Address::repeat_byte(0x22)),
             amount: U256::from(5_000_000u64),
@@ -141,5 +231,39 @@ mod tests {
         let b = sign(treasury.signer(), &transfer).unwrap();
         assert_eq!(a.hash, b.hash);
         assert_eq!(a.raw, b.raw);
+    }
+
+    #[test]
+    fn a_replacement_pays_an_eighth_more_and_at_least_the_market() {
+        let old = Fees::Eip1559 {
+            max_fee: 80,
+            priority: 8,
+        };
+        let calm = Fees::Eip1559 {
+            max_fee: 10,
+            priority: 1,
+        };
+        assert_eq!(
+            old.bumped(calm),
+            Fees::Eip1559 {
+                max_fee: 90,
+                priority: 9
+            }
+        );
+        let busy = Fees::Eip1559 {
+            max_fee: 500,
+            priority: 50,
+        };
+        assert_eq!(
+            old.bumped(busy),
+            Fees::Eip1559 {
+                max_fee: 500,
+                priority: 50
+            }
+        );
+        assert_eq!(
+            Fees::Legacy { gas_price: 8 }.bumped(calm),
+            Fees::Legacy { gas_price: 10 }
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! Payouts to merchants (owns `settlements`): how much a paid session pays
-//! out, and each payout transaction, stored signed before it is broadcast
-//! (`sent`), then `confirmed` or `failed`.
+//! out, and where each payout stands: `sent` (its transaction with the
+//! sender), `retrying` (a reverted one, waiting to be tried again),
+//! `confirmed`, or `failed` after the last attempt.
 
 use tender_protocol::{ExchangeRate, Money};
 
-use crate::chain::treasury::Signed;
 use crate::clock::now_seconds;
 use crate::db::{Conn, Db};
 
@@ -28,7 +28,7 @@ pub fn payout(
     Some((units, fee))
 }
 
-/// A payout about to be broadcast.
+/// A payout, its transaction asked of the sender.
 pub struct NewPayout<'a> {
     pub session_id: &'a str,
     pub network: &'a str,
@@ -38,18 +38,18 @@ pub struct NewPayout<'a> {
     pub address: &'a str,
     pub units: u128,
     pub fee: Money,
-    pub nonce: u64,
-    pub signed: &'a Signed,
+    /// The sender's row for its transaction.
+    pub outgoing_id: i64,
 }
 
-/// Stores a signed payout as `sent`, once per session: answers whether it
-/// was stored (and so may be broadcast).
-pub async fn store(db: &Db, payout: &NewPayout<'_>) -> Result<bool, sqlx::Error> {
+/// Stores a payout as `sent`, once per session, in the caller's
+/// transaction (with its outgoing row): answers whether it was stored.
+pub async fn store(conn: &mut Conn, payout: &NewPayout<'_>) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO settlements (session_id, network, chain_id, token, decimals, address, amount_raw,
                                   fee_minor, fee_currency, nonce, raw_tx, tx_hash, status,
-                                  created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'sent', $13, $13)
+                                  outgoing_id, attempts, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, -1, '', '', 'sent', $10, 1, $11, $11)
          ON CONFLICT (session_id) DO NOTHING",
     )
     .bind(payout.session_id)
@@ -61,47 +61,96 @@ pub async fn store(db: &Db, payout: &NewPayout<'_>) -> Result<bool, sqlx::Error>
     .bind(payout.units.to_string())
     .bind(payout.fee.minor().to_string())
     .bind(payout.fee.currency().code())
-    .bind(payout.nonce as i64)
-    .bind(payout.signed.raw.to_string())
-    .bind(payout.signed.hash.to_string())
+    .bind(payout.outgoing_id)
     .bind(now_seconds())
-    .execute(db)
+    .execute(conn)
     .await?
     .rows_affected();
     Ok(inserted == 1)
 }
 
-/// A payout on its way: (session id, tx hash, raw transaction).
-pub async fn in_flight(
-    db: &Db,
-    chain_id: u64,
-) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+/// A payout on its way or waiting to be tried again.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Open {
+    pub session_id: String,
+    pub status: String,
+    pub outgoing_id: Option<i64>,
+    pub attempts: i64,
+    pub next_try_at: i64,
+    pub address: String,
+    pub token: String,
+    pub amount_raw: String,
+}
+
+/// The payouts of `chain_id` that are `sent` or `retrying`.
+pub async fn open(db: &Db, chain_id: u64) -> Result<Vec<Open>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT session_id, tx_hash, raw_tx FROM settlements WHERE chain_id = $1 AND status = 'sent'",
+        "SELECT session_id, status, outgoing_id, attempts, next_try_at, address, token, amount_raw
+         FROM settlements WHERE chain_id = $1 AND status IN ('sent', 'retrying')",
     )
     .bind(chain_id as i64)
     .fetch_all(db)
     .await
 }
 
-/// The payout's transaction reverted.
-pub async fn fail(db: &Db, session: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE settlements SET status = 'failed', updated_at = $1 WHERE session_id = $2")
-        .bind(now_seconds())
-        .bind(session)
-        .execute(db)
-        .await?;
+/// The payout's transaction reverted (or could not be mined): try again at
+/// `at` unless it was the last attempt.
+pub async fn retry_at(db: &Db, session: &str, at: i64, cause: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE settlements SET status = 'retrying', next_try_at = $1, last_error = $2, updated_at = $3
+         WHERE session_id = $4",
+    )
+    .bind(at)
+    .bind(cause)
+    .bind(now_seconds())
+    .bind(session)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
-/// The payout has its confirmations, mined in `block`; in the caller's
-/// transaction (the session completes in the same one).
-pub async fn confirm(conn: &mut Conn, session: &str, block: u64) -> Result<(), sqlx::Error> {
+/// A new attempt: another transaction, in the caller's transaction.
+pub async fn resend(conn: &mut Conn, session: &str, outgoing_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE settlements SET status = 'confirmed', block_number = $1, updated_at = $2
-         WHERE session_id = $3",
+        "UPDATE settlements SET status = 'sent', outgoing_id = $1, attempts = attempts + 1,
+                updated_at = $2
+         WHERE session_id = $3 AND status = 'retrying'",
+    )
+    .bind(outgoing_id)
+    .bind(now_seconds())
+    .bind(session)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The payout failed for good, in the caller's transaction.
+pub async fn fail(conn: &mut Conn, session: &str, cause: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE settlements SET status = 'failed', last_error = $1, updated_at = $2 WHERE session_id = $3",
+    )
+    .bind(cause)
+    .bind(now_seconds())
+    .bind(session)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The payout has its confirmations, mined in `block` as `tx_hash`; in the
+/// caller's transaction (the session completes in the same one).
+pub async fn confirm(
+    conn: &mut Conn,
+    session: &str,
+    block: u64,
+    tx_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE settlements SET status = 'confirmed', block_number = $1, tx_hash = $2, updated_at = $3
+         WHERE session_id = $4",
     )
     .bind(block as i64)
+    .bind(tx_hash)
     .bind(now_seconds())
     .bind(session)
     .execute(conn)

@@ -8,15 +8,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::primitives::{Bytes, U256};
+use alloy::primitives::U256;
+use anyhow::Context;
 use sqlx::FromRow;
-use tender_protocol::{Currency, ExchangeRate, Money, SessionId, SessionStatus};
+use tender_protocol::{Currency, EventType, ExchangeRate, Money, SessionId, SessionStatus};
 use tokio_util::sync::CancellationToken;
 
 use crate::chain::rpc::Chain;
+use crate::chain::sender::{self, Request, Signer};
 use crate::chain::sweeps;
-use crate::chain::treasury::{self, Transfer};
 use crate::checkout::lifecycle;
+use crate::clock::now_seconds;
 use crate::db;
 use crate::leader::{self, Leadership};
 use crate::settlement::payouts::{self, NewPayout};
@@ -50,19 +52,34 @@ impl Settler {
         Self { state }
     }
 
+    /// One step: every network's transactions on (each row on its own: a
+    /// failing one is logged and tried later, never holding up the others),
+    /// then new payouts asked for.
     pub async fn tick(&self) -> anyhow::Result<Outcome> {
         let mut outcome = Outcome::default();
         for chain in self.state.chains.values() {
-            // First make sure every stored transaction is on its way, so the
-            // pending nonce counts it before anything new is signed.
-            outcome.completed += self.follow_up(chain).await?;
-            outcome.sweeps += sweeps::step(&self.state, chain).await?;
+            let network = &chain.network.id;
+            if let Err(err) = sender::follow(&self.state, chain).await {
+                tracing::warn!(network = %network, error = format!("{err:#}"), "sending failed");
+            }
+            match self.follow_up(chain).await {
+                Ok(n) => outcome.completed += n,
+                Err(err) => {
+                    tracing::warn!(network = %network, error = format!("{err:#}"), "payout follow-up failed")
+                }
+            }
+            match sweeps::step(&self.state, chain).await {
+                Ok(n) => outcome.sweeps += n,
+                Err(err) => {
+                    tracing::warn!(network = %network, error = format!("{err:#}"), "sweeping failed")
+                }
+            }
         }
         outcome.sent += self.start().await?;
         Ok(outcome)
     }
 
-    /// Signs, stores and broadcasts the payout of each newly paid session.
+    /// Asks the sender for the payout of each newly paid session.
     async fn start(&self) -> anyhow::Result<usize> {
         let due: Vec<Due> = sqlx::query_as(
             "SELECT s.id AS session_id, s.amount_due_minor, s.currency, d.network, d.token, d.address
@@ -113,16 +130,18 @@ impl Settler {
             decimals,
         )
         .ok_or_else(|| anyhow::anyhow!("cannot convert {due} into {}", row.token))?;
-        let treasury = self.state.treasury.address();
-        let transfer = Transfer {
+        let request = Request {
             chain_id: chain.network.chain_id,
-            nonce: chain.nonce(treasury).await?,
-            gas_price: chain.gas_price().await?,
+            signer: Signer::Treasury,
+            purpose: "payout",
             to: row.address.parse()?,
             token: contract.map(|t| t.address.as_str().parse()).transpose()?,
             amount: U256::from(units),
+            fee_cap: None,
+            reference: &row.session_id,
         };
-        let signed = treasury::sign(self.state.treasury.signer(), &transfer)?;
+        let mut tx = db::begin_write(&self.state.db).await?;
+        let outgoing_id = sender::request(&mut tx, &request).await?;
         let payout = NewPayout {
             session_id: &row.session_id,
             network: &row.network,
@@ -132,12 +151,11 @@ impl Settler {
             address: &row.address,
             units,
             fee,
-            nonce: transfer.nonce,
-            signed: &signed,
+            outgoing_id,
         };
-        if payouts::store(&self.state.db, &payout).await? {
-            chain.broadcast(&signed.raw).await?;
-            tracing::info!(session = %row.session_id, tx = %signed.hash, amount = units, token = %row.token, "settlement sent");
+        if payouts::store(&mut tx, &payout).await? {
+            tx.commit().await?;
+            tracing::info!(session = %row.session_id, amount = units, token = %row.token, "payout asked for");
         }
         Ok(())
     }
@@ -170,42 +188,120 @@ impl Settler {
         Ok(self.state.rates.rate(token, currency).await?)
     }
 
-    /// Re-sends payouts not yet mined; completes those with their confirmations.
+    /// Completes payouts whose transactions have their confirmations; tries
+    /// a reverted one again after a pause, up to the configured attempts,
+    /// then fails it with `session.settlement_failed`.
     async fn follow_up(&self, chain: &Arc<Chain>) -> anyhow::Result<usize> {
-        let sent = payouts::in_flight(&self.state.db, chain.network.chain_id).await?;
-        if sent.is_empty() {
+        let open = payouts::open(&self.state.db, chain.network.chain_id).await?;
+        if open.is_empty() {
             return Ok(0);
         }
         let head = chain.head().await?.number;
         let mut completed = 0;
-        for (session, hash, raw) in sent {
-            let Some(receipt) = chain.receipt(hash.parse()?).await? else {
-                chain.broadcast(&raw.parse::<Bytes>()?).await?;
-                continue;
-            };
-            if !receipt.status() {
-                payouts::fail(&self.state.db, &session).await?;
-                tracing::error!(
-                    session,
-                    tx = hash,
-                    "settlement transaction reverted (treasury short of funds?)"
-                );
-                continue;
+        for payout in open {
+            match self.follow_one(chain, head, &payout).await {
+                Ok(true) => completed += 1,
+                Ok(false) => {}
+                Err(err) => {
+                    tracing::warn!(session = %payout.session_id, error = format!("{err:#}"), "payout step failed")
+                }
             }
-            let block = receipt.block_number.unwrap_or(head);
-            if head + 1 < block + chain.network.confirmations {
-                continue;
-            }
-            self.complete(&session, block).await?;
-            completed += 1;
         }
         Ok(completed)
     }
 
-    async fn complete(&self, session: &str, block: u64) -> anyhow::Result<()> {
+    async fn follow_one(
+        &self,
+        chain: &Chain,
+        head: u64,
+        payout: &payouts::Open,
+    ) -> anyhow::Result<bool> {
+        let settings = &self.state.config.settlement;
+        if payout.status == "retrying" {
+            if payout.next_try_at <= now_seconds() {
+                self.again(chain, payout).await?;
+            }
+            return Ok(false);
+        }
+        let id = payout
+            .outgoing_id
+            .context("a sent payout has a transaction")?;
+        let sent = sender::status(&self.state.db, id).await?;
+        match sent.status.as_str() {
+            "mined" => {
+                let block = sent.block_number.unwrap_or(head as i64) as u64;
+                if head + 1 < block + chain.network.confirmations {
+                    return Ok(false);
+                }
+                let hash = sent.mined_hash.unwrap_or_default();
+                self.complete(&payout.session_id, block, &hash).await?;
+                Ok(true)
+            }
+            "reverted" | "void" => {
+                let cause = format!("payout transaction {}", sent.status);
+                if payout.attempts >= i64::from(settings.max_payout_attempts) {
+                    self.give_up(&payout.session_id, &cause).await?;
+                } else {
+                    let pause = settings.retry_after_seconds as i64
+                        * 2i64.saturating_pow((payout.attempts - 1).clamp(0, 16) as u32);
+                    payouts::retry_at(
+                        &self.state.db,
+                        &payout.session_id,
+                        now_seconds() + pause,
+                        &cause,
+                    )
+                    .await?;
+                    tracing::warn!(session = %payout.session_id, attempt = payout.attempts, pause, "payout reverted (treasury short of the token?); trying again");
+                }
+                Ok(false)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Another attempt at a payout: a new transaction for the same amount.
+    async fn again(&self, chain: &Chain, payout: &payouts::Open) -> anyhow::Result<()> {
+        let (contract, _) = chain.network.token(&payout.token).ok_or_else(|| {
+            anyhow::anyhow!("{} is not a token of {}", payout.token, chain.network.id)
+        })?;
+        let request = Request {
+            chain_id: chain.network.chain_id,
+            signer: Signer::Treasury,
+            purpose: "payout",
+            to: payout.address.parse()?,
+            token: contract.map(|t| t.address.as_str().parse()).transpose()?,
+            amount: payout.amount_raw.parse()?,
+            fee_cap: None,
+            reference: &payout.session_id,
+        };
+        let mut tx = db::begin_write(&self.state.db).await?;
+        let outgoing_id = sender::request(&mut tx, &request).await?;
+        payouts::resend(&mut tx, &payout.session_id, outgoing_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn give_up(&self, session: &str, cause: &str) -> anyhow::Result<()> {
         let id = SessionId::parse(session)?;
         let mut tx = db::begin_write(&self.state.db).await?;
-        payouts::confirm(&mut tx, session, block).await?;
+        payouts::fail(&mut tx, session, cause).await?;
+        lifecycle::record(
+            &self.state,
+            &mut tx,
+            &id,
+            EventType::SessionSettlementFailed,
+        )
+        .await?;
+        tx.commit().await?;
+        self.state.announce();
+        tracing::error!(session, cause, "payout failed after its last attempt");
+        Ok(())
+    }
+
+    async fn complete(&self, session: &str, block: u64, tx_hash: &str) -> anyhow::Result<()> {
+        let id = SessionId::parse(session)?;
+        let mut tx = db::begin_write(&self.state.db).await?;
+        payouts::confirm(&mut tx, session, block, tx_hash).await?;
         lifecycle::transition(
             &self.state,
             &mut tx,

@@ -29,7 +29,8 @@ pub fn status_for(event: &Event) -> Option<OrderStatus> {
         // events say where it now stands; a fulfilled order needs a person.
         EventType::SessionCreated
         | EventType::SessionPaymentReorged
-        | EventType::SessionUnallocatedFunds => None,
+        | EventType::SessionUnallocatedFunds
+        | EventType::SessionSettlementFailed => None,
     }
 }
 

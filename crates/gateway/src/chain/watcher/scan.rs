@@ -1,8 +1,9 @@
 //! Reading one block for payments: its native transfers to watched
-//! addresses (from the block, fetched with its transactions) and its token
-//! transfers (one log query for every configured token), then one receipt
-//! per matched transaction, for its status and gas fee. The cost is the
-//! same whatever the number of watched addresses.
+//! addresses (from the block, fetched with its transactions, and from one
+//! trace of the block for ETH moved by contracts), its token transfers (one
+//! log query for every configured token), then one receipt per matched
+//! transaction, for its status and gas fee. The cost is the same whatever
+//! the number of watched addresses.
 
 use std::collections::{HashMap, HashSet};
 
@@ -58,6 +59,28 @@ pub async fn payments(
                 value: tx.value(),
                 from: tx.from(),
             });
+        }
+    }
+    // ETH that reached a watched address through a contract (a smart
+    // wallet, a batch, a forwarder): one trace call for the whole block.
+    if watched.values().any(|w| w.contract.is_none()) {
+        for internal in chain.internal_transfers(block.header.number).await? {
+            if internal.from == treasury {
+                continue;
+            }
+            if let Some(target) = watched
+                .get(&ours(internal.to))
+                .filter(|w| w.contract.is_none())
+            {
+                found.push(Transfer {
+                    target: target.clone(),
+                    hash: internal.tx_hash,
+                    // Below -1 (a transaction's own value): one per call.
+                    log_index: -1 - i64::from(internal.index),
+                    value: internal.value,
+                    from: internal.from,
+                });
+            }
         }
     }
     let contracts: Vec<EvmAddress> = chain
