@@ -291,3 +291,38 @@ async fn eth_forwarded_to_the_deposit_address_by_a_contract_is_credited() {
     assert_eq!(paid.payments[0].amount_raw.0, quote.amount_raw.0);
     assert_eq!(paid.amount_received.amount_string(), "25.00");
 }
+
+#[tokio::test]
+async fn a_node_down_past_expiry_holds_it_for_the_allowance_then_an_on_time_payment_still_pays() {
+    let stack = Stack::start(StackOptions {
+        flaky_rpc: true,
+        expiry_outage_allowance_seconds: Some(600),
+        ..StackOptions::default()
+    })
+    .await;
+    let id = new_session(&stack).await;
+    let quote = stack.quote_eth(&id).await;
+    let hop = stack.flaky.as_ref().expect("the flaky hop");
+    hop.go_down();
+    // Paid in time on chain A, which the gateway cannot see.
+    stack.pay(&quote, quote.amount_raw.0).await;
+    stack.advance_time(PAST_EXPIRY).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let waiting = stack.client.get_session(&id).await.unwrap();
+    assert_eq!(
+        waiting.status,
+        SessionStatus::Open,
+        "chain A is not scanned past expiry"
+    );
+
+    stack.clock.advance(600);
+    let expired = status_becomes(&stack, &id, SessionStatus::Expired).await;
+    assert!(expired.expired_while_chains_behind);
+
+    hop.come_back();
+    let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
+    assert!(!paid.payments[0].late, "mined before expiresAt");
+    assert!(!paid.expired_while_chains_behind);
+    let kinds = event_types(&stack, &id).await;
+    assert!(kinds.contains(&EventType::SessionPaid), "{kinds:?}");
+}

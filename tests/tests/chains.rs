@@ -216,6 +216,17 @@ async fn an_overpayment_is_paid_and_reports_its_excess() {
         Some("12.50")
     );
     assert_eq!(paid.amount_received.amount_string(), "37.50");
+    let held = paid.payments[0]
+        .unallocated
+        .as_ref()
+        .expect("the excess is held");
+    assert_eq!(held.amount_raw.0, more - quote.amount_raw.0);
+    assert_eq!(
+        paid.amount_unallocated
+            .map(|m| m.amount_string())
+            .as_deref(),
+        Some("12.50")
+    );
 }
 
 #[tokio::test]

@@ -56,6 +56,9 @@ pub struct StackOptions {
     pub lagging_rpc: bool,
     /// Attempts at a payout before it fails (default 5).
     pub max_payout_attempts: Option<u32>,
+    /// Seconds past expiry a session waits for a chain that is behind
+    /// (default 1800).
+    pub expiry_outage_allowance_seconds: Option<u64>,
 }
 
 /// A running stack. Everything stops when it is dropped.
@@ -185,6 +188,9 @@ impl Stack {
         // Stuck transactions are replaced, refused ones tried again, soon.
         gateway_config.settlement.replace_after_seconds = 2;
         gateway_config.settlement.retry_after_seconds = 1;
+        if let Some(allowance) = options.expiry_outage_allowance_seconds {
+            gateway_config.expiry_outage_allowance_seconds = allowance;
+        }
         if let Some(attempts) = options.max_payout_attempts {
             gateway_config.settlement.max_payout_attempts = attempts;
         }
