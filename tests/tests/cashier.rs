@@ -231,3 +231,88 @@ async fn an_expired_checkout_says_so_and_links_back_to_the_shop() {
     browser.screenshots("expired").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_shopper_claims_a_refund_of_an_overpayment_with_a_connected_wallet() {
+    let stack = stack(None).await;
+    let id = Stack::session_of(&stack.checkout(TSHIRT).await.payment_url);
+    let quote = stack.quote_eth(&id).await;
+    stack.pay(&quote, quote.amount_raw.0 * 3 / 2).await;
+    stack.anvil.mine(1).await;
+    eventually("the session to be paid", WAIT, || async {
+        let session = stack.client.get_session(&id).await.unwrap();
+        (session.status == tender_protocol::SessionStatus::Paid).then_some(())
+    })
+    .await;
+    let refund = stack
+        .client
+        .create_refund(
+            &id,
+            &tender_protocol::CreateRefund {
+                source: Some(tender_protocol::RefundSource::Unallocated),
+                reason: Some("You paid half again".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let held = refund.token_amount_raw.unwrap().0;
+
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(refund.claim_url.as_deref().unwrap())
+        .await
+        .unwrap();
+    let amount = browser.text_of("[data-testid='refund-amount']").await;
+    assert_eq!(amount, "0.00625 ETH (12.50 USD)");
+    let body = browser.text_of("main").await;
+    assert!(
+        body.contains("Tender Demo Shop") && body.contains("You paid half again"),
+        "{body}"
+    );
+    browser.screenshots("refund-claim").await;
+
+    let shopper = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    let before = tender_e2e::anvil::hex_quantity(
+        &stack
+            .anvil
+            .rpc("eth_getBalance", serde_json::json!([shopper, "latest"]))
+            .await,
+    );
+    browser
+        .inject_test_wallet(&stack.anvil.rpc_url, shopper)
+        .await;
+    browser.click_button("Use my E2E test wallet address").await;
+    eventually("the address from the wallet", WAIT, || async {
+        let value = browser
+            .client
+            .find(Locator::Css("#refund-address"))
+            .await
+            .ok()?
+            .prop("value")
+            .await
+            .ok()??;
+        (value.to_lowercase() == shopper).then_some(())
+    })
+    .await;
+    browser.click_button("Claim refund").await;
+    browser.wait_for_text("Sending your refund").await;
+    browser.screenshots("refund-sending").await;
+    eventually("the refund to be paid out", WAIT, || async {
+        stack.anvil.mine(1).await;
+        let now = stack.client.get_refund(&refund.id).await.unwrap();
+        (now.status == tender_protocol::RefundStatus::Completed).then_some(())
+    })
+    .await;
+    browser.wait_for_text("Refund sent").await;
+    browser.screenshots("refund-sent").await;
+    let after = tender_e2e::anvil::hex_quantity(
+        &stack
+            .anvil
+            .rpc("eth_getBalance", serde_json::json!([shopper, "latest"]))
+            .await,
+    );
+    assert_eq!(after - before, held, "the excess arrived, to the wei");
+    browser.close().await;
+}

@@ -1,6 +1,6 @@
 //! The cashier's calls to the gateway's public API (same origin).
 
-use tender_protocol::{CreateQuote, PublicSession, Quote, SessionId};
+use tender_protocol::{Claim, ClaimRefund, CreateQuote, PublicSession, Quote, SessionId};
 use tender_web::{FetchError, fetch_json};
 
 /// In words for the shopper.
@@ -37,4 +37,33 @@ pub async fn quote(id: &SessionId, network: &str, token: &str) -> Result<Quote, 
     fetch_json("POST", &format!("/v1/pay/{id}/quote"), Some(body))
         .await
         .map_err(explain)
+}
+
+/// The refund a claim link names.
+pub async fn claim(token: &str) -> Result<Claim, String> {
+    fetch_json("GET", &format!("/v1/claims/{token}"), None)
+        .await
+        .map_err(explain)
+}
+
+/// Claims a refund to `address`; a refusal comes back with its status.
+pub async fn claim_refund(
+    token: &str,
+    address: &str,
+    confirm_contract: bool,
+) -> Result<Claim, (u16, String)> {
+    let body = ClaimRefund {
+        address: address.to_owned(),
+        confirm_contract,
+    };
+    let body = serde_json::to_string(&body).map_err(|e| (0, e.to_string()))?;
+    fetch_json("POST", &format!("/v1/claims/{token}"), Some(body))
+        .await
+        .map_err(|e| {
+            let status = match &e {
+                FetchError::Refused { status, .. } => *status,
+                _ => 0,
+            };
+            (status, explain(e))
+        })
 }

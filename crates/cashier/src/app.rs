@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::{PublicSession, SessionId};
 
+use crate::claim::{self, ClaimPage};
 use crate::order_summary::OrderSummary;
 use crate::pay_panel::PayPanel;
 use crate::status_panel::StatusPanel;
@@ -19,9 +20,12 @@ fn session_id_from_path() -> Option<SessionId> {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let first = RwSignal::new(None::<Result<PublicSession, String>>);
     let wallets = RwSignal::new_local(Vec::new());
     wallet::discover(wallets);
+    if let Some(token) = claim::token_from_path() {
+        return view! { <main class="cashier"><ClaimPage token wallets/></main> }.into_any();
+    }
+    let first = RwSignal::new(None::<Result<PublicSession, String>>);
     let id = session_id_from_path();
     if let Some(id) = id.clone() {
         spawn_local(async move { first.set(Some(api::session(&id).await)) });
@@ -36,6 +40,7 @@ pub fn App() -> impl IntoView {
             }}
         </main>
     }
+    .into_any()
 }
 
 /// The loaded checkout; refreshes the session until it can no longer change.

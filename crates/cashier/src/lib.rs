@@ -1,7 +1,9 @@
-//! The hosted cashier: the page a shopper pays on, at `/pay/{sessionId}`.
+//! The hosted cashier: the page a shopper pays on, at `/pay/{sessionId}`,
+//! and the page a shopper claims a refund on, at `/refund/{token}`.
 
 pub mod api;
 pub mod app;
+pub mod claim;
 pub mod live;
 pub mod order_summary;
 pub mod pay_panel;

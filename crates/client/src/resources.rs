@@ -5,6 +5,7 @@ use tender_protocol::{
     EventListParams, IdempotencyKey, List, ListParams, Product, ProductId, Redeliver, RotateSecret,
     Session, SessionId, SessionListParams, SettlementDestination, WebhookEndpoint,
 };
+use tender_protocol::{CreateRefund, Refund, RefundId, RefundListParams};
 
 use crate::{Client, Error};
 
@@ -150,5 +151,40 @@ impl Client {
     pub async fn redeliver_event(&self, id: &str, body: &Redeliver) -> Result<EventDetails, Error> {
         self.post(format!("v1/events/{id}/redeliver"), body, None)
             .await
+    }
+
+    /// `POST /v1/checkout/sessions/{id}/refunds`: the answer holds the claim
+    /// link to give the shopper (only here).
+    pub async fn create_refund(
+        &self,
+        session: &SessionId,
+        body: &CreateRefund,
+    ) -> Result<Refund, Error> {
+        self.post(
+            format!("v1/checkout/sessions/{session}/refunds"),
+            body,
+            None,
+        )
+        .await
+    }
+
+    /// `GET /v1/refunds`.
+    pub async fn list_refunds(&self, params: &RefundListParams) -> Result<List<Refund>, Error> {
+        self.get("v1/refunds".into(), Some(params)).await
+    }
+
+    /// `GET /v1/refunds/{id}`.
+    pub async fn get_refund(&self, id: &RefundId) -> Result<Refund, Error> {
+        self.get(format!("v1/refunds/{id}"), None::<&()>).await
+    }
+
+    /// `POST /v1/refunds/{id}/cancel`: before the shopper claims it.
+    pub async fn cancel_refund(&self, id: &RefundId) -> Result<Refund, Error> {
+        self.post(
+            format!("v1/refunds/{id}/cancel"),
+            &serde_json::json!({}),
+            None,
+        )
+        .await
     }
 }

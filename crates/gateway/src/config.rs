@@ -202,6 +202,8 @@ pub struct Config {
     pub quote_ttl_seconds: u64,
     /// Default session lifetime, in seconds.
     pub session_ttl_seconds: u64,
+    /// How long a refund's claim link works, in seconds.
+    pub refund_claim_ttl_seconds: u64,
     /// How often each network's watcher polls for new blocks, in milliseconds.
     pub watcher_poll_ms: u64,
     /// A session is expired only once every network's watcher has scanned
@@ -227,6 +229,7 @@ impl Default for Config {
             cashier_dir: None,
             quote_ttl_seconds: 15 * 60,
             session_ttl_seconds: 3600,
+            refund_claim_ttl_seconds: 30 * 24 * 3600,
             watcher_poll_ms: 1_000,
             expiry_outage_allowance_seconds: 1800,
             webhooks: WebhookConfig::default(),

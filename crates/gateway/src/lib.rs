@@ -16,6 +16,7 @@ pub mod merchants;
 pub mod openapi;
 pub mod pagination;
 pub mod rates;
+pub mod refunds;
 pub mod settlement;
 pub mod state;
 pub mod validate;
@@ -45,10 +46,12 @@ pub fn router(state: AppState) -> Router {
         .merge(checkout::router())
         .merge(merchants::router())
         .merge(webhooks::router())
-        .merge(settlement::router());
+        .merge(settlement::router())
+        .merge(refunds::api::router());
     Router::new()
         .merge(merchants::pipeline(merchant_api, &state))
         .merge(cashier::router(&state))
+        .merge(refunds::claims::router())
         .merge(openapi::router())
         .route("/health", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { error::ApiError::NotFound("route") })

@@ -9,6 +9,7 @@ use utoipa::{Modify, OpenApi};
 use crate::cashier::{api as pay, live};
 use crate::checkout::{products, sessions};
 use crate::merchants::api_keys;
+use crate::refunds::{api as refunds, claims};
 use crate::settlement::destination as settlement;
 use crate::state::AppState;
 use crate::webhooks::{endpoints as webhook_endpoints, events};
@@ -32,6 +33,8 @@ use crate::webhooks::{endpoints as webhook_endpoints, events};
         events::list, events::show, events::redeliver,
         pay::show, pay::quote, live::events,
         settlement::show, settlement::update,
+        refunds::create, refunds::list, refunds::show, refunds::cancel,
+        claims::show, claims::claim,
     ),
     components(schemas(tender_protocol::Event)),
     modifiers(&BearerKey),

@@ -4,7 +4,9 @@
 //! already seen.
 
 use sqlx::any::AnyRow;
-use tender_protocol::{EventListParams, List, ListParams, MerchantId, SessionListParams};
+use tender_protocol::{
+    EventListParams, List, ListParams, MerchantId, RefundListParams, SessionListParams,
+};
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiJson, ApiResult};
@@ -27,7 +29,12 @@ macro_rules! paged {
         }
     )*};
 }
-paged!(ListParams, SessionListParams, EventListParams);
+paged!(
+    ListParams,
+    SessionListParams,
+    EventListParams,
+    RefundListParams
+);
 
 /// The lists that page.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +44,7 @@ pub enum Listed {
     ApiKeys,
     WebhookEndpoints,
     Events,
+    Refunds,
 }
 
 impl Listed {
@@ -47,6 +55,7 @@ impl Listed {
             Listed::ApiKeys => "api_keys",
             Listed::WebhookEndpoints => "webhook_endpoints",
             Listed::Events => "events",
+            Listed::Refunds => "refunds",
         }
     }
 

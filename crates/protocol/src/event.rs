@@ -4,6 +4,7 @@ use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, WebhookEndpointId};
+use crate::refund::Refund;
 use crate::session::{Session, SessionStatus};
 
 /// Every event type a webhook endpoint can subscribe to.
@@ -38,10 +39,22 @@ pub enum EventType {
     /// is still in the gateway's treasury; the operator must look.
     #[serde(rename = "session.settlement_failed")]
     SessionSettlementFailed,
+    /// A refund was created; `data.refund` has its claim details.
+    #[serde(rename = "refund.created")]
+    RefundCreated,
+    /// The shopper named an address; the payout is on its way.
+    #[serde(rename = "refund.claimed")]
+    RefundClaimed,
+    /// The refund is paid out (`data.refund.txHash`).
+    #[serde(rename = "refund.completed")]
+    RefundCompleted,
+    /// The payout could not be made; the money is still held.
+    #[serde(rename = "refund.failed")]
+    RefundFailed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 14] = [
         Self::SessionCreated,
         Self::SessionProcessing,
         Self::SessionUnderpaid,
@@ -52,6 +65,10 @@ impl EventType {
         Self::SessionPaymentReorged,
         Self::SessionUnallocatedFunds,
         Self::SessionSettlementFailed,
+        Self::RefundCreated,
+        Self::RefundClaimed,
+        Self::RefundCompleted,
+        Self::RefundFailed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -66,6 +83,10 @@ impl EventType {
             Self::SessionPaymentReorged => "session.payment_reorged",
             Self::SessionUnallocatedFunds => "session.unallocated_funds",
             Self::SessionSettlementFailed => "session.settlement_failed",
+            Self::RefundCreated => "refund.created",
+            Self::RefundClaimed => "refund.claimed",
+            Self::RefundCompleted => "refund.completed",
+            Self::RefundFailed => "refund.failed",
         }
     }
 
@@ -88,11 +109,13 @@ impl EventType {
     }
 }
 
-/// The `data` of an event.
+/// The `data` of an event: the session, and the refund for `refund.*`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventData {
     pub session: Session,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<Refund>,
 }
 
 /// The body of every webhook delivery: `{id, type, createdAt, data: {session}}`.

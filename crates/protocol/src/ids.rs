@@ -131,6 +131,11 @@ prefixed_id!(
     "key_"
 );
 prefixed_id!(
+    /// A refund.
+    RefundId,
+    "re_"
+);
+prefixed_id!(
     /// An order on the merchant's companion server.
     OrderId,
     "ord_"

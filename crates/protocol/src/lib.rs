@@ -13,6 +13,7 @@ pub mod money;
 pub mod openapi;
 pub mod pay;
 pub mod product;
+pub mod refund;
 pub mod secret;
 pub mod session;
 pub mod storefront;
@@ -27,12 +28,17 @@ pub use event::{
     EventData, EventDetails, EventListParams, EventType, Redeliver, RotateSecret, WebhookEndpoint,
 };
 pub use ids::{
-    ApiKeyId, EventId, MerchantId, OrderId, ProductId, QuoteId, SessionId, WebhookEndpointId,
+    ApiKeyId, EventId, MerchantId, OrderId, ProductId, QuoteId, RefundId, SessionId,
+    WebhookEndpointId,
 };
 pub use list::{List, ListParams};
 pub use money::{Currency, ExchangeRate, Money, RawAmount};
 pub use pay::{CreateQuote, DevWallet, PaymentOption, PublicSession, Quote};
 pub use product::{CreateProduct, Product};
+pub use refund::{
+    Claim, ClaimRefund, CreateRefund, NetworkFeePayer, Refund, RefundBasis, RefundListParams,
+    RefundSource, RefundStatus,
+};
 pub use secret::Secret;
 pub use session::{
     CreateSession, GasFee, LineItem, Metadata, Payment, PaymentStatus, ProductData, Session,

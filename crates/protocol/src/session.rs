@@ -252,7 +252,10 @@ pub struct SettlementDestination {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Settlement {
-    pub tx_hash: TxHash,
+    /// The payout transaction; absent when refunds the merchant owed took
+    /// the whole payout and nothing was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<TxHash>,
     pub network: String,
     pub token: String,
     /// Paid to the merchant, in whole-token units.

@@ -90,6 +90,26 @@ impl Stack {
         (status, response.json().await.expect("JSON answer"))
     }
 
+    /// A public call to the gateway (the cashier's or a claim page's):
+    /// `GET` without a body, else `POST` with it; answers status and JSON.
+    pub async fn public(
+        &self,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let url = format!("{}{path}", self.gateway_url);
+        let request = match body {
+            Some(body) => self.http.post(url).json(&body),
+            None => self.http.get(url),
+        };
+        let response = request.send().await.expect("gateway reachable");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// A quote that must succeed.
     pub async fn quote(&self, id: &SessionId, network: &str, token: &str) -> Quote {
         let (status, body) = self.try_quote(id, network, token).await;

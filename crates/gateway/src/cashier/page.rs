@@ -25,6 +25,7 @@ const DEV_WALLET: &str = include_str!("../../assets/dev-wallet.js");
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut router = Router::new()
         .route("/pay/{id}", get(page))
+        .route("/refund/{token}", get(claim_page))
         .route(BOOT, get(boot))
         .route("/dev-wallet.js", get(dev_wallet));
     if let Some(dir) = &state.config.cashier_dir {
@@ -109,6 +110,11 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response
     if SessionId::parse(&id).is_err() {
         return (StatusCode::NOT_FOUND, "No such checkout session").into_response();
     }
+    serve_index(&state).await
+}
+
+/// The cashier's document, never cached (it names the current bundle).
+async fn serve_index(state: &AppState) -> Response {
     match read_index(state.config.cashier_dir.as_deref()).await {
         Some(index) => {
             let mut response = Html(split(&index).0).into_response();
@@ -123,6 +129,14 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response
         )
             .into_response(),
     }
+}
+
+/// The refund claim page: the same document (the app reads its path).
+async fn claim_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    if token.len() > 64 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return (StatusCode::NOT_FOUND, "No such refund").into_response();
+    }
+    serve_index(&state).await
 }
 
 async fn boot(State(state): State<AppState>) -> Response {

@@ -198,6 +198,18 @@ impl Chain {
         }
     }
 
+    /// Whether `address` holds contract code (a wallet contract, or not a
+    /// wallet at all).
+    pub async fn has_code(&self, address: Address) -> anyhow::Result<bool> {
+        self.count();
+        let code = self
+            .provider
+            .get_code_at(address)
+            .await
+            .with_context(|| self.context(&format!("code of {address}")))?;
+        Ok(!code.is_empty())
+    }
+
     /// `owner`'s balance of the ERC-20 `token`.
     pub async fn token_balance(&self, token: Address, owner: Address) -> anyhow::Result<U256> {
         self.count();

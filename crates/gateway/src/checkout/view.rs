@@ -247,7 +247,10 @@ async fn settlement(conn: &mut Conn, session: &SessionId) -> anyhow::Result<Opti
     row.map(|row| {
         let amount: u128 = row.amount_raw.parse()?;
         Ok(Settlement {
-            tx_hash: row.tx_hash.parse()?,
+            tx_hash: Some(row.tx_hash.as_str())
+                .filter(|hash| !hash.is_empty())
+                .map(str::parse)
+                .transpose()?,
             network: row.network,
             amount: format_units(amount, u32::try_from(row.decimals)?, 0),
             amount_raw: RawAmount(amount),

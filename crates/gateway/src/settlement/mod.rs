@@ -1,7 +1,9 @@
 //! Settlement: where a merchant is paid (`destination`), what each paid
-//! session pays out and its transaction (`payouts`), and the worker that
-//! sends payouts and completes sessions (`settler`).
+//! session pays out and its transaction (`payouts`), what merchants owe for
+//! refunds of their payments (`debts`), and the worker that sends payouts
+//! and completes sessions (`settler`).
 
+pub mod debts;
 pub mod destination;
 pub mod payouts;
 pub mod settler;

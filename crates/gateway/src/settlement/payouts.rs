@@ -13,11 +13,17 @@ use crate::db::{Conn, Db};
 pub fn payout(
     due: Money,
     fee_bps: u32,
+    deducted: u128,
     rate: Option<&ExchangeRate>,
     decimals: u32,
 ) -> Option<(u128, Money)> {
     let fee = Money::from_minor(due.minor() * u128::from(fee_bps) / 10_000, due.currency());
-    let net = Money::from_minor(due.minor() - fee.minor(), due.currency());
+    let net = Money::from_minor(
+        due.minor()
+            .checked_sub(fee.minor())?
+            .checked_sub(deducted)?,
+        due.currency(),
+    );
     let units = if due.currency().is_fiat() {
         rate?.to_token_units_down(net, decimals)?
     } else {
@@ -38,18 +44,22 @@ pub struct NewPayout<'a> {
     pub address: &'a str,
     pub units: u128,
     pub fee: Money,
-    /// The sender's row for its transaction.
-    pub outgoing_id: i64,
+    /// The sender's row for its transaction; `None` when refunds owed took
+    /// the whole payout and nothing is sent.
+    pub outgoing_id: Option<i64>,
+    /// What was taken off for the merchant's refund debts.
+    pub debt_minor: u128,
 }
 
-/// Stores a payout as `sent`, once per session, in the caller's
-/// transaction (with its outgoing row): answers whether it was stored.
+/// Stores a payout as `sent` (or, with nothing to send, `confirmed`), once
+/// per session, in the caller's transaction (with its outgoing row):
+/// answers whether it was stored.
 pub async fn store(conn: &mut Conn, payout: &NewPayout<'_>) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO settlements (session_id, network, chain_id, token, decimals, address, amount_raw,
                                   fee_minor, fee_currency, nonce, raw_tx, tx_hash, status,
-                                  outgoing_id, attempts, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, -1, '', '', 'sent', $10, 1, $11, $11)
+                                  outgoing_id, attempts, created_at, updated_at, debt_minor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, -1, '', '', $12, $10, 1, $11, $11, $13)
          ON CONFLICT (session_id) DO NOTHING",
     )
     .bind(payout.session_id)
@@ -63,6 +73,8 @@ pub async fn store(conn: &mut Conn, payout: &NewPayout<'_>) -> Result<bool, sqlx
     .bind(payout.fee.currency().code())
     .bind(payout.outgoing_id)
     .bind(now_seconds())
+    .bind(if payout.outgoing_id.is_some() { "sent" } else { "confirmed" })
+    .bind(payout.debt_minor.to_string())
     .execute(conn)
     .await?
     .rows_affected();
@@ -175,7 +187,7 @@ mod tests {
             price: "2000".into(),
         };
         // 25.00 USD less 1% = 24.75 USD = 0.012375 ETH.
-        let (units, fee) = payout(usd("25.00"), 100, Some(&rate), 18).unwrap();
+        let (units, fee) = payout(usd("25.00"), 100, 0, Some(&rate), 18).unwrap();
         assert_eq!(units, 12_375_000_000_000_000);
         assert_eq!(fee, usd("0.25"));
         let stable = ExchangeRate {
@@ -183,11 +195,14 @@ mod tests {
             currency: Currency::Usd,
             price: "1".into(),
         };
-        let (units, fee) = payout(usd("10.00"), 0, Some(&stable), 6).unwrap();
+        let (units, fee) = payout(usd("10.00"), 0, 0, Some(&stable), 6).unwrap();
         assert_eq!((units, fee.minor()), (10_000_000, 0));
         assert!(
-            payout(usd("1.00"), 0, None, 18).is_none(),
+            payout(usd("1.00"), 0, 0, None, 18).is_none(),
             "fiat needs a rate"
         );
+        // 3.00 USD of refunds owed comes off the 9.90 USD left after the fee.
+        let (units, _) = payout(usd("10.00"), 100, 300, Some(&stable), 6).unwrap();
+        assert_eq!(units, 6_900_000);
     }
 }

@@ -3,7 +3,9 @@
 //! (converted at the quote's rate when it is the token paid in, else at the
 //! current rate, minus the configured fee); when that transaction has its
 //! confirmations the session is `completed` and `session.completed` carries
-//! it. The same loop moves paid deposits into the treasury (`chain::sweeps`).
+//! it; refunds of payments owed by the merchant are taken off first. The
+//! same loop moves paid deposits into the treasury (`chain::sweeps`) and
+//! pays claimed refunds (`refunds::payer`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +23,8 @@ use crate::checkout::lifecycle;
 use crate::clock::now_seconds;
 use crate::db;
 use crate::leader::{self, Leadership};
+use crate::refunds;
+use crate::settlement::debts;
 use crate::settlement::payouts::{self, NewPayout};
 use crate::state::AppState;
 
@@ -30,11 +34,13 @@ pub struct Outcome {
     pub sent: usize,
     pub completed: usize,
     pub sweeps: usize,
+    pub refunds: usize,
 }
 
 #[derive(FromRow)]
 struct Due {
     session_id: String,
+    merchant_id: String,
     amount_due_minor: String,
     currency: String,
     network: String,
@@ -74,6 +80,12 @@ impl Settler {
                     tracing::warn!(network = %network, error = format!("{err:#}"), "sweeping failed")
                 }
             }
+            match refunds::payer::step(&self.state, chain).await {
+                Ok(n) => outcome.refunds += n,
+                Err(err) => {
+                    tracing::warn!(network = %network, error = format!("{err:#}"), "refunding failed")
+                }
+            }
         }
         outcome.sent += self.start().await?;
         Ok(outcome)
@@ -82,7 +94,8 @@ impl Settler {
     /// Asks the sender for the payout of each newly paid session.
     async fn start(&self) -> anyhow::Result<usize> {
         let due: Vec<Due> = sqlx::query_as(
-            "SELECT s.id AS session_id, s.amount_due_minor, s.currency, d.network, d.token, d.address
+            "SELECT s.id AS session_id, s.merchant_id, s.amount_due_minor, s.currency, d.network,
+                    d.token, d.address
              FROM sessions s
              JOIN settlement_destinations d ON d.merchant_id = s.merchant_id
              LEFT JOIN settlements t ON t.session_id = s.id
@@ -123,25 +136,28 @@ impl Settler {
                 row.token
             );
         };
-        let (units, fee) = payouts::payout(
-            due,
-            self.state.config.settlement.fee_bps,
-            rate.as_ref(),
-            decimals,
-        )
-        .ok_or_else(|| anyhow::anyhow!("cannot convert {due} into {}", row.token))?;
-        let request = Request {
-            chain_id: chain.network.chain_id,
-            signer: Signer::Treasury,
-            purpose: "payout",
-            to: row.address.parse()?,
-            token: contract.map(|t| t.address.as_str().parse()).transpose()?,
-            amount: U256::from(units),
-            fee_cap: None,
-            reference: &row.session_id,
-        };
+        let fee_bps = self.state.config.settlement.fee_bps;
+        let net = due.minor() - due.minor() * u128::from(fee_bps) / 10_000;
         let mut tx = db::begin_write(&self.state.db).await?;
-        let outgoing_id = sender::request(&mut tx, &request).await?;
+        // Refunds of this merchant's payments are paid back from its payouts.
+        let taken = debts::repay(&mut tx, &row.merchant_id, currency, net).await?;
+        let (units, fee) = payouts::payout(due, fee_bps, taken, rate.as_ref(), decimals)
+            .ok_or_else(|| anyhow::anyhow!("cannot convert {due} into {}", row.token))?;
+        let outgoing_id = if units == 0 {
+            None
+        } else {
+            let request = Request {
+                chain_id: chain.network.chain_id,
+                signer: Signer::Treasury,
+                purpose: "payout",
+                to: row.address.parse()?,
+                token: contract.map(|t| t.address.as_str().parse()).transpose()?,
+                amount: U256::from(units),
+                fee_cap: None,
+                reference: &row.session_id,
+            };
+            Some(sender::request(&mut tx, &request).await?)
+        };
         let payout = NewPayout {
             session_id: &row.session_id,
             network: &row.network,
@@ -152,11 +168,28 @@ impl Settler {
             units,
             fee,
             outgoing_id,
+            debt_minor: taken,
         };
-        if payouts::store(&mut tx, &payout).await? {
-            tx.commit().await?;
-            tracing::info!(session = %row.session_id, amount = units, token = %row.token, "payout asked for");
+        if !payouts::store(&mut tx, &payout).await? {
+            return Ok(());
         }
+        if outgoing_id.is_none() {
+            // Refunds owed took it all: the session is settled as it is.
+            let id = SessionId::parse(&row.session_id)?;
+            lifecycle::transition(
+                &self.state,
+                &mut tx,
+                &id,
+                &[SessionStatus::Paid],
+                SessionStatus::Completed,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        if outgoing_id.is_none() {
+            self.state.announce();
+        }
+        tracing::info!(session = %row.session_id, amount = units, debt = taken, token = %row.token, "payout asked for");
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 //! state change is never without its webhook and vice versa. The
 //! dispatcher leases due rows here and records each attempt's outcome here.
 
-use tender_protocol::{Event, EventData, EventId, EventType, MerchantId, Session};
+use tender_protocol::{Event, EventData, EventId, EventType, MerchantId, Refund, Session};
 
 use crate::clock::{from_seconds, now_ms, now_seconds};
 use crate::db::{Backend, Conn, Db};
@@ -17,6 +17,27 @@ pub async fn record(
     kind: EventType,
     session: &Session,
 ) -> anyhow::Result<EventId> {
+    record_data(conn, merchant, kind, session, None).await
+}
+
+/// Records a `refund.*` event: the session with the refund.
+pub async fn record_refund(
+    conn: &mut Conn,
+    merchant: &MerchantId,
+    kind: EventType,
+    session: &Session,
+    refund: &Refund,
+) -> anyhow::Result<EventId> {
+    record_data(conn, merchant, kind, session, Some(refund)).await
+}
+
+async fn record_data(
+    conn: &mut Conn,
+    merchant: &MerchantId,
+    kind: EventType,
+    session: &Session,
+    refund: Option<&Refund>,
+) -> anyhow::Result<EventId> {
     let now = now_seconds();
     let event = Event {
         id: EventId::generate(),
@@ -24,6 +45,7 @@ pub async fn record(
         created_at: from_seconds(now),
         data: EventData {
             session: session.clone(),
+            refund: refund.cloned(),
         },
     };
     let payload = serde_json::to_string(&event)?;

@@ -30,7 +30,11 @@ pub fn status_for(event: &Event) -> Option<OrderStatus> {
         EventType::SessionCreated
         | EventType::SessionPaymentReorged
         | EventType::SessionUnallocatedFunds
-        | EventType::SessionSettlementFailed => None,
+        | EventType::SessionSettlementFailed
+        | EventType::RefundCreated
+        | EventType::RefundClaimed
+        | EventType::RefundCompleted
+        | EventType::RefundFailed => None,
     }
 }
 
