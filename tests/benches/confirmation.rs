@@ -38,6 +38,7 @@ async fn main() {
                 success_url: "https://shop.test/ok".into(),
                 cancel_url: None,
                 expires_in_seconds: None,
+                underpayment_tolerance: None,
             })
             .await
             .unwrap();

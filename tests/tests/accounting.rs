@@ -326,3 +326,39 @@ async fn a_node_down_past_expiry_holds_it_for_the_allowance_then_an_on_time_paym
     let kinds = event_types(&stack, &id).await;
     assert!(kinds.contains(&EventType::SessionPaid), "{kinds:?}");
 }
+
+#[tokio::test]
+async fn a_payment_short_by_less_than_the_tolerance_pays_and_says_by_how_much() {
+    let stack = Stack::start(StackOptions::default()).await;
+    stack
+        .client
+        .put_account_settings(&tender_protocol::AccountSettings {
+            underpayment_tolerance: Some(tender_protocol::Tolerance {
+                bps: Some(100),
+                amount: None,
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // 25.00 USD, 1%: up to 0.25 USD short still pays.
+    let id = new_session(&stack).await;
+    let quote = stack.quote_eth(&id).await;
+    stack.pay(&quote, quote.amount_raw.0 * 995 / 1000).await;
+    stack.anvil.mine(1).await;
+    let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
+    assert_eq!(
+        paid.amount_short.map(|m| m.amount_string()).as_deref(),
+        Some("0.13")
+    );
+    let kinds = event_types(&stack, &id).await;
+    assert!(kinds.contains(&EventType::SessionPaid), "{kinds:?}");
+
+    // Short by more than that: underpaid.
+    let id = new_session(&stack).await;
+    let quote = stack.quote_eth(&id).await;
+    stack.pay(&quote, quote.amount_raw.0 * 98 / 100).await;
+    stack.anvil.mine(1).await;
+    let short = status_becomes(&stack, &id, SessionStatus::Underpaid).await;
+    assert_eq!(short.amount_short, None);
+}

@@ -19,6 +19,7 @@
 //!         success_url: "https://shop.example/success".into(),
 //!         cancel_url: None,
 //!         expires_in_seconds: None,
+//!         underpayment_tolerance: None,
 //!     })
 //!     .await?;
 //! println!("send the shopper to {}", session.payment_url);

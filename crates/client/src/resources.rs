@@ -1,11 +1,11 @@
 //! One method per gateway endpoint, each a typed request and answer.
 
+use tender_protocol::{AccountSettings, CreateRefund, Refund, RefundId, RefundListParams};
 use tender_protocol::{
     ApiKey, CreateProduct, CreateSession, CreateWebhookEndpoint, Event, EventDetails,
     EventListParams, IdempotencyKey, List, ListParams, Product, ProductId, Redeliver, RotateSecret,
     Session, SessionId, SessionListParams, SettlementDestination, WebhookEndpoint,
 };
-use tender_protocol::{CreateRefund, Refund, RefundId, RefundListParams};
 
 use crate::{Client, Error};
 
@@ -186,5 +186,18 @@ impl Client {
             None,
         )
         .await
+    }
+
+    /// `GET /v1/account/settings`.
+    pub async fn get_account_settings(&self) -> Result<AccountSettings, Error> {
+        self.get("v1/account/settings".into(), None::<&()>).await
+    }
+
+    /// `PUT /v1/account/settings` (the whole object).
+    pub async fn put_account_settings(
+        &self,
+        body: &AccountSettings,
+    ) -> Result<AccountSettings, Error> {
+        self.put("v1/account/settings".into(), body).await
     }
 }

@@ -26,6 +26,7 @@ fn body() -> CreateSession {
         success_url: "https://shop.test/ok".into(),
         cancel_url: None,
         expires_in_seconds: None,
+        underpayment_tolerance: None,
     }
 }
 

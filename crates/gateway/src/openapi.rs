@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::cashier::{api as pay, live};
 use crate::checkout::{products, sessions};
-use crate::merchants::api_keys;
+use crate::merchants::{api_keys, settings};
 use crate::refunds::{api as refunds, claims};
 use crate::settlement::destination as settlement;
 use crate::state::AppState;
@@ -34,6 +34,7 @@ use crate::webhooks::{endpoints as webhook_endpoints, events};
         pay::show, pay::quote, live::events,
         settlement::show, settlement::update,
         refunds::create, refunds::list, refunds::show, refunds::cancel,
+        settings::show, settings::update,
         claims::show, claims::claim,
     ),
     components(schemas(tender_protocol::Event)),

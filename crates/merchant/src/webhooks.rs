@@ -12,6 +12,7 @@ use tender_protocol::{Event, EventType, OrderId};
 
 use crate::db::now_seconds;
 use crate::error::ShopError;
+use crate::orders::refunds;
 use crate::orders::status::{advance, status_for};
 use crate::state::AppState;
 
@@ -68,6 +69,16 @@ async fn apply(state: &AppState, webhook_id: &str, event: &Event) -> Result<(), 
             session = %session.id,
             "a confirmed payment was reorged off the chain: check this order before shipping"
         );
+    }
+    if let (Some(order_id), EventType::RefundCompleted, Some(refund)) =
+        (&order_id, event.kind, &event.data.refund)
+    {
+        let changed = refunds::apply(&mut tx, order_id, session, refund).await?;
+        tx.commit().await?;
+        if let Some(next) = changed {
+            tracing::info!(order = %order_id, status = next.as_str(), "order refunded");
+        }
+        return Ok(());
     }
     let (Some(order_id), Some(target)) = (order_id, status_for(event)) else {
         tx.commit().await?;

@@ -166,6 +166,45 @@ async fn a_paid_late_event_that_does_not_cover_the_amount_due_ships_nothing() {
     assert_eq!(shop.shipments().await, 1);
 }
 
+fn refund_completed(id: &str, refund: &str, amount: &str) -> Value {
+    let mut body = event(id, "refund.completed", "paid");
+    body["data"]["refund"] = json!({
+        "id": refund, "sessionId": SESSION, "status": "completed", "source": "payment",
+        "basis": "token", "networkFee": "merchant",
+        "amount": {"amount": amount, "currency": "USD"},
+        "network": "anvil", "chainId": 31337, "token": "ETH", "decimals": 18,
+        "claimExpiresAt": "2026-12-26T12:00:00Z", "createdAt": "2026-11-26T12:00:00Z"
+    });
+    body
+}
+
+#[tokio::test]
+async fn refunds_paid_out_make_the_order_partially_then_fully_refunded_once_each() {
+    let shop = shop_with_an_order().await;
+    let paid = event("evt_paid", "session.paid", "paid").to_string();
+    assert_eq!(shop.deliver("evt_paid", &paid, SECRET, now()).await, 200);
+    let first = refund_completed("evt_r1", "re_one", "0.40").to_string();
+    for _ in 0..2 {
+        assert_eq!(shop.deliver("evt_r1", &first, SECRET, now()).await, 200);
+    }
+    assert_eq!(shop.order().await["status"], "partially_refunded");
+    // The same refund under another delivery id counts once too.
+    let again = refund_completed("evt_r1_again", "re_one", "0.40").to_string();
+    assert_eq!(
+        shop.deliver("evt_r1_again", &again, SECRET, now()).await,
+        200
+    );
+    assert_eq!(shop.order().await["status"], "partially_refunded");
+    let rest = refund_completed("evt_r2", "re_two", "0.60").to_string();
+    assert_eq!(shop.deliver("evt_r2", &rest, SECRET, now()).await, 200);
+    assert_eq!(shop.order().await["status"], "refunded");
+    assert_eq!(
+        shop.shipments().await,
+        1,
+        "fulfilled once, before the refunds"
+    );
+}
+
 #[tokio::test]
 async fn an_older_event_after_a_newer_one_changes_nothing() {
     let shop = shop_with_an_order().await;

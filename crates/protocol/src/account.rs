@@ -26,6 +26,32 @@ pub struct ApiKey {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// What happens to money that pays nothing (an excess, a short payment of
+/// an expired session, late money).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StrayMoneyPolicy {
+    /// The merchant decides, through the refunds API.
+    #[default]
+    Manual,
+    /// The shopper is offered the claim on the session's cashier page.
+    Automatic,
+}
+
+/// `GET|PUT /v1/account/settings`: a merchant's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountSettings {
+    /// How short a payment may fall and still pay a session, unless the
+    /// session says otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underpayment_tolerance: Option<crate::session::Tolerance>,
+    #[serde(default)]
+    pub stray_money: StrayMoneyPolicy,
+}
+
 /// Why an `Idempotency-Key` header was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Idempotency-Key must be 1 to 255 visible ASCII characters")]

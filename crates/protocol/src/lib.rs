@@ -20,7 +20,7 @@ pub mod storefront;
 pub mod timestamp;
 pub mod webhooks;
 
-pub use account::{ApiKey, IdempotencyKey};
+pub use account::{AccountSettings, ApiKey, IdempotencyKey, StrayMoneyPolicy};
 pub use chain::{Address, TxHash};
 pub use error::{ErrorBody, ErrorDetail, ErrorType};
 pub use event::{
@@ -42,7 +42,8 @@ pub use refund::{
 pub use secret::Secret;
 pub use session::{
     CreateSession, GasFee, LineItem, Metadata, Payment, PaymentStatus, ProductData, Session,
-    SessionListParams, SessionStatus, Settlement, SettlementDestination, UnallocatedPart,
+    SessionListParams, SessionStatus, Settlement, SettlementDestination, Tolerance,
+    UnallocatedPart,
 };
 pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
 pub use timestamp::Timestamp;

@@ -152,6 +152,40 @@ pub struct CreateSession {
     pub cancel_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<u32>,
+    /// How short a payment may fall and still pay the session; the
+    /// merchant's default (`PUT /v1/account/settings`) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underpayment_tolerance: Option<Tolerance>,
+}
+
+/// How short a payment may fall and still pay: a share of the amount due
+/// (basis points), a fixed amount, or the smaller of both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tolerance {
+    /// Basis points of the amount due (100 = 1%), at most 1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bps: Option<u32>,
+    /// A fixed amount, in the session's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Money>,
+}
+
+impl Tolerance {
+    /// The most a payment of `due` may fall short, in its minor units.
+    pub fn of(&self, due: Money) -> u128 {
+        let share = self.bps.map(|bps| due.minor() * u128::from(bps) / 10_000);
+        let fixed = self
+            .amount
+            .filter(|a| a.currency() == due.currency())
+            .map(Money::minor);
+        match (share, fixed) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => 0,
+        }
+    }
 }
 
 /// One line of what the shopper buys.
@@ -284,6 +318,9 @@ pub struct Session {
     /// What was paid beyond the amount due, if anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_excess: Option<Money>,
+    /// Paid within the underpayment tolerance: short by this much.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_short: Option<Money>,
     /// Money that paid nothing and is held for a refund: an excess, dust or
     /// a short payment of a session that expired, money after completion.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -35,15 +35,21 @@ pub enum OrderStatus {
     Paid,
     Fulfilled,
     Expired,
+    /// Paid, then part of it given back.
+    PartiallyRefunded,
+    /// Paid, then all of it given back.
+    Refunded,
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 5] = [
+    pub const ALL: [OrderStatus; 7] = [
         Self::AwaitingPayment,
         Self::Processing,
         Self::Paid,
         Self::Fulfilled,
         Self::Expired,
+        Self::PartiallyRefunded,
+        Self::Refunded,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -53,6 +59,8 @@ impl OrderStatus {
             Self::Paid => "paid",
             Self::Fulfilled => "fulfilled",
             Self::Expired => "expired",
+            Self::PartiallyRefunded => "partially_refunded",
+            Self::Refunded => "refunded",
         }
     }
 
@@ -63,12 +71,18 @@ impl OrderStatus {
     /// Whether the payment is confirmed by a verified webhook (or the
     /// gateway, server to server).
     pub const fn is_paid(self) -> bool {
-        matches!(self, Self::Paid | Self::Fulfilled)
+        matches!(
+            self,
+            Self::Paid | Self::Fulfilled | Self::PartiallyRefunded | Self::Refunded
+        )
     }
 
     /// Whether the status can no longer change in a way a shopper waits for.
     pub const fn is_final(self) -> bool {
-        matches!(self, Self::Paid | Self::Fulfilled | Self::Expired)
+        matches!(
+            self,
+            Self::Paid | Self::Fulfilled | Self::Expired | Self::PartiallyRefunded | Self::Refunded
+        )
     }
 }
 

@@ -25,6 +25,8 @@ pub struct NewSession<'a> {
     pub cancel_url: Option<&'a str>,
     /// Unix seconds.
     pub expires_at: i64,
+    /// How short a payment may fall and still pay it (minor units).
+    pub tolerance_minor: u128,
 }
 
 /// Inserts an `open` session and records `session.created`.
@@ -37,8 +39,9 @@ pub async fn create(
     let now = now_seconds();
     sqlx::query(
         "INSERT INTO sessions (id, merchant_id, status, line_items, amount_due_minor, currency,
-                               metadata, success_url, cancel_url, expires_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                               metadata, success_url, cancel_url, expires_at, created_at, updated_at,
+                               tolerance_minor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
     )
     .bind(id.as_str())
     .bind(new.merchant.as_str())
@@ -51,6 +54,7 @@ pub async fn create(
     .bind(new.cancel_url)
     .bind(new.expires_at)
     .bind(now)
+    .bind(new.tolerance_minor.to_string())
     .execute(&mut *conn)
     .await?;
     let session = view::reload(state, conn, &id).await?.session;

@@ -43,15 +43,19 @@ pub async fn session(
     id: &SessionId,
     trigger: Trigger,
 ) -> anyhow::Result<()> {
-    let (status, due, currency, expires_at): (String, String, String, i64) = sqlx::query_as(
-        "SELECT status, amount_due_minor, currency, expires_at FROM sessions WHERE id = $1",
-    )
-    .bind(id.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
+    let (status, due, currency, expires_at, tolerance): (String, String, String, i64, String) =
+        sqlx::query_as(
+            "SELECT status, amount_due_minor, currency, expires_at, tolerance_minor
+             FROM sessions WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
     let current = SessionStatus::parse(&status)
         .ok_or_else(|| anyhow::anyhow!("stored session status {status:?}"))?;
     let due: u128 = due.parse()?;
+    // What pays it: the amount due less the underpayment tolerance.
+    let pays = due.saturating_sub(tolerance.parse()?);
     let currency: Currency = currency.parse()?;
     let payments = counted(conn, id, expires_at).await?;
     // A reorg can take a paid session back, unless its payout is on its way.
@@ -60,7 +64,7 @@ pub async fn session(
         && !payout_started(conn, id).await?;
     let time_up = deadline::time_up(state, conn, expires_at).await?;
     let judged_as = if reopen { SessionStatus::Open } else { current };
-    let verdict = tally::decide(judged_as, due, Tally::of(&payments), time_up.is_up());
+    let verdict = tally::decide(judged_as, pays, Tally::of(&payments), time_up.is_up());
     let mut moved = false;
     if verdict.status != current {
         let change = Change {

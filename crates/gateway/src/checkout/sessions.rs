@@ -14,6 +14,7 @@ use crate::checkout::{products, view};
 use crate::db;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::auth::Merchant;
+use crate::merchants::settings;
 use crate::pagination::{self, ListQuery, Listed};
 use crate::state::AppState;
 use crate::validate;
@@ -62,6 +63,25 @@ pub async fn create(
             ));
         }
     };
+    let tolerance = match &body.underpayment_tolerance {
+        Some(tolerance) => {
+            settings::check("underpaymentTolerance", tolerance)?;
+            if tolerance
+                .amount
+                .is_some_and(|a| a.currency() != line_item.amount.currency())
+            {
+                return Err(ApiError::invalid(
+                    "underpaymentTolerance",
+                    "underpaymentTolerance.amount must be in the session's currency",
+                ));
+            }
+            *tolerance
+        }
+        None => settings::of(&state.db, &merchant.id)
+            .await?
+            .underpayment_tolerance
+            .unwrap_or_default(),
+    };
     let line_items = [line_item];
     let new = NewSession {
         merchant: &merchant.id,
@@ -71,6 +91,7 @@ pub async fn create(
         success_url: &body.success_url,
         cancel_url: body.cancel_url.as_deref(),
         expires_at: state.clock.now() + lifetime,
+        tolerance_minor: tolerance.of(line_items[0].amount),
     };
     let mut tx = db::begin_write(&state.db).await?;
     let session = lifecycle::create(&state, &mut tx, &new).await?;

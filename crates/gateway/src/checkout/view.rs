@@ -95,6 +95,9 @@ fn decode(
         amount_excess: (received_minor > due)
             .then(|| Money::from_minor(received_minor - due, currency)),
         amount_unallocated: None,
+        amount_short: (matches!(status, SessionStatus::Paid | SessionStatus::Completed)
+            && received_minor < due)
+            .then(|| Money::from_minor(due - received_minor, currency)),
         expired_while_chains_behind: row.expired_while_chains_behind != 0,
         metadata,
         success_url: row.success_url,

@@ -1,4 +1,5 @@
-//! Merchants: their accounts, their API keys, and the request pipeline of
+//! Merchants: their accounts, their API keys, their settings, and the
+//! request pipeline of
 //! the merchant API: a key checked once per request (`auth`), then
 //! `Idempotency-Key` applied to every POST (`idempotency`).
 
@@ -6,6 +7,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod idempotency;
+pub mod settings;
 
 use axum::Router;
 use axum::middleware;
@@ -28,5 +30,5 @@ pub fn pipeline(routes: Router<AppState>, state: &AppState) -> Router<AppState> 
 
 /// The routes of the merchants' own resources.
 pub fn router() -> Router<AppState> {
-    api_keys::router()
+    api_keys::router().merge(settings::router())
 }

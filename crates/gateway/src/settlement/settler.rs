@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::chain::rpc::Chain;
 use crate::chain::sender::{self, Request, Signer};
 use crate::chain::sweeps;
-use crate::checkout::lifecycle;
+use crate::checkout::{lifecycle, view};
 use crate::clock::now_seconds;
 use crate::db;
 use crate::leader::{self, Leadership};
@@ -126,6 +126,20 @@ impl Settler {
             .ok_or_else(|| anyhow::anyhow!("{} is not a token of {}", row.token, row.network))?;
         let currency: Currency = row.currency.parse()?;
         let due = Money::from_minor(row.amount_due_minor.parse()?, currency);
+        // A session paid within its underpayment tolerance pays out what came in.
+        let received = {
+            let mut conn = self.state.db.acquire().await?;
+            let id = SessionId::parse(&row.session_id)?;
+            view::reload(&self.state, &mut conn, &id)
+                .await?
+                .session
+                .amount_received
+        };
+        let due = if received.minor() < due.minor() {
+            received
+        } else {
+            due
+        };
         let rate = if currency.is_fiat() {
             Some(self.rate_for(&row.session_id, &row.token, currency).await?)
         } else if currency.code() == row.token {

@@ -80,6 +80,7 @@ pub async fn checkout(
                 success_url: format!("{base}/success.html?order={order_id}"),
                 cancel_url: Some(format!("{base}/")),
                 expires_in_seconds: None,
+                underpayment_tolerance: None,
             },
             &key,
         )

@@ -4,6 +4,7 @@
 
 pub mod checkout;
 pub mod reconciliation;
+pub mod refunds;
 pub mod status;
 
 use axum::Router;

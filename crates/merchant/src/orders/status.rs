@@ -58,6 +58,8 @@ fn rank(status: OrderStatus) -> u8 {
         OrderStatus::Expired => 2,
         OrderStatus::Paid => 3,
         OrderStatus::Fulfilled => 4,
+        OrderStatus::PartiallyRefunded => 5,
+        OrderStatus::Refunded => 6,
     }
 }
 

@@ -1,0 +1,88 @@
+//! A merchant's defaults (owns `merchant_settings`): the underpayment
+//! tolerance of its sessions and what happens to money that pays nothing.
+//! `GET|PUT /v1/account/settings`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use tender_protocol::{AccountSettings, ErrorBody, MerchantId, Tolerance};
+
+use crate::clock::now_seconds;
+use crate::db::Db;
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::merchants::auth::Merchant;
+use crate::state::AppState;
+
+/// The most a tolerance may be, in basis points (10%).
+pub const MAX_TOLERANCE_BPS: u32 = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/account/settings", get(show).put(update))
+}
+
+/// A merchant's settings; the defaults until it sets them.
+pub async fn of(db: &Db, merchant: &MerchantId) -> anyhow::Result<AccountSettings> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT settings FROM merchant_settings WHERE merchant_id = $1")
+            .bind(merchant.as_str())
+            .fetch_optional(db)
+            .await?;
+    Ok(match row {
+        Some((json,)) => serde_json::from_str(&json)?,
+        None => AccountSettings::default(),
+    })
+}
+
+/// A tolerance the gateway takes: at most 10% and a positive amount.
+pub fn check(param: &'static str, tolerance: &Tolerance) -> ApiResult<()> {
+    if tolerance.bps.is_some_and(|bps| bps > MAX_TOLERANCE_BPS) {
+        return Err(ApiError::invalid(
+            param,
+            format!("{param}.bps must be at most {MAX_TOLERANCE_BPS} (10%)"),
+        ));
+    }
+    if tolerance.amount.is_some_and(|a| a.minor() == 0) {
+        return Err(ApiError::invalid(
+            param,
+            format!("{param}.amount must be above zero"),
+        ));
+    }
+    Ok(())
+}
+
+/// The merchant's settings.
+#[utoipa::path(get, path = "/v1/account/settings", tag = "Account",
+    responses((status = 200, body = AccountSettings), (status = 401, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    merchant: Merchant,
+) -> ApiResult<ApiJson<AccountSettings>> {
+    Ok(ApiJson(of(&state.db, &merchant.id).await?))
+}
+
+/// Set the merchant's defaults (the whole object).
+#[utoipa::path(put, path = "/v1/account/settings", tag = "Account",
+    request_body = AccountSettings,
+    responses((status = 200, body = AccountSettings), (status = 400, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    ApiJson(body): ApiJson<AccountSettings>,
+) -> ApiResult<ApiJson<AccountSettings>> {
+    if let Some(tolerance) = &body.underpayment_tolerance {
+        check("underpaymentTolerance", tolerance)?;
+    }
+    sqlx::query(
+        "INSERT INTO merchant_settings (merchant_id, settings, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (merchant_id) DO UPDATE SET settings = excluded.settings,
+                                                 updated_at = excluded.updated_at",
+    )
+    .bind(merchant.id.as_str())
+    .bind(serde_json::to_string(&body)?)
+    .bind(now_seconds())
+    .execute(&state.db)
+    .await?;
+    Ok(ApiJson(body))
+}
