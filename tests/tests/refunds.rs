@@ -359,3 +359,66 @@ async fn a_refund_of_a_payment_comes_off_the_merchants_next_payout() {
     // 39.50 USD at 2000 USD/ETH.
     assert_eq!(U256::from(balance), U256::from(19_750_000_000_000_000u128));
 }
+
+#[tokio::test]
+async fn with_the_automatic_policy_an_overpayment_is_offered_back_on_the_cashier_page() {
+    let stack = Stack::start(StackOptions::default()).await;
+    stack
+        .client
+        .put_account_settings(&tender_protocol::AccountSettings {
+            stray_money: tender_protocol::StrayMoneyPolicy::Automatic,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (id, paid_raw) = paid(&stack, 3, 2).await;
+    let held = paid_raw / 3;
+    let offer = eventually("the offer on the cashier", WAIT, || async {
+        let (_, public) = stack.public(&format!("/v1/pay/{id}"), None).await;
+        public["refundOffers"].as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(offer["amount"], "0.00625");
+    assert_eq!(offer["token"], "ETH");
+    let refunds = stack
+        .client
+        .list_refunds(&tender_protocol::RefundListParams {
+            session_id: Some(id.to_string()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(refunds.data.len(), 1, "the merchant sees it too");
+    assert_eq!(
+        refunds.data[0].network_fee,
+        tender_protocol::NetworkFeePayer::Customer
+    );
+
+    let token = offer["claimUrl"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let shopper = EvmAddress::repeat_byte(0x7a);
+    let (status, body) = stack
+        .public(
+            &format!("/v1/claims/{token}"),
+            Some(json!({"address": shopper.to_string()})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let done = completes(&stack, &refunds.data[0]).await;
+    let sent = done.token_amount_raw.unwrap().0;
+    assert!(sent < held, "the network fee came off: {sent} of {held}");
+    let balance = stack
+        .anvil
+        .rpc("eth_getBalance", json!([shopper.to_string(), "latest"]))
+        .await;
+    assert_eq!(hex_quantity(&balance), sent);
+    let (_, public) = stack.public(&format!("/v1/pay/{id}"), None).await;
+    assert!(
+        public.get("refundOffers").is_none(),
+        "claimed: no longer offered"
+    );
+}

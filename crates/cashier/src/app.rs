@@ -71,5 +71,16 @@ fn Checkout(
         <Show when=move || payable.get()>
             <PayPanel session wallets/>
         </Show>
+        <Show when=move || session.with(|s| !s.refund_offers.is_empty())>
+            <section class="offers" aria-labelledby="offers-title">
+                <h2 id="offers-title">"Money to give back"</h2>
+                <p>"You sent money this order did not need. It is yours: claim it to an address of yours (its network fee comes off it)."</p>
+                {move || session.with(|s| s.refund_offers.iter().map(|offer| view! {
+                    <p><a class="button" href=offer.claim_url.clone()>
+                        {format!("Claim {} {} on {}", offer.amount, offer.token, offer.network_name)}
+                    </a></p>
+                }).collect_view())}
+            </section>
+        </Show>
     }
 }

@@ -33,7 +33,7 @@ pub use ids::{
 };
 pub use list::{List, ListParams};
 pub use money::{Currency, ExchangeRate, Money, RawAmount};
-pub use pay::{CreateQuote, DevWallet, PaymentOption, PublicSession, Quote};
+pub use pay::{CreateQuote, DevWallet, PaymentOption, PublicSession, Quote, RefundOffer};
 pub use product::{CreateProduct, Product};
 pub use refund::{
     Claim, ClaimRefund, CreateRefund, NetworkFeePayer, Refund, RefundBasis, RefundListParams,

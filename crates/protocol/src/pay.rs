@@ -118,4 +118,21 @@ pub struct PublicSession {
     /// Present only on a dev gateway whose networks are all local.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dev_wallet: Option<DevWallet>,
+    /// Money of the shopper's that paid nothing, offered back (the
+    /// merchant's stray-money policy is `automatic`): claim each here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refund_offers: Vec<RefundOffer>,
+}
+
+/// Money offered back to the shopper on the cashier page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RefundOffer {
+    /// In the token, as a decimal string.
+    pub amount: String,
+    pub token: String,
+    pub network_name: String,
+    /// The claim page.
+    pub claim_url: String,
 }

@@ -16,6 +16,7 @@ use crate::checkout::{payments, quotes, view};
 use crate::config::NATIVE_DECIMALS;
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::merchants::accounts;
+use crate::refunds::offers;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -76,6 +77,7 @@ pub async fn public_session(state: &AppState, id: &SessionId) -> ApiResult<Publi
         .await?
         .ok_or(ApiError::NotFound("checkout session"))?;
     let quote = quotes::latest(&mut conn, id).await?;
+    let refund_offers = offers::of_session(state, &mut conn, id).await?;
     drop(conn);
     let merchant_name = accounts::name(&state.db, &loaded.merchant_id).await?;
     let session = loaded.session;
@@ -104,6 +106,7 @@ pub async fn public_session(state: &AppState, id: &SessionId) -> ApiResult<Publi
         quote,
         payments: session.payments,
         dev_wallet,
+        refund_offers,
     })
 }
 

@@ -10,6 +10,7 @@ use crate::checkout::lifecycle::{self, Change};
 use crate::checkout::tally::{self, CONFIRMED, Counted, Tally, worth};
 use crate::checkout::unallocated;
 use crate::db::Conn;
+use crate::refunds::offers;
 use crate::state::AppState;
 
 /// What brought the session up.
@@ -82,6 +83,9 @@ pub async fn session(
     // A status event carries the new amount; without one, say it.
     if grew && !moved {
         lifecycle::record(state, conn, id, EventType::SessionUnallocatedFunds).await?;
+    }
+    if grew {
+        offers::offer(state, conn, id).await?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use axum::routing::get;
 use tender_protocol::{AccountSettings, ErrorBody, MerchantId, Tolerance};
 
 use crate::clock::now_seconds;
-use crate::db::Db;
+use crate::db::{Conn, Db};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::merchants::auth::Merchant;
 use crate::state::AppState;
@@ -22,10 +22,16 @@ pub fn router() -> Router<AppState> {
 
 /// A merchant's settings; the defaults until it sets them.
 pub async fn of(db: &Db, merchant: &MerchantId) -> anyhow::Result<AccountSettings> {
+    let mut conn = db.acquire().await?;
+    of_in(&mut conn, merchant).await
+}
+
+/// [`of`], in the caller's transaction.
+pub async fn of_in(conn: &mut Conn, merchant: &MerchantId) -> anyhow::Result<AccountSettings> {
     let row: Option<(String,)> =
         sqlx::query_as("SELECT settings FROM merchant_settings WHERE merchant_id = $1")
             .bind(merchant.as_str())
-            .fetch_optional(db)
+            .fetch_optional(&mut *conn)
             .await?;
     Ok(match row {
         Some((json,)) => serde_json::from_str(&json)?,

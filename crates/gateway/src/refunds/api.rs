@@ -120,6 +120,7 @@ pub async fn create(
         amount_raw: plan.raw,
         claim_token: &token,
         claim_expires_at: state.clock.now() + state.config.refund_claim_ttl_seconds as i64,
+        offered: false,
     };
     let row = store::insert(&state, &mut tx, &new).await?;
     tx.commit().await?;

@@ -159,6 +159,9 @@ pub struct NewRefund<'a> {
     pub amount_raw: Option<u128>,
     pub claim_token: &'a str,
     pub claim_expires_at: i64,
+    /// Offered on the session's cashier page: the claim token is kept (the
+    /// session id that shows it is the shopper's capability already).
+    pub offered: bool,
 }
 
 /// Stores a `pending` refund and records `refund.created`, in the caller's
@@ -170,9 +173,9 @@ pub async fn insert(state: &AppState, conn: &mut Conn, new: &NewRefund<'_>) -> a
         "INSERT INTO refunds (id, merchant_id, session_id, source, basis, network_fee, reason,
                               currency, amount_minor, network, chain_id, token, token_address,
                               decimals, rate_price, amount_raw, claim_hash, claim_expires_at, status,
-                              created_at, updated_at)
+                              created_at, updated_at, offered_token)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                 'pending', $19, $19)",
+                 'pending', $19, $19, $20)",
     )
     .bind(id.as_str())
     .bind(new.merchant_id)
@@ -193,6 +196,7 @@ pub async fn insert(state: &AppState, conn: &mut Conn, new: &NewRefund<'_>) -> a
     .bind(claim_hash(new.claim_token))
     .bind(new.claim_expires_at)
     .bind(now)
+    .bind(new.offered.then_some(new.claim_token))
     .execute(&mut *conn)
     .await?;
     let row = load(conn, &id)
