@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
+use alloy::primitives::U256;
 use serde_json::json;
 use tender_e2e::anvil::{DEV_ACCOUNT, hex_quantity};
-use tender_e2e::stack::{CHAIN_A, TSHIRT};
+use tender_e2e::stack::{CHAIN_A, CHAIN_B, TSHIRT};
 use tender_e2e::{PriceFeed, Stack, StackOptions, eventually};
 use tender_protocol::{
     EventListParams, EventType, PaymentStatus, Session, SessionId, SessionStatus,
@@ -361,4 +362,105 @@ async fn a_payment_short_by_less_than_the_tolerance_pays_and_says_by_how_much() 
     stack.anvil.mine(1).await;
     let short = status_becomes(&stack, &id, SessionStatus::Underpaid).await;
     assert_eq!(short.amount_short, None);
+}
+
+#[tokio::test]
+async fn a_payment_on_the_other_network_to_a_quote_on_the_first_is_credited_and_swept_there() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let id = new_session(&stack).await;
+    let quote = stack.quote_eth(&id).await;
+    assert_eq!(quote.chain_id, 31337);
+    // The same deposit key is the same address on chain B.
+    let deposit = quote.deposit_address.as_str().parse().unwrap();
+    let payer = DEV_ACCOUNT.parse().unwrap();
+    let tx = stack
+        .devnet(CHAIN_B)
+        .send_native(payer, deposit, U256::from(quote.amount_raw.0))
+        .await
+        .unwrap();
+    stack.anvil_b.mine(1).await;
+    let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
+    let payment = &paid.payments[0];
+    assert_eq!(payment.tx_hash.to_string(), tx.to_string());
+    assert_eq!(
+        (payment.network.as_str(), payment.chain_id),
+        (CHAIN_B, 31338)
+    );
+    assert!(payment.off_quote, "flagged");
+    assert_eq!(
+        payment.exchange_rate.price, "2000.00",
+        "the rate when it confirmed"
+    );
+    assert_eq!(paid.amount_received.amount_string(), "25.00");
+    eventually("the deposit on chain B to be swept", WAIT, || async {
+        let balance = hex_quantity(
+            &stack
+                .anvil_b
+                .rpc(
+                    "eth_getBalance",
+                    json!([quote.deposit_address.to_string(), "latest"]),
+                )
+                .await,
+        );
+        (balance < quote.amount_raw.0 / 100).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn another_accepted_token_than_quoted_is_credited_at_its_rate() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let id = new_session(&stack).await;
+    let quote = stack.quote_eth(&id).await;
+    let deposit = quote.deposit_address.as_str().parse().unwrap();
+    let payer = DEV_ACCOUNT.parse().unwrap();
+    // 25 TUSD (6 decimals) to the ETH quote's address on chain A.
+    stack
+        .devnet(CHAIN_A)
+        .send_token(stack.stablecoin, payer, deposit, U256::from(25_000_000u64))
+        .await
+        .unwrap();
+    stack.anvil.mine(1).await;
+    let paid = status_becomes(&stack, &id, SessionStatus::Paid).await;
+    let payment = &paid.payments[0];
+    assert_eq!(payment.token, "TUSD");
+    assert_eq!(payment.amount, "25");
+    assert!(payment.off_quote);
+}
+
+#[tokio::test]
+async fn a_token_nobody_configured_is_reported_on_the_session_and_never_credited() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let id = new_session(&stack).await;
+    let quote = stack.quote_eth(&id).await;
+    let devnet = stack.devnet(CHAIN_A);
+    let payer: alloy::primitives::Address = DEV_ACCOUNT.parse().unwrap();
+    let stranger = devnet.deploy_stablecoin(payer).await.unwrap();
+    devnet
+        .mint(stranger, payer, payer, U256::from(1_000_000u64))
+        .await
+        .unwrap();
+    let tx = devnet
+        .send_token(
+            stranger,
+            payer,
+            quote.deposit_address.as_str().parse().unwrap(),
+            U256::from(400_000u64),
+        )
+        .await
+        .unwrap();
+    let reported = eventually("the stranger token to be reported", WAIT, || async {
+        let session = stack.client.get_session(&id).await.unwrap();
+        session.unknown_tokens.first().cloned()
+    })
+    .await;
+    assert_eq!(
+        reported.contract.to_string(),
+        stranger.to_string().to_lowercase()
+    );
+    assert_eq!(reported.amount_raw.0, 400_000);
+    assert_eq!(reported.tx_hash.to_string(), tx.to_string());
+    let session = stack.client.get_session(&id).await.unwrap();
+    assert_eq!(session.status, SessionStatus::Open, "never credited");
+    assert!(session.payments.is_empty());
 }

@@ -12,6 +12,7 @@ pub mod money;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod pay;
+pub mod payment;
 pub mod product;
 pub mod refund;
 pub mod secret;
@@ -34,6 +35,7 @@ pub use ids::{
 pub use list::{List, ListParams};
 pub use money::{Currency, ExchangeRate, Money, RawAmount};
 pub use pay::{CreateQuote, DevWallet, PaymentOption, PublicSession, Quote, RefundOffer};
+pub use payment::{GasFee, Payment, PaymentStatus, UnallocatedPart, UnknownTokenTransfer};
 pub use product::{CreateProduct, Product};
 pub use refund::{
     Claim, ClaimRefund, CreateRefund, NetworkFeePayer, Refund, RefundBasis, RefundListParams,
@@ -41,9 +43,8 @@ pub use refund::{
 };
 pub use secret::Secret;
 pub use session::{
-    CreateSession, GasFee, LineItem, Metadata, Payment, PaymentStatus, ProductData, Session,
-    SessionListParams, SessionStatus, Settlement, SettlementDestination, Tolerance,
-    UnallocatedPart,
+    CreateSession, LineItem, Metadata, ProductData, Session, SessionListParams, SessionStatus,
+    Settlement, SettlementDestination, Tolerance,
 };
 pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
 pub use timestamp::Timestamp;

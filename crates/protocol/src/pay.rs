@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::chain::Address;
 use crate::ids::{QuoteId, SessionId};
 use crate::money::{ExchangeRate, Money, RawAmount};
-use crate::session::{LineItem, Payment, SessionStatus};
+use crate::payment::Payment;
+use crate::session::{LineItem, SessionStatus};
 
 /// A network and token the shopper can pay with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::chain::{Address, TxHash};
 use crate::ids::{ProductId, SessionId};
-use crate::money::{ExchangeRate, Money, RawAmount};
+use crate::money::{Money, RawAmount};
+use crate::payment::{Payment, UnknownTokenTransfer};
 
 /// Where a session is in its life. See DESIGN.md "Sessions".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -205,70 +206,6 @@ pub struct LineItem {
     pub amount: Money,
 }
 
-/// A transaction fee, in the paying network's native token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct GasFee {
-    pub amount: String,
-    pub amount_raw: RawAmount,
-    pub token: String,
-}
-
-/// Token units of a payment held for a refund.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct UnallocatedPart {
-    /// In the payment's token, as a decimal string.
-    pub amount: String,
-    pub amount_raw: RawAmount,
-}
-
-/// Whether a payment has its network's required confirmations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    /// Seen on chain, short of the network's confirmations.
-    Pending,
-    /// With its confirmations: it counts.
-    Confirmed,
-    /// Confirmed once, then taken off the chain by a reorg: it no longer
-    /// counts (and counts again if the transaction is mined again).
-    Reorged,
-}
-
-/// One on-chain transfer into a session's deposit address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Payment {
-    pub tx_hash: TxHash,
-    pub network: String,
-    pub chain_id: u64,
-    pub token: String,
-    /// Paid amount in whole-token units, as a decimal string.
-    pub amount: String,
-    /// Paid amount in the token's smallest unit.
-    pub amount_raw: RawAmount,
-    pub from: Address,
-    pub block_number: u64,
-    pub confirmations: u64,
-    pub status: PaymentStatus,
-    /// Mined after the session's `expiresAt`, by its block's timestamp.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub late: bool,
-    /// The part of this payment that paid nothing (beyond what the session
-    /// needed, or into a session it could not pay), held for a refund.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unallocated: Option<UnallocatedPart>,
-    pub gas_fee: GasFee,
-    /// The rate the payment is valued at: its quote's, or (for a payment
-    /// to a quote whose lock had lapsed) the rate when it confirmed.
-    pub exchange_rate: ExchangeRate,
-}
-
 /// Where a merchant's proceeds go: `PUT /v1/settlement-destination`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -336,6 +273,10 @@ pub struct Session {
     pub expires_at: Timestamp,
     pub created_at: Timestamp,
     pub payments: Vec<Payment>,
+    /// Tokens nobody configured that reached the session's deposit
+    /// address: not credited, reported for recovery by hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_tokens: Vec<UnknownTokenTransfer>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement: Option<Settlement>,
 }

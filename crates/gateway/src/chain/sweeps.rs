@@ -23,11 +23,31 @@ const MAX_TRIES: i64 = 5;
 #[derive(FromRow)]
 struct Sweep {
     quote_id: String,
+    chain_id: i64,
+    /// The token swept, on this network.
+    token: String,
     status: String,
     funding_id: Option<i64>,
     sweep_id: Option<i64>,
     deposit_index: i64,
-    token_address: Option<String>,
+}
+
+/// The key of a sweep: a deposit address (by quote), network and token.
+#[derive(Clone, Copy)]
+struct Key<'a> {
+    quote: &'a str,
+    chain_id: i64,
+    token: &'a str,
+}
+
+impl Sweep {
+    fn key(&self) -> Key<'_> {
+        Key {
+            quote: &self.quote_id,
+            chain_id: self.chain_id,
+            token: &self.token,
+        }
+    }
 }
 
 /// Moves paid deposits into the treasury, one step at a time; answers how
@@ -36,7 +56,7 @@ pub async fn step(state: &AppState, chain: &Chain) -> anyhow::Result<usize> {
     let chain_id = chain.network.chain_id as i64;
     start_rounds(state, chain_id).await?;
     let open: Vec<Sweep> = sqlx::query_as(
-        "SELECT w.quote_id, w.status, w.funding_id, w.sweep_id, q.deposit_index, q.token_address
+        "SELECT w.quote_id, w.chain_id, w.token, w.status, w.funding_id, w.sweep_id, q.deposit_index
          FROM sweeps w JOIN quotes q ON q.id = w.quote_id
          WHERE w.chain_id = $1 AND w.status != 'done' AND w.next_try_at <= $2 LIMIT 20",
     )
@@ -52,40 +72,43 @@ pub async fn step(state: &AppState, chain: &Chain) -> anyhow::Result<usize> {
             Err(err) => {
                 let cause = format!("{err:#}");
                 tracing::warn!(quote = %sweep.quote_id, error = %cause, "sweep step failed");
-                pause(state, &sweep.quote_id, "new", &cause).await?;
+                pause(state, sweep.key(), "new", &cause).await?;
             }
         }
     }
     Ok(advanced)
 }
 
-/// A round for each deposit address with confirmed payments not yet swept,
-/// whose session is settled one way or another.
+/// A round for each deposit address and token on this network with
+/// confirmed payments not yet swept, whose session is settled one way or
+/// another (money may come on any network, in any accepted token).
 async fn start_rounds(state: &AppState, chain_id: i64) -> anyhow::Result<()> {
-    let fresh: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT q.id, MAX(p.id) FROM quotes q
-         JOIN payments p ON p.quote_id = q.id AND p.status = 'confirmed'
+    let fresh: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT q.id, p.token, MAX(p.id) FROM quotes q
+         JOIN payments p ON p.quote_id = q.id AND p.status = 'confirmed' AND p.chain_id = $1
          JOIN sessions s ON s.id = q.session_id
-         LEFT JOIN sweeps w ON w.quote_id = q.id
-         WHERE q.chain_id = $1 AND s.status IN ('paid', 'completed', 'expired')
-         GROUP BY q.id, w.quote_id, w.status, w.swept_through
+         LEFT JOIN sweeps w ON w.quote_id = q.id AND w.chain_id = p.chain_id AND w.token = p.token
+         WHERE s.status IN ('paid', 'completed', 'expired')
+         GROUP BY q.id, p.token, w.quote_id, w.status, w.swept_through
          HAVING w.quote_id IS NULL OR (w.status = 'done' AND w.swept_through < MAX(p.id))
          LIMIT 20",
     )
     .bind(chain_id)
     .fetch_all(&state.db)
     .await?;
-    for (quote, through) in &fresh {
+    for (quote, token, through) in &fresh {
         sqlx::query(
-            "INSERT INTO sweeps (quote_id, chain_id, status, swept_through, created_at, updated_at)
-             VALUES ($1, $2, 'new', $3, $4, $4)
-             ON CONFLICT (quote_id) DO UPDATE
+            "INSERT INTO sweeps (quote_id, chain_id, token, status, swept_through, created_at,
+                                 updated_at)
+             VALUES ($1, $2, $3, 'new', $4, $5, $5)
+             ON CONFLICT (quote_id, chain_id, token) DO UPDATE
              SET status = 'new', swept_through = excluded.swept_through, funding_id = NULL,
                  sweep_id = NULL, updated_at = excluded.updated_at
              WHERE sweeps.status = 'done'",
         )
         .bind(quote)
         .bind(chain_id)
+        .bind(token)
         .bind(through)
         .bind(now_seconds())
         .execute(&state.db)
@@ -97,14 +120,22 @@ async fn start_rounds(state: &AppState, chain_id: i64) -> anyhow::Result<()> {
 async fn advance(state: &AppState, chain: &Chain, sweep: &Sweep) -> anyhow::Result<bool> {
     let index = u32::try_from(sweep.deposit_index)?;
     let deposit = state.deposits.signer(index)?.address();
-    let token: Option<EvmAddress> = sweep.token_address.as_deref().map(str::parse).transpose()?;
+    let (contract, _) = chain.network.token(&sweep.token).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{} is no longer a token of {}",
+            sweep.token,
+            chain.network.id
+        )
+    })?;
+    let token: Option<EvmAddress> = contract.map(|t| t.address.as_str().parse()).transpose()?;
+    let key = sweep.key();
     match (sweep.status.as_str(), token) {
         ("new", None) => {
             let balance = chain.balance(deposit).await?;
             let budget = 2 * chain.fees().await?.max_per_gas();
             let gas = U256::from(treasury::NATIVE_TRANSFER_GAS) * U256::from(budget);
             if balance <= gas {
-                return set(state, &sweep.quote_id, "done", None, None).await;
+                return set(state, key, "done", None, None).await;
             }
             let id = ask(
                 state,
@@ -117,11 +148,11 @@ async fn advance(state: &AppState, chain: &Chain, sweep: &Sweep) -> anyhow::Resu
                 &sweep.quote_id,
             )
             .await?;
-            set(state, &sweep.quote_id, "sweeping", None, Some(id)).await
+            set(state, key, "sweeping", None, Some(id)).await
         }
         ("new", Some(token)) => {
             if chain.token_balance(token, deposit).await?.is_zero() {
-                return set(state, &sweep.quote_id, "done", None, None).await;
+                return set(state, key, "done", None, None).await;
             }
             // Gas for the sweep, with room for the fee to double.
             let budget = 2 * chain.fees().await?.max_per_gas();
@@ -143,7 +174,7 @@ async fn advance(state: &AppState, chain: &Chain, sweep: &Sweep) -> anyhow::Resu
             let mut tx = db::begin_write(&state.db).await?;
             let id = sender::request(&mut tx, &request).await?;
             tx.commit().await?;
-            set(state, &sweep.quote_id, "funding", Some(id), None).await
+            set(state, key, "funding", Some(id), None).await
         }
         ("funding", Some(token)) => {
             let funding = sweep
@@ -161,9 +192,7 @@ async fn advance(state: &AppState, chain: &Chain, sweep: &Sweep) -> anyhow::Resu
                 .ok_or_else(|| anyhow::anyhow!("sweeping without a transaction"))?;
             let sent = sender::status(&state.db, id).await?;
             match sent.status.as_str() {
-                "mined" | "void" => {
-                    set(state, &sweep.quote_id, "done", sweep.funding_id, Some(id)).await
-                }
+                "mined" | "void" => set(state, key, "done", sweep.funding_id, Some(id)).await,
                 "reverted" => anyhow::bail!("the sweep reverted"),
                 // Refused again and again (the coins gone, say, by a reorg):
                 // give it up and look again later.
@@ -205,14 +234,7 @@ async fn sweep_token(
         &sweep.quote_id,
     )
     .await?;
-    set(
-        state,
-        &sweep.quote_id,
-        "sweeping",
-        sweep.funding_id,
-        Some(id),
-    )
-    .await
+    set(state, sweep.key(), "sweeping", sweep.funding_id, Some(id)).await
 }
 
 /// Asks the sender for a transfer to the treasury.
@@ -253,7 +275,7 @@ async fn stuck(state: &AppState, outgoing: i64) -> anyhow::Result<bool> {
 
 async fn set(
     state: &AppState,
-    quote: &str,
+    key: Key<'_>,
     status: &str,
     funding: Option<i64>,
     sweep: Option<i64>,
@@ -261,29 +283,33 @@ async fn set(
     sqlx::query(
         "UPDATE sweeps SET status = $1, funding_id = $2, sweep_id = $3, last_error = NULL,
                 updated_at = $4
-         WHERE quote_id = $5",
+         WHERE quote_id = $5 AND chain_id = $6 AND token = $7",
     )
     .bind(status)
     .bind(funding)
     .bind(sweep)
     .bind(now_seconds())
-    .bind(quote)
+    .bind(key.quote)
+    .bind(key.chain_id)
+    .bind(key.token)
     .execute(&state.db)
     .await?;
     Ok(true)
 }
 
 /// Puts a sweep back to `status` and looks at it again in a minute.
-async fn pause(state: &AppState, quote: &str, status: &str, cause: &str) -> anyhow::Result<()> {
+async fn pause(state: &AppState, key: Key<'_>, status: &str, cause: &str) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE sweeps SET status = $1, next_try_at = $2, last_error = $3, updated_at = $4
-         WHERE quote_id = $5",
+         WHERE quote_id = $5 AND chain_id = $6 AND token = $7",
     )
     .bind(status)
     .bind(now_seconds() + 60)
     .bind(cause)
     .bind(now_seconds())
-    .bind(quote)
+    .bind(key.quote)
+    .bind(key.chain_id)
+    .bind(key.token)
     .execute(&state.db)
     .await?;
     Ok(())

@@ -9,6 +9,7 @@
 //! - `unallocated`: money that paid nothing, held for a refund (owns `unallocated`).
 //! - `quotes`: an amount in a token, locked, with a deposit address (owns `quotes`).
 //! - `tally`: the money rules as pure arithmetic.
+//! - `strays`: tokens nobody configured, reported (owns `unknown_tokens`).
 //! - `view`: a session as the API shows it (reads only).
 //! - `deadline`: whether a session's time is up, by the chains' own clocks.
 //! - `expiry`: the worker that expires unpaid sessions.
@@ -21,6 +22,7 @@ pub mod products;
 pub mod quotes;
 pub mod reconcile;
 pub mod sessions;
+pub mod strays;
 pub mod tally;
 pub mod unallocated;
 pub mod view;

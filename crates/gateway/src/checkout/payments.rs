@@ -28,6 +28,9 @@ pub struct Seen {
     pub block_hash: String,
     /// The block's timestamp (unix seconds): it decides on time or late.
     pub block_timestamp: i64,
+    /// Not the network or token its quote asked for: valued at the rate
+    /// when it confirms.
+    pub off_quote: bool,
     pub gas_fee_raw: String,
 }
 
@@ -39,8 +42,8 @@ pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::R
     let inserted = sqlx::query(
         "INSERT INTO payments (session_id, quote_id, chain_id, tx_hash, log_index, token, amount_raw,
                                from_address, block_number, block_hash, gas_fee_raw, status, created_at,
-                               block_timestamp)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15)
+                               block_timestamp, off_quote)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16)
          ON CONFLICT (chain_id, tx_hash, log_index) DO UPDATE
          SET status = excluded.status, block_number = excluded.block_number,
              block_hash = excluded.block_hash, block_timestamp = excluded.block_timestamp,
@@ -62,6 +65,7 @@ pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::R
     .bind(now_seconds())
     .bind(REORGED)
     .bind(seen.block_timestamp)
+    .bind(i64::from(seen.off_quote))
     .execute(&mut *conn)
     .await?
     .rows_affected()
@@ -77,10 +81,12 @@ pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::R
 struct Due {
     id: i64,
     session_id: String,
+    chain_id: i64,
     amount_raw: String,
     block_timestamp: i64,
+    off_quote: i64,
+    /// The token that came.
     token: String,
-    decimals: i64,
     covers_minor: String,
     quoted_raw: String,
     rate_price: String,
@@ -94,8 +100,8 @@ struct Due {
 pub async fn confirm(state: &AppState, chain_id: i64, deepest: i64) -> anyhow::Result<usize> {
     // Read first: most blocks confirm nothing, and need no write turn.
     let due: Vec<Due> = sqlx::query_as(
-        "SELECT p.id, p.session_id, p.amount_raw, p.block_timestamp, q.token, q.decimals,
-                q.covers_minor, q.amount_raw AS quoted_raw, q.rate_price,
+        "SELECT p.id, p.session_id, p.chain_id, p.amount_raw, p.block_timestamp, p.off_quote,
+                p.token, q.covers_minor, q.amount_raw AS quoted_raw, q.rate_price,
                 q.expires_at AS quote_expires_at, s.currency
          FROM payments p JOIN quotes q ON q.id = p.quote_id JOIN sessions s ON s.id = p.session_id
          WHERE p.chain_id = $1 AND p.status = $2 AND p.block_number <= $3",
@@ -145,11 +151,12 @@ pub async fn confirm(state: &AppState, chain_id: i64, deepest: i64) -> anyhow::R
 }
 
 /// What a confirming payment is worth in its session's currency, and the
-/// rate: its quote's if its block is within the quote's lock, else the
-/// rate now (a shopper cannot pay an old quote the market has since made
-/// cheap).
+/// rate: its quote's if it is what the quote asked for and its block is
+/// within the quote's lock, else the rate now (a shopper cannot pay an old
+/// quote the market has since made cheap). Money in another token than a
+/// token-priced session's is worth nothing to it (it stays unallocated).
 async fn value(state: &AppState, payment: &Due) -> anyhow::Result<(u128, String)> {
-    if payment.block_timestamp <= payment.quote_expires_at {
+    if payment.off_quote == 0 && payment.block_timestamp <= payment.quote_expires_at {
         let minor = worth(
             &payment.amount_raw,
             &payment.covers_minor,
@@ -158,24 +165,34 @@ async fn value(state: &AppState, payment: &Due) -> anyhow::Result<(u128, String)
         return Ok((minor, payment.rate_price.clone()));
     }
     let currency: Currency = payment.currency.parse()?;
+    if !currency.is_fiat() && currency.code() != payment.token {
+        return Ok((0, "0".to_owned()));
+    }
+    let decimals = state
+        .config
+        .network_by_chain(payment.chain_id as u64)
+        .and_then(|n| n.token(&payment.token))
+        .map(|(_, d)| d)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} on chain {} is not configured",
+                payment.token,
+                payment.chain_id
+            )
+        })?;
     let price = if currency.is_fiat() {
         state.rates.rate(&payment.token, currency).await?.price
     } else {
         "1".to_owned()
     };
-    let minor = value_at(
-        payment.amount_raw.parse()?,
-        u32::try_from(payment.decimals)?,
-        currency,
-        &price,
-    )
-    .ok_or_else(|| {
-        anyhow::anyhow!(
-            "cannot value {} {} at {price}",
-            payment.amount_raw,
-            payment.token
-        )
-    })?;
+    let minor =
+        value_at(payment.amount_raw.parse()?, decimals, currency, &price).ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot value {} {} at {price}",
+                payment.amount_raw,
+                payment.token
+            )
+        })?;
     Ok((minor, price))
 }
 

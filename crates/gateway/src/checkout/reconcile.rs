@@ -33,6 +33,7 @@ struct Row {
     block_timestamp: i64,
     amount_raw: String,
     credited_minor: Option<String>,
+    off_quote: i64,
     covers_minor: String,
     quoted_raw: String,
 }
@@ -95,7 +96,7 @@ pub async fn session(
 /// quote's estimate).
 async fn counted(conn: &mut Conn, id: &SessionId, expires_at: i64) -> anyhow::Result<Vec<Counted>> {
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT p.id, p.status, p.block_timestamp, p.amount_raw, p.credited_minor,
+        "SELECT p.id, p.status, p.block_timestamp, p.amount_raw, p.credited_minor, p.off_quote,
                 q.covers_minor, q.amount_raw AS quoted_raw
          FROM payments p JOIN quotes q ON q.id = p.quote_id WHERE p.session_id = $1",
     )
@@ -106,6 +107,8 @@ async fn counted(conn: &mut Conn, id: &SessionId, expires_at: i64) -> anyhow::Re
         .map(|row| {
             let minor = match (&row.credited_minor, row.status.as_str()) {
                 (Some(credited), CONFIRMED) => credited.parse()?,
+                // Off its quote's terms, its worth is known when it confirms.
+                _ if row.off_quote != 0 => 0,
                 _ => worth(&row.amount_raw, &row.covers_minor, &row.quoted_raw)?,
             };
             Ok(Counted {

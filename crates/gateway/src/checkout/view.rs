@@ -9,7 +9,7 @@ use tender_protocol::{
     RawAmount, Session, SessionId, SessionStatus, Settlement, UnallocatedPart,
 };
 
-use crate::checkout::{tally, unallocated};
+use crate::checkout::{strays, tally, unallocated};
 use crate::clock::from_seconds;
 use crate::config::NATIVE_DECIMALS;
 use crate::db::Conn;
@@ -59,6 +59,7 @@ pub async fn load(
     session.amount_unallocated = any_unallocated
         .then(|| Money::from_minor(unallocated_minor, session.amount_due.currency()));
     session.settlement = settlement(conn, id).await?;
+    session.unknown_tokens = strays::of_session(state, conn, id).await?;
     Ok(Some(Loaded {
         merchant_id,
         session,
@@ -105,6 +106,7 @@ fn decode(
         expires_at: from_seconds(row.expires_at),
         created_at: from_seconds(row.created_at),
         payments,
+        unknown_tokens: Vec::new(),
         settlement: None,
     })
 }
@@ -136,6 +138,7 @@ struct PaymentRow {
     credited_minor: Option<String>,
     credited_rate: Option<String>,
     unallocated_raw: Option<String>,
+    off_quote: i64,
 }
 
 /// The session's payments, and what the confirmed ones are worth in its
@@ -150,7 +153,8 @@ async fn load_payments(
         "SELECT p.tx_hash, p.chain_id, p.token, p.amount_raw, p.from_address, p.block_number,
                 p.gas_fee_raw, p.status, q.network, q.decimals, q.rate_price, q.rate_currency,
                 q.covers_minor, q.amount_raw AS quoted_raw, c.block_number AS head,
-                p.block_timestamp, p.credited_minor, p.credited_rate, u.amount_raw AS unallocated_raw
+                p.block_timestamp, p.credited_minor, p.credited_rate, u.amount_raw AS unallocated_raw,
+                p.off_quote
          FROM payments p
          LEFT JOIN unallocated u ON u.payment_id = p.id
          JOIN quotes q ON q.id = p.quote_id
@@ -177,7 +181,16 @@ async fn load_payments(
 fn decode_payment(state: &AppState, row: PaymentRow, expires_at: i64) -> anyhow::Result<Payment> {
     let amount_raw: u128 = row.amount_raw.parse()?;
     let gas_raw: u128 = row.gas_fee_raw.parse()?;
-    let decimals = u32::try_from(row.decimals)?;
+    let chain_id = u64::try_from(row.chain_id)?;
+    // The token that came, on its network (another than the quote's, maybe).
+    let decimals = match state
+        .config
+        .network_by_chain(chain_id)
+        .and_then(|n| n.token(&row.token))
+    {
+        Some((_, decimals)) => decimals,
+        None => u32::try_from(row.decimals)?,
+    };
     let unallocated = row
         .unallocated_raw
         .map(|raw| -> anyhow::Result<UnallocatedPart> {
@@ -198,7 +211,11 @@ fn decode_payment(state: &AppState, row: PaymentRow, expires_at: i64) -> anyhow:
         .map_or(0, |head| (head - row.block_number + 1).max(0)) as u64;
     Ok(Payment {
         tx_hash: row.tx_hash.parse()?,
-        network: row.network,
+        // The network it came on (another than the quote's, maybe).
+        network: state
+            .config
+            .network_by_chain(chain_id)
+            .map_or(row.network, |n| n.id.clone()),
         chain_id,
         exchange_rate: ExchangeRate {
             token: row.token.clone(),
@@ -206,6 +223,7 @@ fn decode_payment(state: &AppState, row: PaymentRow, expires_at: i64) -> anyhow:
             price: row.credited_rate.unwrap_or(row.rate_price),
         },
         late: row.block_timestamp > expires_at,
+        off_quote: row.off_quote != 0,
         unallocated,
         amount: format_units(amount_raw, decimals, 0),
         amount_raw: RawAmount(amount_raw),

@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
 use crate::chain::rpc::{BlockRef, Chain};
-use crate::checkout::payments;
+use crate::checkout::{payments, strays};
 use crate::db;
 use crate::leader::{self, Leadership};
 use crate::state::AppState;
@@ -98,7 +98,7 @@ impl Watcher {
         // Load the watch set after reading the head: any quote a payment at
         // or below `head` was made to already exists now.
         let mut watched = self.watch_set.lock().await;
-        watched.refresh(&self.state.db, self.chain_id()).await?;
+        watched.refresh(&self.state.db).await?;
         let last = head.min(at + MAX_BLOCKS_PER_STEP);
         let mut parent = at_hash;
         for number in at + 1..=last {
@@ -123,10 +123,13 @@ impl Watcher {
 
     /// Records a block's payments and moves the cursor past it, in one
     /// transaction. Answers how many payments were new.
-    async fn record(&self, found: &[payments::Seen], block: BlockRef) -> anyhow::Result<usize> {
+    async fn record(&self, found: &scan::Found, block: BlockRef) -> anyhow::Result<usize> {
         let mut tx = db::begin_write(&self.state.db).await?;
+        for unknown in &found.unknown {
+            strays::record(&mut tx, unknown).await?;
+        }
         let mut recorded = 0;
-        for payment in found {
+        for payment in &found.payments {
             if payments::record(&self.state, &mut tx, payment).await? {
                 recorded += 1;
             }

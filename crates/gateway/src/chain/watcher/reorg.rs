@@ -5,7 +5,7 @@
 
 use crate::chain::rpc::Chain;
 use crate::chain::watcher::cursor::{self, KEEP_HASHES};
-use crate::checkout::payments;
+use crate::checkout::{payments, strays};
 use crate::db;
 use crate::state::AppState;
 
@@ -35,6 +35,7 @@ pub async fn roll_back(state: &AppState, chain: &Chain, from: u64) -> anyhow::Re
     let mut tx = db::begin_write(&state.db).await?;
     cursor::rewind(&mut tx, chain_id, ancestor).await?;
     let dropped = payments::drop_above(state, &mut tx, chain_id, ancestor.number as i64).await?;
+    strays::drop_above(&mut tx, chain_id, ancestor.number as i64).await?;
     tx.commit().await?;
     state.announce();
     for payment in &dropped {

@@ -23,12 +23,15 @@ const FULL_RELOAD: Duration = Duration::from_secs(600);
 pub struct Watched {
     pub quote_id: String,
     pub session_id: String,
+    /// The network the quote is on (money may come on any).
+    pub chain_id: i64,
     pub token: String,
     /// The token's contract; `None` for the native token.
     pub contract: Option<EvmAddress>,
 }
 
-/// One network's watched deposit addresses.
+/// The watched deposit addresses: every open quote's, whatever its
+/// network (one deposit key is the same address on every EVM network).
 pub struct WatchSet {
     pub by_address: HashMap<Address, Watched>,
     /// The highest deposit index loaded (indexes start at 0).
@@ -47,30 +50,40 @@ impl Default for WatchSet {
 }
 
 impl WatchSet {
-    /// Brings the set up to date with the quotes of `chain_id`.
-    pub async fn refresh(&mut self, db: &Db, chain_id: i64) -> anyhow::Result<()> {
+    /// Brings the set up to date with the quotes.
+    pub async fn refresh(&mut self, db: &Db) -> anyhow::Result<()> {
         if self.loaded_at.is_none_or(|at| at.elapsed() > FULL_RELOAD) {
             *self = WatchSet {
                 loaded_at: Some(Instant::now()),
                 ..WatchSet::default()
             };
         }
-        let rows: Vec<(String, String, String, String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT deposit_address, id, session_id, token, token_address, deposit_index
-             FROM quotes
-             WHERE deposit_index > $3 AND chain_id = $1 AND created_at >= $2",
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            deposit_address: String,
+            id: String,
+            session_id: String,
+            chain_id: i64,
+            token: String,
+            token_address: Option<String>,
+            deposit_index: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT deposit_address, id, session_id, chain_id, token, token_address, deposit_index
+             FROM quotes WHERE deposit_index > $2 AND created_at >= $1",
         )
-        .bind(chain_id)
         .bind(now_seconds() - WATCH_WINDOW_SECONDS)
         .bind(self.high_water)
         .fetch_all(db)
         .await?;
-        for (address, quote_id, session_id, token, contract, index) in rows {
+        for row in rows {
+            let (address, index) = (row.deposit_address, row.deposit_index);
             let watched = Watched {
-                quote_id,
-                session_id,
-                token,
-                contract: contract.map(|c| c.parse()).transpose()?,
+                quote_id: row.id,
+                session_id: row.session_id,
+                chain_id: row.chain_id,
+                token: row.token,
+                contract: row.token_address.map(|c| c.parse()).transpose()?,
             };
             self.by_address.insert(Address::parse(&address)?, watched);
             self.high_water = self.high_water.max(index);
