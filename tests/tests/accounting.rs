@@ -9,6 +9,7 @@ use serde_json::json;
 use tender_e2e::anvil::{DEV_ACCOUNT, hex_quantity};
 use tender_e2e::stack::{CHAIN_A, CHAIN_B, TSHIRT};
 use tender_e2e::{PriceFeed, Stack, StackOptions, eventually};
+use tender_gateway::checkout::strays::KEPT_PER_SESSION;
 use tender_protocol::{
     EventListParams, EventType, PaymentStatus, Session, SessionId, SessionStatus,
     SettlementDestination,
@@ -463,4 +464,22 @@ async fn a_token_nobody_configured_is_reported_on_the_session_and_never_credited
     let session = stack.client.get_session(&id).await.unwrap();
     assert_eq!(session.status, SessionStatus::Open, "never credited");
     assert!(session.payments.is_empty());
+
+    // A flood of them is kept to a bounded number per session.
+    let deposit = quote.deposit_address.as_str().parse().unwrap();
+    let mut last = tx;
+    for _ in 0..KEPT_PER_SESSION + 5 {
+        last = devnet
+            .send_token(stranger, payer, deposit, U256::from(1u64))
+            .await
+            .unwrap();
+    }
+    let tip = devnet.receipt(last).await.unwrap().block_number.unwrap();
+    stack.scanned_through(CHAIN_A, tip).await;
+    let session = stack.client.get_session(&id).await.unwrap();
+    assert_eq!(session.unknown_tokens.len(), KEPT_PER_SESSION as usize);
+    assert_eq!(
+        session.unknown_tokens[0].tx_hash.to_string(),
+        tx.to_string()
+    );
 }

@@ -43,15 +43,7 @@ async fn the_watcher_reconnects_after_the_node_drops_it_and_misses_no_block() {
             .rpc("eth_blockNumber", serde_json::json!([]))
             .await,
     );
-    eventually("the cursor to reach the head", WAIT, || async {
-        let cursor: i64 =
-            sqlx::query_scalar("SELECT block_number FROM chain_cursors WHERE chain_id = 31337")
-                .fetch_one(&stack.gateway.db)
-                .await
-                .ok()?;
-        (cursor as u128 == head).then_some(())
-    })
-    .await;
+    stack.scanned_through(CHAIN_A, head as u64).await;
 }
 
 #[tokio::test]

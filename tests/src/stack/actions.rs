@@ -5,6 +5,9 @@ use tender_protocol::{CheckoutResponse, Order, OrderId, PublicSession, Quote, Se
 
 use crate::stack::{CHAIN_A, CHAIN_B, Stack};
 
+/// How long a test waits for the watcher.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl Stack {
     /// Moves time `seconds` forward everywhere: on both chains (a block is
     /// mined at the new time on each) and on the gateway's clock.
@@ -12,6 +15,27 @@ impl Stack {
         self.anvil.advance_time(seconds).await;
         self.anvil_b.advance_time(seconds).await;
         self.clock.advance(seconds as i64);
+    }
+
+    /// Waits until the gateway's watcher has scanned `network` through
+    /// block `number`.
+    pub async fn scanned_through(&self, network: &str, number: u64) {
+        let chain_id = self
+            .gateway
+            .config
+            .network(network)
+            .expect("a configured network")
+            .chain_id;
+        crate::eventually("the watcher to scan the block", WAIT, || async {
+            let cursor: i64 =
+                sqlx::query_scalar("SELECT block_number FROM chain_cursors WHERE chain_id = $1")
+                    .bind(chain_id as i64)
+                    .fetch_one(&self.gateway.db)
+                    .await
+                    .ok()?;
+            (cursor as u64 >= number).then_some(())
+        })
+        .await;
     }
 
     /// Pays `amount` base units of a quote's token into its deposit address

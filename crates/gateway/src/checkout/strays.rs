@@ -20,12 +20,19 @@ pub struct UnknownToken {
     pub block_number: i64,
 }
 
+/// How many a session keeps. Anyone can emit Transfer events of a token
+/// they wrote to any address, so a flood of them must not grow the table
+/// without end; past this many, further ones are only logged.
+pub const KEPT_PER_SESSION: i64 = 50;
+
 /// Records it, once, in the caller's transaction.
 pub async fn record(conn: &mut Conn, found: &UnknownToken) -> anyhow::Result<()> {
     let inserted = sqlx::query(
         "INSERT INTO unknown_tokens (chain_id, tx_hash, log_index, session_id, contract, amount_raw,
                                      block_number, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8
+         WHERE (SELECT COUNT(*) FROM unknown_tokens WHERE session_id = $4) < $9
+         ON CONFLICT DO NOTHING",
     )
     .bind(found.chain_id)
     .bind(&found.tx_hash)
@@ -35,11 +42,14 @@ pub async fn record(conn: &mut Conn, found: &UnknownToken) -> anyhow::Result<()>
     .bind(&found.amount_raw)
     .bind(found.block_number)
     .bind(now_seconds())
+    .bind(KEPT_PER_SESSION)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     if inserted == 1 {
         tracing::warn!(session = %found.session_id, contract = %found.contract, tx = %found.tx_hash, "a token nobody configured reached a deposit address");
+    } else {
+        tracing::debug!(session = %found.session_id, tx = %found.tx_hash, "an unknown-token transfer not kept: already known, or the session has {KEPT_PER_SESSION}");
     }
     Ok(())
 }
