@@ -1,7 +1,6 @@
 //! Verifying a webhook from the gateway on the raw request body.
 
-use tender_protocol::{Event, SignedHeaders, VerifyError, WebhookSecret};
-use time::OffsetDateTime;
+use tender_protocol::{Event, VerifyError, WebhookSecret};
 
 /// Why a webhook was refused; answer 4xx and change nothing.
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +28,6 @@ pub fn verify_webhook(
     headers: &http::HeaderMap,
     body: &[u8],
 ) -> Result<Event, WebhookError> {
-    let signed =
-        SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()))?;
-    secret.verify(&signed, body, OffsetDateTime::now_utc().unix_timestamp())?;
+    secret.verify(headers, body)?;
     Ok(serde_json::from_slice(body)?)
 }

@@ -48,4 +48,4 @@ pub use session::{
 };
 pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
 pub use timestamp::Timestamp;
-pub use webhooks::{SignedHeaders, VerifyError, WebhookSecret};
+pub use webhooks::{VerifyError, WebhookSecret};

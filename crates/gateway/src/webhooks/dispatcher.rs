@@ -178,12 +178,7 @@ async fn attempt(state: &AppState, delivery_id: i64) -> anyhow::Result<Attempt> 
     drop(conn);
     // Signed at send time: each attempt carries its own timestamp.
     let timestamp = now_seconds();
-    let signature = signature_header(
-        &secrets,
-        &claim.event_id,
-        timestamp,
-        claim.payload.as_bytes(),
-    );
+    let signature = signature_header(&secrets, &claim.event_id, timestamp, &claim.payload);
     let started = Instant::now();
     let response = state
         .http
