@@ -97,6 +97,10 @@ impl Application {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.webhooks.request_timeout_ms))
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(webhooks::targets::GuardedResolver::new(
+                config.target_policy(),
+            ))
             .user_agent(concat!("Tender-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("HTTP client")?;

@@ -26,7 +26,8 @@ pub struct AppState {
     pub rates: Arc<Rates>,
     /// Each configured network's RPC, by network id.
     pub chains: Arc<HashMap<String, Arc<Chain>>>,
-    /// Client for webhook deliveries (no redirects, bounded timeout).
+    /// Client for webhook deliveries (no redirects, no proxy, bounded
+    /// timeout, names resolved only to addresses `webhooks::targets` admits).
     pub http: reqwest::Client,
     /// Wakes the dispatcher when the outbox gains rows.
     pub outbox: Arc<Notify>,

@@ -180,6 +180,7 @@ async fn the_dev_wallet_is_offered_only_by_a_dev_gateway_on_local_chains() {
         c.mnemonic = tender_protocol::Secret::new(
             "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about".into(),
         );
+        c.security.secret_key = tender_protocol::Secret::new("11".repeat(32));
     })
     .await;
     let id = production.create_session().await["id"]

@@ -12,12 +12,14 @@ use sqlx::FromRow;
 use tender_protocol::webhooks::{self, signature_header};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use url::Url;
 
 use crate::clock::{now_ms, now_seconds};
 use crate::state::AppState;
 use crate::webhooks::endpoints::{self, signing_secrets};
 use crate::webhooks::outbox::{self, AttemptRecord};
 use crate::webhooks::retry::{self, Answer};
+use crate::webhooks::targets;
 
 /// Deliveries in flight to one endpoint at most.
 pub const PER_ENDPOINT: usize = 4;
@@ -179,6 +181,14 @@ async fn attempt(state: &AppState, delivery_id: i64) -> anyhow::Result<Attempt> 
     // Signed at send time: each attempt carries its own timestamp.
     let timestamp = now_seconds();
     let signature = signature_header(&secrets, &claim.event_id, timestamp, &claim.payload);
+    // An IP literal never reaches the client's guarded resolver: checked here.
+    let allowed = match Url::parse(&claim.url) {
+        Ok(url) => targets::check_url(&state.config.target_policy(), &url, false).await,
+        Err(_) => Err(targets::Refused::Malformed),
+    };
+    if let Err(refused) = allowed {
+        return record(state, &claim, &Answer::refused(&refused), 0).await;
+    }
     let started = Instant::now();
     let response = state
         .http

@@ -21,7 +21,7 @@ use crate::merchants::auth::Merchant;
 use crate::pagination::{self, ListQuery, Listed};
 use crate::state::AppState;
 use crate::validate;
-use crate::webhooks::outbox;
+use crate::webhooks::{outbox, targets};
 
 /// Default time an old secret keeps signing after a rotation.
 pub const DEFAULT_GRACE_SECONDS: u32 = 24 * 3600;
@@ -82,10 +82,26 @@ pub async fn create(
     merchant: Merchant,
     ApiJson(body): ApiJson<CreateWebhookEndpoint>,
 ) -> ApiResult<(StatusCode, ApiJson<WebhookEndpoint>)> {
-    validate::url("url", &body.url)?;
+    let url = validate::url("url", &body.url)?;
     check_events(&body.enabled_events)?;
+    targets::check_url(&state.config.target_policy(), &url, true)
+        .await
+        .map_err(|refused| ApiError::invalid("url", refused.to_string()))?;
     let id = WebhookEndpointId::generate();
     let mut tx = db::begin_write(&state.db).await?;
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(merchant.id.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    let most = state.config.limits.endpoints_per_merchant;
+    if count >= i64::from(most) {
+        return Err(ApiError::invalid(
+            "url",
+            format!("a merchant may have at most {most} webhook endpoints; delete one first"),
+        ));
+    }
     sqlx::query(
         "INSERT INTO webhook_endpoints (id, merchant_id, url, enabled_events, created_at)
          VALUES ($1, $2, $3, $4, $5)",

@@ -1,13 +1,14 @@
 //! Webhooks: where a merchant wants them (`endpoints`), the events and their
 //! delivery rows written with each state change (`outbox`), the merchant's
 //! view of them (`events`), and their delivery (`dispatcher`, with `retry`
-//! deciding what each answer means).
+//! deciding what each answer means, `targets` where they may go).
 
 pub mod dispatcher;
 pub mod endpoints;
 pub mod events;
 pub mod outbox;
 pub mod retry;
+pub mod targets;
 
 use axum::Router;
 

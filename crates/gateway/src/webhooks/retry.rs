@@ -8,6 +8,7 @@ use std::time::Duration;
 use rand::Rng;
 
 use crate::clock::now_ms;
+use crate::webhooks::targets::Refused;
 
 /// An endpoint's answer to one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,20 +35,32 @@ impl Answer {
                 error: Some(format!("endpoint answered {}", r.status())),
                 retry_after: retry_after(r),
             },
-            Err(e) => Answer {
-                code: None,
-                error: Some(
-                    if e.is_timeout() {
-                        "timed out"
-                    } else if e.is_connect() {
-                        "connection failed"
-                    } else {
-                        "request failed"
-                    }
-                    .to_owned(),
-                ),
-                retry_after: None,
+            Err(e) => match refusal(e) {
+                Some(refused) => Self::refused(refused),
+                None => Answer {
+                    code: None,
+                    error: Some(
+                        if e.is_timeout() {
+                            "timed out"
+                        } else if e.is_connect() {
+                            "connection failed"
+                        } else {
+                            "request failed"
+                        }
+                        .to_owned(),
+                    ),
+                    retry_after: None,
+                },
             },
+        }
+    }
+
+    /// An attempt not made: the target is not one webhooks may go to.
+    pub fn refused(why: &Refused) -> Self {
+        Answer {
+            code: None,
+            error: Some(format!("not sent: {why}")),
+            retry_after: None,
         }
     }
 
@@ -59,6 +72,18 @@ impl Answer {
     pub fn gone(&self) -> bool {
         self.code == Some(410)
     }
+}
+
+/// The guarded resolver's refusal, if that is why a request failed.
+fn refusal(error: &reqwest::Error) -> Option<&Refused> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(refused) = e.downcast_ref::<Refused>() {
+            return Some(refused);
+        }
+        source = e.source();
+    }
+    None
 }
 
 /// What happens to a delivery after an attempt.

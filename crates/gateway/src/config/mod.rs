@@ -16,6 +16,9 @@ use tender_protocol::{Currency, ExchangeRate};
 
 use url::Url;
 
+mod security;
+pub use security::{LimitsConfig, SecurityConfig};
+
 /// The mnemonic every local EVM node ships with. Fine for a laptop, fatal in
 /// production: anyone can derive its keys.
 pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
@@ -212,6 +215,8 @@ pub struct Config {
     /// and says so (`expiredWhileChainsBehind`).
     pub expiry_outage_allowance_seconds: u64,
     pub webhooks: WebhookConfig,
+    pub limits: LimitsConfig,
+    pub security: SecurityConfig,
 }
 
 impl Default for Config {
@@ -233,6 +238,8 @@ impl Default for Config {
             watcher_poll_ms: 1_000,
             expiry_outage_allowance_seconds: 1800,
             webhooks: WebhookConfig::default(),
+            limits: LimitsConfig::default(),
+            security: SecurityConfig::default(),
         }
     }
 }
@@ -319,7 +326,21 @@ impl Config {
             self.webhooks.lease_ms > self.webhooks.request_timeout_ms,
             "webhooks.lease_ms must be longer than webhooks.request_timeout_ms"
         );
+        self.limits.validate()?;
+        ensure!(
+            self.dev || !self.security.secret_key.expose().trim().is_empty(),
+            "no secret key: set TENDER_SECRET_KEY to 64 hex digits (openssl rand -hex 32); \
+             webhook secrets are encrypted with it"
+        );
         Ok(())
+    }
+
+    /// The rules webhook targets are held to.
+    pub fn target_policy(&self) -> crate::webhooks::targets::Policy {
+        crate::webhooks::targets::Policy {
+            allow_private: self.security.allow_private_targets.unwrap_or(self.dev),
+            require_https: !self.dev,
+        }
     }
 
     pub fn network(&self, id: &str) -> Option<&NetworkConfig> {

