@@ -20,6 +20,7 @@ pub mod refunds;
 pub mod settlement;
 pub mod state;
 pub mod validate;
+pub mod vault;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -79,6 +80,8 @@ impl Application {
             None => Url::parse(&format!("http://{addr}")).context("public URL")?,
         };
         let db = db::connect(&config.database_url).await?;
+        let vault = vault::Vault::from_config(&config)?;
+        webhooks::secrets::reseal_all(&db, &vault).await?;
         let deposits = chain::deposits::DepositKeys::from_mnemonic(config.mnemonic.expose())?;
         let treasury = chain::treasury::Treasury::from_mnemonic(config.mnemonic.expose())?;
         let rates = match &config.pricing.feed_url {
@@ -116,6 +119,7 @@ impl Application {
             outbox: Arc::new(Notify::new()),
             changes: Arc::new(tokio::sync::watch::channel(0).0),
             clock: clock::Clock::default(),
+            vault: Arc::new(vault),
         };
         Ok(Self { listener, state })
     }

@@ -33,6 +33,20 @@ struct Cli {
     /// BIP-39 phrase deposit addresses are derived from (keep it secret).
     #[arg(long, env = "TENDER_MNEMONIC", global = true, hide_env_values = true)]
     mnemonic: Option<String>,
+    /// Key webhook secrets are encrypted with at rest: 64 hex digits
+    /// (openssl rand -hex 32). Required outside dev mode.
+    #[arg(long, env = "TENDER_SECRET_KEY", global = true, hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Keys from before a rotation, comma-separated; secrets under them are
+    /// encrypted again under --secret-key at start-up.
+    #[arg(
+        long,
+        env = "TENDER_PREVIOUS_SECRET_KEYS",
+        global = true,
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    previous_secret_keys: Vec<String>,
     /// Directory of the built cashier page (trunk's output).
     #[arg(long, env = "TENDER_CASHIER_DIR", global = true)]
     cashier_dir: Option<PathBuf>,
@@ -84,6 +98,16 @@ impl Cli {
         }
         if let Some(v) = self.mnemonic {
             config.mnemonic = Secret::new(v);
+        }
+        if let Some(v) = self.secret_key {
+            config.security.secret_key = Secret::new(v);
+        }
+        if !self.previous_secret_keys.is_empty() {
+            config.security.previous_secret_keys = self
+                .previous_secret_keys
+                .into_iter()
+                .map(Secret::new)
+                .collect();
         }
         if let Some(v) = self.cashier_dir {
             config.cashier_dir = Some(v);

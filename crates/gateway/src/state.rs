@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::rates::Rates;
+use crate::vault::Vault;
 
 /// The gateway's shared state; cheap to clone.
 #[derive(Clone)]
@@ -36,6 +37,8 @@ pub struct AppState {
     pub changes: Arc<watch::Sender<u64>>,
     /// The clock deadlines are measured on.
     pub clock: Clock,
+    /// Seals and opens secrets stored in the database.
+    pub vault: Arc<Vault>,
 }
 
 impl AppState {

@@ -16,9 +16,10 @@ use url::Url;
 
 use crate::clock::{now_ms, now_seconds};
 use crate::state::AppState;
-use crate::webhooks::endpoints::{self, signing_secrets};
+use crate::webhooks::endpoints;
 use crate::webhooks::outbox::{self, AttemptRecord};
 use crate::webhooks::retry::{self, Answer};
+use crate::webhooks::secrets;
 use crate::webhooks::targets;
 
 /// Deliveries in flight to one endpoint at most.
@@ -176,7 +177,7 @@ async fn attempt(state: &AppState, delivery_id: i64) -> anyhow::Result<Attempt> 
     .bind(delivery_id)
     .fetch_one(&mut *conn)
     .await?;
-    let secrets = signing_secrets(&mut conn, &claim.endpoint_id).await?;
+    let secrets = secrets::signing(&state.vault, &mut conn, &claim.endpoint_id).await?;
     drop(conn);
     // Signed at send time: each attempt carries its own timestamp.
     let timestamp = now_seconds();

@@ -1,31 +1,25 @@
-//! Where a merchant wants its webhooks, and the secrets they are signed with
-//! (owns `webhook_endpoints` and `webhook_endpoint_secrets`). A secret is
-//! shown once; rotating keeps the old one signing too for a grace period, so
-//! receivers can switch without missing a delivery.
+//! Where a merchant wants its webhooks (owns `webhook_endpoints`): added
+//! with their events, listed, disabled by a `410 Gone`, deleted. Their
+//! signing secrets are in `secrets`.
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use sqlx::FromRow;
 use tender_protocol::{
-    CreateWebhookEndpoint, EndpointStatus, ErrorBody, EventType, List, ListParams, RotateSecret,
-    WebhookEndpoint, WebhookEndpointId, WebhookSecret,
+    CreateWebhookEndpoint, EndpointStatus, ErrorBody, EventType, List, ListParams, WebhookEndpoint,
+    WebhookEndpointId,
 };
 
 use crate::clock::{from_seconds, now_seconds};
 use crate::db::{self, Conn};
-use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, optional_json};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::auth::Merchant;
 use crate::pagination::{self, ListQuery, Listed};
 use crate::state::AppState;
 use crate::validate;
-use crate::webhooks::{outbox, targets};
-
-/// Default time an old secret keeps signing after a rotation.
-pub const DEFAULT_GRACE_SECONDS: u32 = 24 * 3600;
-const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;
+use crate::webhooks::{outbox, secrets, targets};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,7 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/webhook-endpoints/{id}", get(show).delete(remove))
         .route(
             "/v1/webhook-endpoints/{id}/rotate-secret",
-            post(rotate_secret),
+            post(secrets::rotate_secret),
         )
 }
 
@@ -54,22 +48,6 @@ fn check_events(enabled: &[String]) -> Result<(), ApiError> {
         )),
         None => Ok(()),
     }
-}
-
-async fn add_secret(
-    conn: &mut Conn,
-    endpoint: &WebhookEndpointId,
-) -> Result<WebhookSecret, sqlx::Error> {
-    let secret = WebhookSecret::generate();
-    sqlx::query(
-        "INSERT INTO webhook_endpoint_secrets (endpoint_id, secret, created_at) VALUES ($1, $2, $3)",
-    )
-    .bind(endpoint.as_str())
-    .bind(secret.expose())
-    .bind(now_seconds())
-    .execute(conn)
-    .await?;
-    Ok(secret)
 }
 
 /// Add a webhook endpoint; its signing secret is in this answer only.
@@ -113,7 +91,7 @@ pub async fn create(
     .bind(now_seconds())
     .execute(&mut *tx)
     .await?;
-    let secret = add_secret(&mut tx, &id).await?;
+    let secret = secrets::add(&state, &mut tx, &id).await?;
     tx.commit().await?;
     let mut endpoint = find(&state, &merchant, &id).await?;
     endpoint.secret = Some(secret.expose());
@@ -148,7 +126,7 @@ impl EndpointRow {
     }
 }
 
-async fn find(
+pub(crate) async fn find(
     state: &AppState,
     merchant: &Merchant,
     id: &WebhookEndpointId,
@@ -166,7 +144,7 @@ async fn find(
         .into_endpoint()?)
 }
 
-fn parse_id(id: &str) -> ApiResult<WebhookEndpointId> {
+pub(crate) fn parse_id(id: &str) -> ApiResult<WebhookEndpointId> {
     WebhookEndpointId::parse(id).map_err(|_| ApiError::NotFound("webhook endpoint"))
 }
 
@@ -226,46 +204,6 @@ pub async fn remove(
     Ok(ApiJson(endpoint))
 }
 
-/// Roll the signing secret. The new one is in this answer only; the old one
-/// keeps signing too (each delivery carries both signatures) for
-/// `graceSeconds` (default 24 hours).
-#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/rotate-secret", tag = "Webhook endpoints",
-    params(("id" = String, Path, description = "Endpoint id (we_...)")),
-    request_body = RotateSecret,
-    responses((status = 200, body = WebhookEndpoint), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
-    security(("api_key" = [])))]
-pub async fn rotate_secret(
-    State(state): State<AppState>,
-    merchant: Merchant,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<ApiJson<WebhookEndpoint>> {
-    // The body is optional: no body rotates with the default grace period.
-    let request: RotateSecret = optional_json(&body)?;
-    let grace = request.grace_seconds.unwrap_or(DEFAULT_GRACE_SECONDS);
-    if grace > MAX_GRACE_SECONDS {
-        return Err(ApiError::invalid(
-            "graceSeconds",
-            format!("graceSeconds must be at most {MAX_GRACE_SECONDS} (7 days)"),
-        ));
-    }
-    let id = parse_id(&id)?;
-    let mut endpoint = find(&state, &merchant, &id).await?;
-    let mut tx = db::begin_write(&state.db).await?;
-    sqlx::query(
-        "UPDATE webhook_endpoint_secrets SET expires_at = $1 WHERE endpoint_id = $2 AND expires_at IS NULL",
-    )
-    .bind(now_seconds() + i64::from(grace))
-    .bind(id.as_str())
-    .execute(&mut *tx)
-    .await?;
-    let secret = add_secret(&mut tx, &id).await?;
-    tx.commit().await?;
-    tracing::info!(endpoint = %id, grace, "webhook secret rotated");
-    endpoint.secret = Some(secret.expose());
-    Ok(ApiJson(endpoint))
-}
-
 /// Disables an endpoint that answered 410 Gone and fails what is queued
 /// for it, in the caller's transaction; the merchant can add it again.
 pub async fn disable(conn: &mut Conn, endpoint: &str) -> Result<(), sqlx::Error> {
@@ -275,26 +213,4 @@ pub async fn disable(conn: &mut Conn, endpoint: &str) -> Result<(), sqlx::Error>
         .execute(&mut *conn)
         .await?;
     outbox::end_pending(conn, endpoint, "failed").await
-}
-
-/// The secrets a delivery to `endpoint` is signed with now: the current one
-/// first, then any still in their grace period.
-pub async fn signing_secrets(
-    conn: &mut Conn,
-    endpoint: &str,
-) -> anyhow::Result<Vec<WebhookSecret>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT secret FROM webhook_endpoint_secrets
-         WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > $2)
-         ORDER BY id DESC",
-    )
-    .bind(endpoint)
-    .bind(now_seconds())
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|(s,)| {
-            WebhookSecret::parse(s).map_err(|e| anyhow::anyhow!("stored secret of {endpoint}: {e}"))
-        })
-        .collect()
 }

@@ -1,4 +1,5 @@
-//! Webhooks: where a merchant wants them (`endpoints`), the events and their
+//! Webhooks: where a merchant wants them (`endpoints`, signed with
+//! `secrets`), the events and their
 //! delivery rows written with each state change (`outbox`), the merchant's
 //! view of them (`events`), and their delivery (`dispatcher`, with `retry`
 //! deciding what each answer means, `targets` where they may go).
@@ -8,6 +9,7 @@ pub mod endpoints;
 pub mod events;
 pub mod outbox;
 pub mod retry;
+pub mod secrets;
 pub mod targets;
 
 use axum::Router;

@@ -22,6 +22,7 @@ pub struct Gateway {
     pub http: reqwest::Client,
     pub state: tender_gateway::AppState,
     shutdown: CancellationToken,
+    running: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -78,11 +79,7 @@ pub async fn gateway_with(adjust: impl FnOnce(&mut Config)) -> Gateway {
         ..Config::default()
     };
     adjust(&mut config);
-    let app = Application::build(config).await.unwrap();
-    let url = format!("http://{}", app.local_addr());
-    let state = app.state().clone();
-    let shutdown = CancellationToken::new();
-    tokio::spawn(app.run(shutdown.clone()));
+    let (url, state, shutdown, running) = launch(config).await;
     let key = merchants::accounts::create(&state.db, "Test Shop")
         .await
         .unwrap()
@@ -93,7 +90,41 @@ pub async fn gateway_with(adjust: impl FnOnce(&mut Config)) -> Gateway {
         http: reqwest::Client::new(),
         state,
         shutdown,
+        running: Some(running),
         _dir: dir,
+    }
+}
+
+type Launched = (
+    String,
+    tender_gateway::AppState,
+    CancellationToken,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+);
+
+async fn launch(config: Config) -> Launched {
+    let app = Application::build(config).await.unwrap();
+    let url = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(app.run(shutdown.clone()));
+    (url, state, shutdown, running)
+}
+
+impl Gateway {
+    /// Stops this gateway and starts it again on the same database, with
+    /// its config changed by `adjust` (a new port).
+    pub async fn restart(&mut self, adjust: impl FnOnce(&mut Config)) {
+        self.shutdown.cancel();
+        if let Some(running) = self.running.take() {
+            running.await.unwrap().unwrap();
+        }
+        let mut config = (*self.state.config).clone();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        adjust(&mut config);
+        let (url, state, shutdown, running) = launch(config).await;
+        (self.url, self.state, self.shutdown) = (url, state, shutdown);
+        self.running = Some(running);
     }
 }
 
