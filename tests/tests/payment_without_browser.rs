@@ -63,7 +63,7 @@ async fn quoted_transfer_makes_the_order_paid_with_a_verified_webhook() {
     let event = verify_webhook(&receiver_secret, &delivery.headers, &delivery.body)
         .expect("the delivered webhook verifies");
     assert_eq!(event.kind, EventType::SessionPaid);
-    let session = &event.data.session;
+    let session = event.data.session.as_ref().expect("a session event");
     assert_eq!(
         session.metadata.get("order_id"),
         Some(checkout.order_id.as_str())

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use common::{Gateway, Receiver, gateway_with, until};
+use common::{Gateway, Receiver, gateway_with, offline_eth, until};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -155,4 +155,28 @@ async fn a_merchant_has_a_bounded_number_of_endpoints() {
     let deleted = gw.delete(&format!("/v1/webhook-endpoints/{first}")).await;
     assert_eq!(deleted.status, StatusCode::OK);
     gw.endpoint(&receiver.url, &["*"]).await;
+}
+
+#[tokio::test]
+async fn a_changed_payout_address_is_announced_to_every_endpoint() {
+    let gw = gateway_with(offline_eth).await;
+    let narrow = Receiver::start(|_| StatusCode::OK).await;
+    let wide = Receiver::start(|_| StatusCode::OK).await;
+    gw.endpoint(&narrow.url, &["session.paid"]).await;
+    gw.endpoint(&wide.url, &["*"]).await;
+    let destination = json!({
+        "network": "local",
+        "token": "ETH",
+        "address": "0x8ba1f109551bd432803012645ac136ddd64dba72",
+    });
+    let answer = gw
+        .put("/v1/settlement-destination", destination.clone())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    for receiver in [&narrow, &wide] {
+        until("the announcement", WAIT, async || receiver.count() == 1).await;
+        let body: serde_json::Value = serde_json::from_slice(&receiver.received()[0].body).unwrap();
+        assert_eq!(body["type"], "settlement_destination.updated");
+        assert_eq!(body["data"]["settlementDestination"], destination);
+    }
 }

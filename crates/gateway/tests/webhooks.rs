@@ -148,17 +148,32 @@ async fn a_dead_endpoint_beside_a_healthy_one_does_not_hold_it_up() {
 }
 
 #[tokio::test]
-async fn an_endpoint_answering_410_is_disabled() {
+async fn an_endpoint_answering_410_is_disabled_until_enabled_and_tested() {
     let gw = gateway().await;
-    let gone = Receiver::start(|_| StatusCode::GONE).await;
-    let (id, _) = gw.endpoint(&gone.url, &["*"]).await;
-    gw.create_session().await;
+    // Gone once, then back.
+    let gone = Receiver::start(|n| {
+        if n == 0 {
+            StatusCode::GONE
+        } else {
+            StatusCode::OK
+        }
+    })
+    .await;
+    let (id, secret) = gw.endpoint(&gone.url, &["session.paid"]).await;
+    let bystander = Receiver::start(|_| StatusCode::OK).await;
+    gw.endpoint(&bystander.url, &["*"]).await;
+    gw.post(&format!("/v1/webhook-endpoints/{id}/test"), json!({}))
+        .await;
     until(
         "the endpoint to be disabled",
         Duration::from_secs(10),
         async || gw.get(&format!("/v1/webhook-endpoints/{id}")).await.body["status"] == "disabled",
     )
     .await;
+    let refused = gw
+        .post(&format!("/v1/webhook-endpoints/{id}/test"), json!({}))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
     gw.create_session().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
@@ -166,6 +181,37 @@ async fn an_endpoint_answering_410_is_disabled() {
         1,
         "nothing more is sent to a disabled endpoint"
     );
+
+    let enabled = gw
+        .post(&format!("/v1/webhook-endpoints/{id}/enable"), json!({}))
+        .await;
+    assert_eq!(enabled.status, StatusCode::OK);
+    assert_eq!(enabled.body["status"], "enabled");
+    let test = gw
+        .post(&format!("/v1/webhook-endpoints/{id}/test"), json!({}))
+        .await;
+    assert_eq!(test.status, StatusCode::ACCEPTED, "{}", test.body);
+    assert_eq!(test.body["type"], "webhook_endpoint.test");
+    until("the test event", Duration::from_secs(10), async || {
+        gone.count() == 2
+    })
+    .await;
+    let got = gone.received().pop().unwrap();
+    assert!(verifies(&secret, &got), "signed like any other");
+    let body: serde_json::Value = serde_json::from_slice(&got.body).unwrap();
+    assert_eq!(body["id"], test.body["id"]);
+    assert_eq!(body["data"], json!({}));
+    assert!(
+        bystander
+            .received()
+            .iter()
+            .all(|r| !String::from_utf8_lossy(&r.body).contains("webhook_endpoint.test")),
+        "a test goes to its endpoint only"
+    );
+    let other = gw
+        .post("/v1/webhook-endpoints/we_nope/test", json!({}))
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -40,8 +40,20 @@ async fn receive(
 }
 
 /// Applies one verified event, once per webhook id, in one transaction.
+/// Events of no session change no order.
 async fn apply(state: &AppState, webhook_id: &str, event: &Event) -> Result<(), ShopError> {
-    let session = &event.data.session;
+    if let Some(destination) = &event.data.settlement_destination {
+        tracing::warn!(
+            network = %destination.network,
+            token = %destination.token,
+            address = %destination.address,
+            "the shop's payout address was changed: if nobody here changed it, revoke the API keys now"
+        );
+    }
+    let Some(session) = &event.data.session else {
+        tracing::info!(event = event.kind.as_str(), "event acknowledged");
+        return Ok(());
+    };
     let order_id = session
         .metadata
         .get("order_id")

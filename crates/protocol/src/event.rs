@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, WebhookEndpointId};
 use crate::refund::Refund;
-use crate::session::{Session, SessionStatus};
+use crate::session::{Session, SessionStatus, SettlementDestination};
 
 /// Every event type a webhook endpoint can subscribe to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,10 +51,19 @@ pub enum EventType {
     /// The payout could not be made; the money is still held.
     #[serde(rename = "refund.failed")]
     RefundFailed,
+    /// Where payouts go was changed (`data.settlementDestination`); sent to
+    /// every endpoint whatever it subscribes to. If nobody at the merchant
+    /// changed it, a key has leaked: revoke it.
+    #[serde(rename = "settlement_destination.updated")]
+    SettlementDestinationUpdated,
+    /// Sent on request to one endpoint (`POST /v1/webhook-endpoints/{id}/test`)
+    /// to try it; `data` is empty.
+    #[serde(rename = "webhook_endpoint.test")]
+    WebhookEndpointTest,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 16] = [
         Self::SessionCreated,
         Self::SessionProcessing,
         Self::SessionUnderpaid,
@@ -69,6 +78,8 @@ impl EventType {
         Self::RefundClaimed,
         Self::RefundCompleted,
         Self::RefundFailed,
+        Self::SettlementDestinationUpdated,
+        Self::WebhookEndpointTest,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -87,6 +98,8 @@ impl EventType {
             Self::RefundClaimed => "refund.claimed",
             Self::RefundCompleted => "refund.completed",
             Self::RefundFailed => "refund.failed",
+            Self::SettlementDestinationUpdated => "settlement_destination.updated",
+            Self::WebhookEndpointTest => "webhook_endpoint.test",
         }
     }
 
@@ -109,13 +122,19 @@ impl EventType {
     }
 }
 
-/// The `data` of an event: the session, and the refund for `refund.*`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The `data` of an event: the session of `session.*` and `refund.*`, the
+/// refund of `refund.*`, the new destination of
+/// `settlement_destination.updated`; nothing for `webhook_endpoint.test`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
 pub struct EventData {
-    pub session: Session,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Session>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund: Option<Refund>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_destination: Option<SettlementDestination>,
 }
 
 /// The body of every webhook delivery: `{id, type, createdAt, data: {session}}`.

@@ -1,6 +1,7 @@
 //! Where a merchant is paid (owns `settlement_destinations`):
 //! `GET|PUT /v1/settlement-destination`, a network, a token it carries and
-//! an address.
+//! an address. A change is announced to every webhook endpoint
+//! (`settlement_destination.updated`).
 
 use axum::Router;
 use axum::extract::State;
@@ -8,10 +9,12 @@ use axum::routing::get;
 use tender_protocol::{ErrorBody, SettlementDestination};
 
 use crate::clock::now_seconds;
+use crate::db;
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::merchants::auth::Merchant;
 use crate::state::AppState;
 use crate::validate;
+use crate::webhooks::outbox;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/settlement-destination", get(show).put(update))
@@ -59,6 +62,7 @@ pub async fn update(
         ));
     }
     validate::not_zero_address("address", &body.address)?;
+    let mut tx = db::begin_write(&state.db).await?;
     sqlx::query(
         "INSERT INTO settlement_destinations (merchant_id, network, token, address, updated_at)
          VALUES ($1, $2, $3, $4, $5)
@@ -70,7 +74,11 @@ pub async fn update(
     .bind(&body.token)
     .bind(body.address.as_str())
     .bind(now_seconds())
-    .execute(&state.db)
+    .execute(&mut *tx)
     .await?;
+    outbox::record_destination_change(&mut tx, &merchant.id, &body).await?;
+    tx.commit().await?;
+    state.announce();
+    tracing::info!(merchant = %merchant.id, network = %body.network, "settlement destination changed");
     Ok(ApiJson(body))
 }

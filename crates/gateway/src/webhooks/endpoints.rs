@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use sqlx::FromRow;
 use tender_protocol::{
-    CreateWebhookEndpoint, EndpointStatus, ErrorBody, EventType, List, ListParams, WebhookEndpoint,
-    WebhookEndpointId,
+    CreateWebhookEndpoint, EndpointStatus, ErrorBody, Event, EventType, List, ListParams,
+    WebhookEndpoint, WebhookEndpointId,
 };
 
 use crate::clock::{from_seconds, now_seconds};
@@ -25,6 +25,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/webhook-endpoints", post(create).get(list))
         .route("/v1/webhook-endpoints/{id}", get(show).delete(remove))
+        .route("/v1/webhook-endpoints/{id}/enable", post(enable))
+        .route("/v1/webhook-endpoints/{id}/test", post(send_test))
         .route(
             "/v1/webhook-endpoints/{id}/rotate-secret",
             post(secrets::rotate_secret),
@@ -202,6 +204,61 @@ pub async fn remove(
     outbox::end_pending(&mut tx, id.as_str(), "cancelled").await?;
     tx.commit().await?;
     Ok(ApiJson(endpoint))
+}
+
+/// Enable an endpoint again after the gateway disabled it (it answered
+/// `410 Gone`). Deliveries failed while it was disabled stay failed; resend
+/// them with `POST /v1/events/{id}/redeliver`.
+#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/enable", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    responses((status = 200, body = WebhookEndpoint), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn enable(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    let id = parse_id(&id)?;
+    find(&state, &merchant, &id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query("UPDATE webhook_endpoints SET disabled_at = NULL WHERE id = $1")
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(ApiJson(find(&state, &merchant, &id).await?))
+}
+
+/// Send the endpoint a `webhook_endpoint.test` event, signed like any
+/// other; see how it went with `GET /v1/events/{id}`.
+#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/test", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    responses((status = 202, body = Event), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn send_test(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, ApiJson<Event>)> {
+    let id = parse_id(&id)?;
+    let endpoint = find(&state, &merchant, &id).await?;
+    if endpoint.status == EndpointStatus::Disabled {
+        return Err(ApiError::Conflict(
+            "the endpoint is disabled; enable it first".into(),
+        ));
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    let event = outbox::record_test(&mut tx, &merchant.id, id.as_str()).await?;
+    let (payload,): (String,) = sqlx::query_as("SELECT payload FROM events WHERE id = $1")
+        .bind(event.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    state.announce();
+    Ok((
+        StatusCode::ACCEPTED,
+        ApiJson(serde_json::from_str(&payload)?),
+    ))
 }
 
 /// Disables an endpoint that answered 410 Gone and fails what is queued

@@ -4,7 +4,9 @@
 //! state change is never without its webhook and vice versa. The
 //! dispatcher leases due rows here and records each attempt's outcome here.
 
-use tender_protocol::{Event, EventData, EventId, EventType, MerchantId, Refund, Session};
+use tender_protocol::{
+    Event, EventData, EventId, EventType, MerchantId, Refund, Session, SettlementDestination,
+};
 
 use crate::clock::{from_seconds, now_ms, now_seconds};
 use crate::db::{Backend, Conn, Db};
@@ -17,7 +19,11 @@ pub async fn record(
     kind: EventType,
     session: &Session,
 ) -> anyhow::Result<EventId> {
-    record_data(conn, merchant, kind, session, None).await
+    let data = EventData {
+        session: Some(session.clone()),
+        ..EventData::default()
+    };
+    record_data(conn, merchant, kind, data, To::Subscribed).await
 }
 
 /// Records a `refund.*` event: the session with the refund.
@@ -28,25 +34,76 @@ pub async fn record_refund(
     session: &Session,
     refund: &Refund,
 ) -> anyhow::Result<EventId> {
-    record_data(conn, merchant, kind, session, Some(refund)).await
+    let data = EventData {
+        session: Some(session.clone()),
+        refund: Some(refund.clone()),
+        ..EventData::default()
+    };
+    record_data(conn, merchant, kind, data, To::Subscribed).await
+}
+
+/// Records `settlement_destination.updated` and queues it to every enabled
+/// endpoint of the merchant, whatever each subscribes to: a payout address
+/// changed by a leaked key must not go unnoticed.
+pub async fn record_destination_change(
+    conn: &mut Conn,
+    merchant: &MerchantId,
+    destination: &SettlementDestination,
+) -> anyhow::Result<EventId> {
+    let data = EventData {
+        settlement_destination: Some(destination.clone()),
+        ..EventData::default()
+    };
+    let kind = EventType::SettlementDestinationUpdated;
+    record_data(conn, merchant, kind, data, To::Every).await
+}
+
+/// Records a `webhook_endpoint.test` event and queues it to `endpoint` only.
+pub async fn record_test(
+    conn: &mut Conn,
+    merchant: &MerchantId,
+    endpoint: &str,
+) -> anyhow::Result<EventId> {
+    let kind = EventType::WebhookEndpointTest;
+    record_data(
+        conn,
+        merchant,
+        kind,
+        EventData::default(),
+        To::One(endpoint),
+    )
+    .await
+}
+
+/// Which of the merchant's endpoints an event goes to.
+enum To<'a> {
+    /// The enabled ones subscribed to its type.
+    Subscribed,
+    /// Every enabled one.
+    Every,
+    One(&'a str),
 }
 
 async fn record_data(
     conn: &mut Conn,
     merchant: &MerchantId,
     kind: EventType,
-    session: &Session,
-    refund: Option<&Refund>,
+    data: EventData,
+    to: To<'_>,
 ) -> anyhow::Result<EventId> {
     let now = now_seconds();
+    // Events of no session keep '' in events.session_id (NOT NULL since
+    // the first migration); no session id is empty, so none matches it.
+    let session_id = data
+        .session
+        .as_ref()
+        .map(|s| s.id.as_str().to_owned())
+        .unwrap_or_default();
     let event = Event {
         id: EventId::generate(),
         kind,
         created_at: from_seconds(now),
-        data: EventData {
-            session: session.clone(),
-            refund: refund.cloned(),
-        },
+        data,
     };
     let payload = serde_json::to_string(&event)?;
     sqlx::query(
@@ -57,16 +114,36 @@ async fn record_data(
     .bind(event.id.as_str())
     .bind(merchant.as_str())
     .bind(kind.as_str())
-    .bind(session.id.as_str())
+    .bind(&session_id)
     .bind(&payload)
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    for endpoint in subscribed(conn, merchant, kind).await? {
+    let endpoints = match to {
+        To::Subscribed => subscribed(conn, merchant, kind).await?,
+        To::Every => enabled(conn, merchant)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
+        To::One(endpoint) => vec![endpoint.to_owned()],
+    };
+    for endpoint in endpoints {
         queue(conn, &event.id, &endpoint).await?;
     }
-    tracing::info!(event = %event.id, kind = kind.as_str(), session = %session.id, "event recorded");
+    tracing::info!(event = %event.id, kind = kind.as_str(), session = %session_id, "event recorded");
     Ok(event.id)
+}
+
+/// The merchant's enabled endpoints, with their `enabled_events`.
+async fn enabled(conn: &mut Conn, merchant: &MerchantId) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, enabled_events FROM webhook_endpoints
+         WHERE merchant_id = $1 AND deleted_at IS NULL AND disabled_at IS NULL",
+    )
+    .bind(merchant.as_str())
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 /// The merchant's enabled endpoints that take `kind`.
@@ -75,15 +152,8 @@ pub async fn subscribed(
     merchant: &MerchantId,
     kind: EventType,
 ) -> anyhow::Result<Vec<String>> {
-    let endpoints: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id, enabled_events FROM webhook_endpoints
-         WHERE merchant_id = $1 AND deleted_at IS NULL AND disabled_at IS NULL",
-    )
-    .bind(merchant.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
     let mut ids = Vec::new();
-    for (id, enabled) in endpoints {
+    for (id, enabled) in enabled(conn, merchant).await? {
         let enabled: Vec<String> = serde_json::from_str(&enabled)?;
         if subscribes(&enabled, kind) {
             ids.push(id);

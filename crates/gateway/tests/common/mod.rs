@@ -191,6 +191,16 @@ impl Gateway {
         .await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(
+            self.http
+                .put(format!("{}{path}", self.url))
+                .bearer_auth(&self.key)
+                .json(&body),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         self.send(
             self.http

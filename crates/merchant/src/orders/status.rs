@@ -22,7 +22,8 @@ pub fn status_for(event: &Event) -> Option<OrderStatus> {
     match event.kind {
         EventType::SessionProcessing | EventType::SessionUnderpaid => Some(OrderStatus::Processing),
         EventType::SessionPaid | EventType::SessionCompleted | EventType::SessionPaidLate => {
-            covered(&event.data.session).then_some(OrderStatus::Paid)
+            let session = event.data.session.as_ref()?;
+            covered(session).then_some(OrderStatus::Paid)
         }
         EventType::SessionExpired => Some(OrderStatus::Expired),
         // A reorg took a confirmed payment back: the session's own status
@@ -34,7 +35,9 @@ pub fn status_for(event: &Event) -> Option<OrderStatus> {
         | EventType::RefundCreated
         | EventType::RefundClaimed
         | EventType::RefundCompleted
-        | EventType::RefundFailed => None,
+        | EventType::RefundFailed
+        | EventType::SettlementDestinationUpdated
+        | EventType::WebhookEndpointTest => None,
     }
 }
 
