@@ -180,3 +180,45 @@ async fn a_changed_payout_address_is_announced_to_every_endpoint() {
         assert_eq!(body["data"]["settlementDestination"], destination);
     }
 }
+
+#[tokio::test]
+async fn product_ids_belong_to_their_merchant() {
+    let gw = gateway_with(offline_eth).await;
+    let rival = gw.another_merchant("Rival").await;
+    let product = |name: &str, amount: &str| json!({"id": "prod_tshirt", "name": name, "price": {"amount": amount, "currency": "USD"}});
+    let squatted = gw
+        .post_as(&rival, "/v1/products", product("Rival tee", "1.00"))
+        .await;
+    assert_eq!(squatted.status, StatusCode::CREATED, "{}", squatted.body);
+    let ours = gw.post("/v1/products", product("Our tee", "25.00")).await;
+    assert_eq!(
+        ours.status,
+        StatusCode::CREATED,
+        "another merchant's id is free: {}",
+        ours.body
+    );
+    assert_eq!(
+        gw.get("/v1/products/prod_tshirt").await.body["name"],
+        "Our tee"
+    );
+    let theirs = gw.get_as(&rival, "/v1/products/prod_tshirt").await;
+    assert_eq!(theirs.body["name"], "Rival tee");
+    let again = gw.post("/v1/products", product("Our tee", "25.00")).await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "an id is unique within its merchant"
+    );
+    // A session built from the id takes the merchant's own product.
+    let session = gw
+        .post(
+            "/v1/checkout/sessions",
+            json!({"productId": "prod_tshirt", "quantity": 1, "successUrl": "https://shop.test/ok"}),
+        )
+        .await;
+    assert_eq!(session.status, StatusCode::CREATED, "{}", session.body);
+    assert_eq!(
+        session.body["amountDue"],
+        json!({"amount": "25.00", "currency": "USD"})
+    );
+}

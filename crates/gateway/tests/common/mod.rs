@@ -191,6 +191,33 @@ impl Gateway {
         .await
     }
 
+    /// A second merchant on this gateway; answers its API key.
+    pub async fn another_merchant(&self, name: &str) -> String {
+        merchants::accounts::create(&self.state.db, name)
+            .await
+            .unwrap()
+            .api_key
+    }
+
+    pub async fn post_as(&self, key: &str, path: &str, body: Value) -> Answer {
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.url))
+                .bearer_auth(key)
+                .json(&body),
+        )
+        .await
+    }
+
+    pub async fn get_as(&self, key: &str, path: &str) -> Answer {
+        self.send(
+            self.http
+                .get(format!("{}{path}", self.url))
+                .bearer_auth(key),
+        )
+        .await
+    }
+
     pub async fn put(&self, path: &str, body: Value) -> Answer {
         self.send(
             self.http
