@@ -40,6 +40,16 @@ mod resources;
 mod webhook;
 pub use webhook::{WebhookError, verify_webhook};
 
+/// The scopes a shop's server needs to sell: create and read Checkout
+/// Sessions, read the product library. Give it a key with only these
+/// (`POST /v1/api-keys {"scopes": [...]}`); keep the standard key for
+/// the merchant's own tools.
+pub const SHOP_SERVER_SCOPES: [tender_protocol::Scope; 3] = [
+    tender_protocol::Scope::SessionsRead,
+    tender_protocol::Scope::SessionsWrite,
+    tender_protocol::Scope::ProductsRead,
+];
+
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -2,7 +2,7 @@
 
 use tender_protocol::{AccountSettings, CreateRefund, Refund, RefundId, RefundListParams};
 use tender_protocol::{
-    ApiKey, CreateProduct, CreateSession, CreateWebhookEndpoint, Event, EventDetails,
+    ApiKey, CreateApiKey, CreateProduct, CreateSession, CreateWebhookEndpoint, Event, EventDetails,
     EventListParams, IdempotencyKey, List, ListParams, Product, ProductId, Redeliver, RotateSecret,
     Session, SessionId, SessionListParams, SettlementDestination, WebhookEndpoint,
 };
@@ -66,8 +66,9 @@ impl Client {
     }
 
     /// `POST /v1/api-keys`; the answer carries the secret, shown this once.
-    pub async fn create_api_key(&self) -> Result<ApiKey, Error> {
-        self.post("v1/api-keys".into(), &(), None).await
+    /// Without `scopes` the key may do what this client's key may.
+    pub async fn create_api_key(&self, body: &CreateApiKey) -> Result<ApiKey, Error> {
+        self.post("v1/api-keys".into(), body, None).await
     }
 
     /// `GET /v1/api-keys`.
@@ -106,6 +107,20 @@ impl Client {
     /// `DELETE /v1/webhook-endpoints/{id}`.
     pub async fn delete_webhook_endpoint(&self, id: &str) -> Result<WebhookEndpoint, Error> {
         self.delete(format!("v1/webhook-endpoints/{id}")).await
+    }
+
+    /// `POST /v1/webhook-endpoints/{id}/enable`, after a `410 Gone`
+    /// disabled it.
+    pub async fn enable_webhook_endpoint(&self, id: &str) -> Result<WebhookEndpoint, Error> {
+        self.post(format!("v1/webhook-endpoints/{id}/enable"), &(), None)
+            .await
+    }
+
+    /// `POST /v1/webhook-endpoints/{id}/test`: sends it a
+    /// `webhook_endpoint.test` event.
+    pub async fn test_webhook_endpoint(&self, id: &str) -> Result<Event, Error> {
+        self.post(format!("v1/webhook-endpoints/{id}/test"), &(), None)
+            .await
     }
 
     /// `POST /v1/webhook-endpoints/{id}/rotate-secret`; the answer carries

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use tender_protocol::chain::InvalidHex;
 use tender_protocol::ids::InvalidId;
-use tender_protocol::{ErrorBody, ErrorDetail, ErrorType};
+use tender_protocol::{ErrorBody, ErrorDetail, ErrorType, Scope};
 
 /// Largest request body accepted; larger ones are answered 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -28,8 +28,13 @@ pub enum ApiError {
     },
     #[error("invalid API key")]
     Unauthenticated,
+    #[error("this API key lacks the {} scope", .0.as_str())]
+    Forbidden(Scope),
     #[error("no such {0}")]
     NotFound(&'static str),
+    /// 429 with `Retry-After`: `message` says which limit.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
     #[error("{0}")]
     Conflict(String),
     #[error("request body too large")]
@@ -88,6 +93,29 @@ impl IntoResponse for ApiError {
                 "Invalid API key: send `Authorization: Bearer sk_test_...`".to_owned(),
                 None,
             ),
+            ApiError::Forbidden(scope) => (
+                StatusCode::FORBIDDEN,
+                ErrorType::Permission,
+                format!(
+                    "This API key lacks the {} scope; use a key that has it, or create one with it",
+                    scope.as_str()
+                ),
+                None,
+            ),
+            ApiError::RateLimited {
+                message,
+                retry_after,
+            } => {
+                let body = ErrorBody {
+                    error: ErrorDetail {
+                        kind: ErrorType::RateLimited,
+                        message: message.clone(),
+                        param: None,
+                    },
+                };
+                let headers = [(axum::http::header::RETRY_AFTER, retry_after.to_string())];
+                return (StatusCode::TOO_MANY_REQUESTS, headers, Json(body)).into_response();
+            }
             ApiError::NotFound(what) => (
                 StatusCode::NOT_FOUND,
                 ErrorType::NotFound,

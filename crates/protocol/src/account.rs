@@ -7,6 +7,7 @@ use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::ApiKeyId;
+use crate::scope::Scope;
 
 /// A secret API key. `secret` is present only in the answer that created it;
 /// afterwards only its last characters are shown.
@@ -21,6 +22,12 @@ pub struct ApiKey {
     pub secret: Option<String>,
     /// The key with all but its last four characters hidden.
     pub redacted: String,
+    /// What it may do; `["*"]` for a standard key.
+    pub scopes: Vec<Scope>,
+    /// The key that created it; revoking that one revokes this one too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub created_by: Option<ApiKeyId>,
     pub created_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<Timestamp>,

@@ -12,6 +12,8 @@ pub enum ErrorType {
     InvalidRequest,
     /// 401: missing, wrong or revoked API key.
     Authentication,
+    /// 403: the API key lacks the scope the request needs.
+    Permission,
     /// 404: no such resource (for this merchant).
     NotFound,
     /// 409: conflicts with the resource's state or an earlier idempotent request.

@@ -15,6 +15,7 @@ pub mod pay;
 pub mod payment;
 pub mod product;
 pub mod refund;
+pub mod scope;
 pub mod secret;
 pub mod session;
 pub mod storefront;
@@ -41,6 +42,7 @@ pub use refund::{
     Claim, ClaimRefund, CreateRefund, NetworkFeePayer, Refund, RefundBasis, RefundListParams,
     RefundSource, RefundStatus,
 };
+pub use scope::{CreateApiKey, Scope};
 pub use secret::Secret;
 pub use session::{
     CreateSession, LineItem, Metadata, ProductData, Session, SessionListParams, SessionStatus,

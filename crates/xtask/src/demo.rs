@@ -15,7 +15,8 @@ use tender_launch::gateway::DEV_MNEMONIC;
 use tender_launch::supervise::ensure_free;
 use tender_launch::{GatewayProcess, GatewayToml, NetworkToml, Supervised, TokenToml};
 use tender_protocol::{
-    CreateProduct, CreateWebhookEndpoint, Currency, Money, ProductId, SettlementDestination,
+    CreateApiKey, CreateProduct, CreateWebhookEndpoint, Currency, Money, ProductId,
+    SettlementDestination,
 };
 
 use crate::process::{Children, cargo, debug_binary, exec, root, step};
@@ -156,7 +157,7 @@ pub fn run() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (product_ids, webhook_secret) =
+    let (product_ids, webhook_secret, shop_key) =
         runtime.block_on(catalogue(&gateway_url, &api_key, &merchant_url, &payout))?;
 
     step(&format!(
@@ -170,7 +171,7 @@ pub fn run() -> anyhow::Result<()> {
                 format!("127.0.0.1:{MERCHANT_PORT}"),
             )
             .env("TENDER_GATEWAY_URL", &gateway_url)
-            .env("TENDER_API_KEY", &api_key)
+            .env("TENDER_API_KEY", &shop_key)
             .env("TENDER_WEBHOOK_SECRET", &webhook_secret)
             .env(
                 "TENDER_MERCHANT_DATABASE_URL",
@@ -244,7 +245,7 @@ async fn catalogue(
     api_key: &str,
     merchant_url: &str,
     payout: &str,
-) -> anyhow::Result<(Vec<String>, String)> {
+) -> anyhow::Result<(Vec<String>, String, String)> {
     let client = Client::new(gateway_url, api_key)?;
     let mut ids = Vec::new();
     for (id, name, description, price) in [
@@ -288,5 +289,13 @@ async fn catalogue(
     let secret = endpoint
         .secret
         .context("the gateway did not return the endpoint secret")?;
-    Ok((ids, secret))
+    // The shop's server gets a key with only what it needs.
+    let shop_key = client
+        .create_api_key(&CreateApiKey {
+            scopes: Some(tender_client::SHOP_SERVER_SCOPES.to_vec()),
+        })
+        .await?
+        .secret
+        .context("the gateway did not return the new key")?;
+    Ok((ids, secret, shop_key))
 }

@@ -256,11 +256,19 @@ impl Stack {
                 .expect("secret shown at creation"),
         )
         .expect("whsec secret");
+        let shop_key = client
+            .create_api_key(&tender_protocol::CreateApiKey {
+                scopes: Some(tender_client::SHOP_SERVER_SCOPES.to_vec()),
+            })
+            .await
+            .expect("the shop server's key")
+            .secret
+            .expect("secret shown at creation");
         let merchant_config = tender_merchant::Config {
             listen: merchant_addr,
             public_url: None,
             gateway_url: gateway_url.parse().expect("url"),
-            api_key: Secret::new(merchant_account.api_key.clone()),
+            api_key: Secret::new(shop_key),
             webhook_secret: webhook_secret.clone(),
             database_url: format!("sqlite://{}", dir.path().join("merchant.db").display()),
             storefront_dir: options.web.then(crate::tools::storefront_dist),

@@ -1,7 +1,7 @@
 //! Merchant accounts (owns `merchants`): created by the operator's
 //! `tender-gateway create-merchant`, each with a first API key.
 
-use tender_protocol::MerchantId;
+use tender_protocol::{MerchantId, Scope};
 
 use crate::clock::now_seconds;
 use crate::db::Db;
@@ -25,11 +25,19 @@ pub async fn create(db: &Db, name: &str) -> Result<NewMerchant, sqlx::Error> {
         .bind(now_seconds())
         .execute(&mut *tx)
         .await?;
-    let (_, api_key, _) = api_keys::create_key(&mut tx, &merchant_id).await?;
+    let key = api_keys::create_key(
+        &mut tx,
+        api_keys::NewKey {
+            merchant: &merchant_id,
+            scopes: &[Scope::All],
+            parent: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(NewMerchant {
         merchant_id,
-        api_key,
+        api_key: key.secret.expect("a new key has its secret"),
     })
 }
 

@@ -1,19 +1,22 @@
 //! A merchant's secret keys (owns `api_keys`) and `/v1/api-keys`: several
 //! at once, each shown once at creation, stored as a SHA-256 hash, each
-//! revocable.
+//! with its scopes (at most its creator's) and revocable with every key it
+//! created.
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, post};
 use sqlx::FromRow;
 use tender_protocol::ids::random_token;
-use tender_protocol::{ApiKey, ApiKeyId, List, ListParams, MerchantId};
+use tender_protocol::scope::grants;
+use tender_protocol::{ApiKey, ApiKeyId, CreateApiKey, List, ListParams, MerchantId, Scope};
 
 use crate::clock::{from_seconds, now_seconds};
-use crate::db::Conn;
-use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
-use crate::merchants::auth::{KEY_PREFIX, Merchant, hash_key};
+use crate::db::{self, Conn};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, optional_json};
+use crate::merchants::auth::{KEY_PREFIX, Merchant, hash_key, parse_scopes};
 use crate::pagination::{self, ListQuery, Listed};
 use crate::state::AppState;
 
@@ -23,26 +26,50 @@ pub fn redact(secret: &str) -> String {
     format!("{KEY_PREFIX}…{tail}")
 }
 
-/// Creates a new API key for `merchant`; returns its id and secret.
-pub async fn create_key(
-    conn: &mut Conn,
-    merchant: &MerchantId,
-) -> Result<(ApiKeyId, String, i64), sqlx::Error> {
+/// Scopes as stored: space-separated names.
+fn store_scopes(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A key about to be made: whose, what it may do, and which key made it.
+pub struct NewKey<'a> {
+    pub merchant: &'a MerchantId,
+    pub scopes: &'a [Scope],
+    pub parent: Option<&'a ApiKeyId>,
+}
+
+/// Creates a new API key; returns it with its secret, in the caller's
+/// transaction.
+pub async fn create_key(conn: &mut Conn, new: NewKey<'_>) -> Result<ApiKey, sqlx::Error> {
     let id = ApiKeyId::generate();
     let secret = format!("{KEY_PREFIX}{}", random_token(32));
     let now = now_seconds();
     sqlx::query(
-        "INSERT INTO api_keys (id, merchant_id, secret_hash, redacted, created_at)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO api_keys (id, merchant_id, secret_hash, redacted, created_at, scopes, parent_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id.as_str())
-    .bind(merchant.as_str())
+    .bind(new.merchant.as_str())
     .bind(hash_key(&secret))
     .bind(redact(&secret))
     .bind(now)
+    .bind(store_scopes(new.scopes))
+    .bind(new.parent.map(ApiKeyId::as_str))
     .execute(conn)
     .await?;
-    Ok((id, secret, now))
+    Ok(ApiKey {
+        id,
+        redacted: redact(&secret),
+        secret: Some(secret),
+        scopes: new.scopes.to_vec(),
+        created_by: new.parent.cloned(),
+        created_at: from_seconds(now),
+        revoked_at: None,
+    })
 }
 
 pub fn router() -> Router<AppState> {
@@ -51,32 +78,70 @@ pub fn router() -> Router<AppState> {
         .route("/v1/api-keys/{id}", delete(revoke))
 }
 
-/// Create an API key; its secret is in this answer only.
+/// The scopes a key asked for, if its creator may give them: a standard
+/// key may give any; a restricted one only scopes it has itself.
+fn allowed_scopes(creator: &Merchant, asked: Option<Vec<Scope>>) -> ApiResult<Vec<Scope>> {
+    let Some(mut asked) = asked else {
+        return Ok(creator.scopes.clone());
+    };
+    asked.sort();
+    asked.dedup();
+    if asked.is_empty() {
+        return Err(ApiError::invalid(
+            "scopes",
+            "scopes needs at least one scope",
+        ));
+    }
+    if let Some(beyond) = asked.iter().find(|s| !grants(&creator.scopes, **s)) {
+        return Err(ApiError::invalid(
+            "scopes",
+            format!(
+                "a key can only give scopes it has itself; this one lacks {}",
+                beyond.as_str()
+            ),
+        ));
+    }
+    Ok(asked)
+}
+
+/// Create an API key; its secret is in this answer only. Without `scopes`
+/// it may do what the key creating it may; with them, only those, which
+/// must be among the creating key's.
 #[utoipa::path(post, path = "/v1/api-keys", tag = "API keys",
-    responses((status = 201, body = ApiKey), (status = 401, body = tender_protocol::ErrorBody)),
+    request_body(content = CreateApiKey, description = "Optional"),
+    responses((status = 201, body = ApiKey), (status = 400, body = tender_protocol::ErrorBody),
+              (status = 401, body = tender_protocol::ErrorBody), (status = 403, body = tender_protocol::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     merchant: Merchant,
+    body: Bytes,
 ) -> ApiResult<(StatusCode, ApiJson<ApiKey>)> {
-    let mut conn = state.db.acquire().await?;
-    let (id, secret, created_at) = create_key(&mut conn, &merchant.id).await?;
-    Ok((
-        StatusCode::CREATED,
-        ApiJson(ApiKey {
-            id,
-            redacted: redact(&secret),
-            secret: Some(secret),
-            created_at: from_seconds(created_at),
-            revoked_at: None,
-        }),
-    ))
+    let request: CreateApiKey = optional_json(&body)?;
+    let scopes = allowed_scopes(&merchant, request.scopes)?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let key = create_key(
+        &mut tx,
+        NewKey {
+            merchant: &merchant.id,
+            scopes: &scopes,
+            parent: Some(&merchant.key),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(key = %key.id, parent = %merchant.key, scopes = store_scopes(&scopes), "API key created");
+    Ok((StatusCode::CREATED, ApiJson(key)))
 }
+
+const KEY_COLUMNS: &str = "id, redacted, scopes, parent_id, created_at, revoked_at";
 
 #[derive(FromRow)]
 struct KeyRow {
     id: String,
     redacted: String,
+    scopes: String,
+    parent_id: Option<String>,
     created_at: i64,
     revoked_at: Option<i64>,
 }
@@ -87,6 +152,8 @@ impl KeyRow {
             id: ApiKeyId::parse(&self.id)?,
             secret: None,
             redacted: self.redacted,
+            scopes: parse_scopes(&self.scopes)?,
+            created_by: self.parent_id.as_deref().map(ApiKeyId::parse).transpose()?,
             created_at: from_seconds(self.created_at),
             revoked_at: self.revoked_at.map(from_seconds),
         })
@@ -102,11 +169,12 @@ pub async fn list(
     merchant: Merchant,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<ApiJson<List<ApiKey>>> {
-    let query = ListQuery::new(Listed::ApiKeys, "id, redacted, created_at, revoked_at");
+    let query = ListQuery::new(Listed::ApiKeys, KEY_COLUMNS);
     pagination::answer(&state.db, &merchant.id, &query, &params, KeyRow::into_key).await
 }
 
-/// Revoke an API key: requests with it fail from now on.
+/// Revoke an API key: requests with it, and with every key it created
+/// (and they created), fail from now on.
 #[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "API keys",
     params(("id" = String, Path, description = "API key id")),
     responses((status = 200, body = ApiKey), (status = 404, body = tender_protocol::ErrorBody)),
@@ -116,17 +184,33 @@ pub async fn revoke(
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> ApiResult<ApiJson<ApiKey>> {
-    let row: Option<KeyRow> = sqlx::query_as(
-        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1)
-         WHERE id = $2 AND merchant_id = $3
-         RETURNING id, redacted, created_at, revoked_at",
+    let mut tx = db::begin_write(&state.db).await?;
+    let revoked = sqlx::query(
+        "WITH RECURSIVE tree(id) AS (
+             SELECT id FROM api_keys WHERE id = $1 AND merchant_id = $2
+             UNION
+             SELECT k.id FROM api_keys k JOIN tree t ON k.parent_id = t.id
+         )
+         UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3)
+         WHERE id IN (SELECT id FROM tree)",
     )
-    .bind(now_seconds())
     .bind(&id)
     .bind(merchant.id.as_str())
-    .fetch_optional(&state.db)
+    .bind(now_seconds())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if revoked == 0 {
+        return Err(ApiError::NotFound("API key"));
+    }
+    let row: KeyRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1"
+    )))
+    .bind(&id)
+    .fetch_one(&mut *tx)
     .await?;
-    let key = row.ok_or(ApiError::NotFound("API key"))?.into_key()?;
-    tracing::info!(key = %key.id, merchant = %merchant.id, "API key revoked");
+    tx.commit().await?;
+    let key = row.into_key()?;
+    tracing::info!(key = %key.id, merchant = %merchant.id, with_descendants = revoked - 1, "API key revoked");
     Ok(ApiJson(key))
 }

@@ -1,19 +1,22 @@
 //! Checking a merchant's key: every merchant API request authenticates
-//! once, in [`require_merchant`], with `Authorization: Bearer sk_test_...`;
-//! the merchant goes into the request's extensions, where handlers take it
-//! with the [`Merchant`] extractor.
+//! once, in [`require_merchant`], with `Authorization: Bearer sk_test_...`,
+//! and is held to the scope its route needs (`scopes`); the merchant goes
+//! into the request's extensions, where handlers take it with the
+//! [`Merchant`] extractor.
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use tender_protocol::MerchantId;
+use tender_protocol::scope::grants;
+use tender_protocol::{ApiKeyId, MerchantId, Scope};
 
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::merchants::scopes;
 use crate::state::AppState;
 
 /// Prefix of test-mode secret keys.
@@ -25,8 +28,9 @@ pub fn hash_key(secret: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The merchant whose live (unrevoked) key is in the `Authorization` header.
-pub async fn authenticate(db: &Db, headers: &HeaderMap) -> Result<Option<MerchantId>, ApiError> {
+/// The key in the `Authorization` header, if it and every key above it
+/// (the one that created it, and so on) are unrevoked.
+pub async fn authenticate(db: &Db, headers: &HeaderMap) -> Result<Option<Merchant>, ApiError> {
     let Some(secret) = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -36,36 +40,77 @@ pub async fn authenticate(db: &Db, headers: &HeaderMap) -> Result<Option<Merchan
     else {
         return Ok(None);
     };
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT merchant_id FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL",
+    // The key and its ancestors; a revoked one anywhere in the chain ends
+    // it (a child made while its parent was being revoked dies too).
+    let chain: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
+        "WITH RECURSIVE chain(id, merchant_id, scopes, revoked_at, parent_id, depth) AS (
+             SELECT id, merchant_id, scopes, revoked_at, parent_id, 0
+             FROM api_keys WHERE secret_hash = $1
+             UNION ALL
+             SELECT k.id, k.merchant_id, k.scopes, k.revoked_at, k.parent_id, c.depth + 1
+             FROM api_keys k JOIN chain c ON k.id = c.parent_id
+             WHERE c.depth < 64
+         )
+         SELECT id, merchant_id, scopes, revoked_at FROM chain ORDER BY depth",
     )
     .bind(hash_key(secret))
-    .fetch_optional(db)
+    .fetch_all(db)
     .await?;
-    Ok(row.map(|(id,)| MerchantId::parse(&id)).transpose()?)
+    let Some((key_id, merchant_id, scopes, _)) = chain.first() else {
+        return Ok(None);
+    };
+    if chain.iter().any(|(.., revoked)| revoked.is_some()) {
+        return Ok(None);
+    }
+    Ok(Some(Merchant {
+        id: MerchantId::parse(merchant_id)?,
+        key: ApiKeyId::parse(key_id)?,
+        scopes: parse_scopes(scopes)?,
+    }))
 }
 
-/// The merchant a request's API key belongs to.
+/// Scopes as stored: space-separated names.
+pub fn parse_scopes(stored: &str) -> anyhow::Result<Vec<Scope>> {
+    stored
+        .split_whitespace()
+        .map(|s| Scope::parse(s).ok_or_else(|| anyhow::anyhow!("unknown stored scope {s:?}")))
+        .collect()
+}
+
+/// The merchant a request's API key belongs to, and what the key may do.
 #[derive(Debug, Clone)]
 pub struct Merchant {
     pub id: MerchantId,
+    /// The key the request came with.
+    pub key: ApiKeyId,
+    pub scopes: Vec<Scope>,
 }
 
 /// Middleware of the merchant API: a request without a live key is
-/// answered 401 here; one with a key goes on with its [`Merchant`].
+/// answered 401 here, one whose key lacks the route's scope 403; one with
+/// a key that may goes on with its [`Merchant`].
 pub async fn require_merchant(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    match authenticate(&state.db, request.headers()).await {
-        Ok(Some(id)) => {
-            request.extensions_mut().insert(Merchant { id });
-            next.run(request).await
-        }
-        Ok(None) => ApiError::Unauthenticated.into_response(),
-        Err(err) => err.into_response(),
+    let merchant = match authenticate(&state.db, request.headers()).await {
+        Ok(Some(merchant)) => merchant,
+        Ok(None) => return ApiError::Unauthenticated.into_response(),
+        Err(err) => return err.into_response(),
+    };
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    // A route the table does not know needs the standard key's "*".
+    let needed = scopes::required(request.method(), &route).unwrap_or(Scope::All);
+    if !grants(&merchant.scopes, needed) {
+        return ApiError::Forbidden(needed).into_response();
     }
+    request.extensions_mut().insert(merchant);
+    next.run(request).await
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Merchant {
