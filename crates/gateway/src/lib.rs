@@ -12,9 +12,11 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod leader;
+pub mod limits;
 pub mod merchants;
 pub mod openapi;
 pub mod pagination;
+pub mod public;
 pub mod rates;
 pub mod refunds;
 pub mod settlement;
@@ -51,8 +53,8 @@ pub fn router(state: AppState) -> Router {
         .merge(refunds::api::router());
     Router::new()
         .merge(merchants::pipeline(merchant_api, &state))
-        .merge(cashier::router(&state))
-        .merge(refunds::claims::router())
+        .merge(public::router(&state))
+        .merge(cashier::page::router(&state))
         .merge(openapi::router())
         .route("/health", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { error::ApiError::NotFound("route") })
@@ -81,6 +83,7 @@ impl Application {
         };
         let db = db::connect(&config.database_url).await?;
         let vault = vault::Vault::from_config(&config)?;
+        let config_limits = config.limits.clone();
         webhooks::secrets::reseal_all(&db, &vault).await?;
         let deposits = chain::deposits::DepositKeys::from_mnemonic(config.mnemonic.expose())?;
         let treasury = chain::treasury::Treasury::from_mnemonic(config.mnemonic.expose())?;
@@ -120,6 +123,7 @@ impl Application {
             changes: Arc::new(tokio::sync::watch::channel(0).0),
             clock: clock::Clock::default(),
             vault: Arc::new(vault),
+            limits: Arc::new(limits::Limits::new(&config_limits)),
         };
         Ok(Self { listener, state })
     }
@@ -162,7 +166,11 @@ impl Application {
             treasury = %self.state.treasury.address(),
             "gateway listening"
         );
-        let app = router(self.state.clone());
+        workers.spawn(forget_idle_clients(
+            self.state.limits.clone(),
+            shutdown.clone(),
+        ));
+        let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let stop = shutdown.clone();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(async move { stop.cancelled().await })
@@ -171,5 +179,17 @@ impl Application {
         shutdown.cancel();
         while workers.join_next().await.is_some() {}
         Ok(())
+    }
+}
+
+/// Every minute, drops the rate limiters' state of clients that have
+/// recovered fully, so memory follows current traffic only.
+async fn forget_idle_clients(limits: Arc<limits::Limits>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => limits.forget_idle(),
+            () = shutdown.cancelled() => return,
+        }
     }
 }

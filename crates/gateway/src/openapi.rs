@@ -29,7 +29,7 @@ use crate::webhooks::{endpoints as webhook_endpoints, events};
         products::create, products::list, products::show, products::archive,
         api_keys::create, api_keys::list, api_keys::revoke,
         webhook_endpoints::create, webhook_endpoints::list, webhook_endpoints::show,
-        webhook_endpoints::remove, crate::webhooks::secrets::rotate_secret, webhook_endpoints::enable, webhook_endpoints::send_test,
+        webhook_endpoints::remove, webhook_endpoints::rotate_secret, webhook_endpoints::enable, webhook_endpoints::send_test,
         events::list, events::show, events::redeliver,
         pay::show, pay::quote, live::events,
         settlement::show, settlement::update,

@@ -12,6 +12,7 @@ use crate::chain::treasury::Treasury;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::limits::Limits;
 use crate::rates::Rates;
 use crate::vault::Vault;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Seals and opens secrets stored in the database.
     pub vault: Arc<Vault>,
+    /// The public API's rate limits and stream counts.
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {

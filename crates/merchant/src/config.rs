@@ -29,4 +29,7 @@ pub struct Config {
     /// An order still unconfirmed this long after checkout is checked with
     /// the gateway when the success page polls it.
     pub reconcile_after: Duration,
+    /// Checkouts one client address may start per minute (each makes an
+    /// order and a Checkout Session); more are answered 429.
+    pub checkouts_per_minute: u32,
 }

@@ -1,7 +1,7 @@
 //! The companion server's error type and its HTTP answers.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tender_protocol::{ErrorBody, ErrorDetail, ErrorType};
 
@@ -14,6 +14,8 @@ pub enum ShopError {
     },
     #[error("no such {0}")]
     NotFound(&'static str),
+    #[error("too many checkouts")]
+    TooMany { retry_after: u64 },
     #[error("webhook rejected: {0}")]
     BadWebhook(String),
     #[error("payment platform unavailable: {0}")]
@@ -33,6 +35,19 @@ impl IntoResponse for ShopError {
                 message.clone(),
                 param.map(str::to_owned),
             ),
+            ShopError::TooMany { retry_after } => {
+                let body = ErrorBody {
+                    error: ErrorDetail {
+                        kind: ErrorType::RateLimited,
+                        message: format!(
+                            "Too many checkouts from this address; try again in {retry_after} s"
+                        ),
+                        param: None,
+                    },
+                };
+                let headers = [(header::RETRY_AFTER, retry_after.to_string())];
+                return (StatusCode::TOO_MANY_REQUESTS, headers, Json(body)).into_response();
+            }
             ShopError::NotFound(what) => (
                 StatusCode::NOT_FOUND,
                 ErrorType::NotFound,

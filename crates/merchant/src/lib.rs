@@ -60,8 +60,14 @@ impl Application {
         let gateway =
             tender_client::Client::new(config.gateway_url.as_str(), config.api_key.expose())
                 .context("gateway client")?;
+        let per_minute = std::num::NonZeroU32::new(config.checkouts_per_minute)
+            .context("checkouts_per_minute must be at least 1")?;
+        let checkouts = Arc::new(governor::DefaultKeyedRateLimiter::keyed(
+            governor::Quota::per_minute(per_minute),
+        ));
         let state = AppState {
             db,
+            checkouts,
             config: Arc::new(config),
             public_url: Arc::new(public_url),
             gateway,
@@ -83,7 +89,8 @@ impl Application {
     /// Serves until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "merchant server listening");
-        axum::serve(self.listener, router(self.state))
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
             .context("server error")

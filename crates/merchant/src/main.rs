@@ -46,6 +46,13 @@ struct Cli {
     /// checked with the gateway itself (so a lost webhook never strands it).
     #[arg(long, env = "TENDER_MERCHANT_RECONCILE_AFTER", default_value_t = 60)]
     reconcile_after_seconds: u64,
+    /// Checkouts one client address may start per minute.
+    #[arg(
+        long,
+        env = "TENDER_MERCHANT_CHECKOUTS_PER_MINUTE",
+        default_value_t = 20
+    )]
+    checkouts_per_minute: u32,
 }
 
 #[tokio::main]
@@ -67,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         database_url: cli.database_url,
         storefront_dir: cli.storefront_dir,
         reconcile_after: Duration::from_secs(cli.reconcile_after_seconds),
+        checkouts_per_minute: cli.checkouts_per_minute,
     };
     let app = Application::build(config, Arc::new(RecordShipment)).await?;
     let shutdown = CancellationToken::new();

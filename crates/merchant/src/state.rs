@@ -1,7 +1,9 @@
 //! What every handler shares.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use governor::DefaultKeyedRateLimiter;
 use url::Url;
 
 use crate::config::Config;
@@ -17,4 +19,6 @@ pub struct AppState {
     pub public_url: Arc<Url>,
     pub gateway: tender_client::Client,
     pub fulfilment: Arc<dyn Fulfilment>,
+    /// Checkouts per client address (the `governor` crate's GCRA).
+    pub checkouts: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }

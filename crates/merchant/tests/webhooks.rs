@@ -40,6 +40,7 @@ async fn shop_with_an_order() -> Shop {
         database_url: format!("sqlite://{}", dir.path().join("shop.db").display()),
         storefront_dir: None,
         reconcile_after: std::time::Duration::from_secs(60),
+        checkouts_per_minute: 20,
     };
     let app = Application::build(config, Arc::new(RecordShipment))
         .await

@@ -59,6 +59,11 @@ pub struct StackOptions {
     /// Seconds past expiry a session waits for a chain that is behind
     /// (default 1800).
     pub expiry_outage_allowance_seconds: Option<u64>,
+    /// The gateway's abuse limits; `None` sets them far above anything a
+    /// test does.
+    pub limits: Option<tender_gateway::config::LimitsConfig>,
+    /// The shop server's checkouts per address per minute; `None`: plenty.
+    pub checkouts_per_minute: Option<u32>,
 }
 
 /// A running stack. Everything stops when it is dropped.
@@ -182,6 +187,7 @@ impl Stack {
                 poll_interval_ms: 100,
                 lease_ms: 10_000,
             },
+            limits: options.limits.clone().unwrap_or_else(plenty),
             ..tender_gateway::Config::default()
         };
         gateway_config.settlement.poll_ms = 200;
@@ -275,6 +281,7 @@ impl Stack {
             reconcile_after: options
                 .reconcile_after
                 .unwrap_or(std::time::Duration::from_secs(60)),
+            checkouts_per_minute: options.checkouts_per_minute.unwrap_or(100_000),
         };
         let merchant_app = tender_merchant::Application::build(
             merchant_config,
@@ -349,5 +356,15 @@ impl Stack {
 impl Drop for Stack {
     fn drop(&mut self) {
         self.shutdown.cancel();
+    }
+}
+
+/// Limits no test reaches unless it means to.
+fn plenty() -> tender_gateway::config::LimitsConfig {
+    tender_gateway::config::LimitsConfig {
+        public_per_ip_per_minute: 1_000_000,
+        public_burst_per_ip: 100_000,
+        public_per_session_per_minute: 1_000_000,
+        ..tender_gateway::config::LimitsConfig::default()
     }
 }

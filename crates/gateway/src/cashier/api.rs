@@ -113,7 +113,8 @@ pub async fn public_session(state: &AppState, id: &SessionId) -> ApiResult<Publi
 /// The session as the shopper's cashier page sees it: no metadata.
 #[utoipa::path(get, path = "/v1/pay/{id}", tag = "Cashier (public)",
     params(("id" = String, Path, description = "Session id (cs_...)")),
-    responses((status = 200, body = PublicSession), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PublicSession), (status = 404, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -127,7 +128,8 @@ pub async fn show(
     params(("id" = String, Path, description = "Session id (cs_...)")),
     request_body = CreateQuote,
     responses((status = 201, body = Quote), (status = 400, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn quote(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
 use futures_util::Stream;
@@ -14,6 +14,7 @@ use tender_protocol::ErrorBody;
 
 use crate::cashier::api::{parse_id, public_session};
 use crate::error::ApiResult;
+use crate::limits::ClientIp;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -28,17 +29,20 @@ const HEARTBEAT: Duration = Duration::from_secs(5);
 #[utoipa::path(get, path = "/v1/pay/{id}/events", tag = "Cashier (public)",
     params(("id" = String, Path, description = "Session id (cs_...)")),
     responses((status = 200, description = "text/event-stream of `session` events, each a PublicSession"),
-              (status = 404, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
     Path(id): Path<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let id = parse_id(&id)?;
     public_session(&state, &id).await?; // 404 before the stream starts
+    // Counted while the stream lives: the guard travels with it.
+    let guard = state.limits.open_stream(ip, id.as_str())?;
     let changes = state.changes.subscribe();
     let stream = futures_util::stream::unfold(
-        (state, id, changes, None::<String>, false),
-        |(state, id, mut changes, mut last, done)| async move {
+        (state, id, changes, None::<String>, false, guard),
+        |(state, id, mut changes, mut last, done, guard)| async move {
             if done {
                 return None;
             }
@@ -54,7 +58,8 @@ pub async fn events(
                 if last.as_deref() != Some(json.as_str()) {
                     let finished = !snapshot.status.is_payable();
                     let event = SseEvent::default().event("session").data(json.clone());
-                    return Some((Ok(event), (state, id, changes, Some(json), finished)));
+                    let next = (state, id, changes, Some(json), finished, guard);
+                    return Some((Ok(event), next));
                 }
                 tokio::select! {
                     _ = changes.changed() => {}

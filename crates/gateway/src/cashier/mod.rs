@@ -1,18 +1,8 @@
 //! The hosted cashier, public: the shopper's page (`page`), the API it
-//! calls (`api`), and the live stream that follows a payment (`live`).
+//! calls (`api`), and the live stream that follows a payment (`live`). The
+//! session id is the capability: no API key. The API and the stream are
+//! held to `limits` (see the crate's `router`).
 
 pub mod api;
 pub mod live;
 pub mod page;
-
-use axum::Router;
-
-use crate::state::AppState;
-
-/// The cashier's routes: no API key; the session id is the capability.
-pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
-        .merge(api::router())
-        .merge(live::router())
-        .merge(page::router(state))
-}

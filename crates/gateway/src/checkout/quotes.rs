@@ -53,6 +53,16 @@ pub async fn create(
     let token_address = contract.map(|t| t.address.clone());
 
     let mut tx = db::begin_write(&state.db).await?;
+    let (made,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM quotes WHERE session_id = $1")
+        .bind(session.id.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    let most = state.config.limits.quotes_per_session;
+    if made >= i64::from(most) {
+        return Err(ApiError::Conflict(format!(
+            "this checkout has had {most} quotes, the most one may; pay one of them, or start a new checkout"
+        )));
+    }
     let (index,): (i64,) = sqlx::query_as(
         "UPDATE counters SET value = value + 1 WHERE name = 'deposit_index' RETURNING value",
     )

@@ -37,7 +37,8 @@ async fn found(state: &AppState, token: &str) -> ApiResult<Row> {
 /// A refund as the shopper's claim page sees it.
 #[utoipa::path(get, path = "/v1/claims/{token}", tag = "Refund claims (public)",
     params(("token" = String, Path, description = "The claim link's token")),
-    responses((status = 200, body = Claim), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Claim), (status = 404, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -170,7 +171,8 @@ pub fn parse_address(text: &str) -> ApiResult<EvmAddress> {
     params(("token" = String, Path, description = "The claim link's token")),
     request_body = ClaimRefund,
     responses((status = 200, body = Claim), (status = 400, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
 pub async fn claim(
     State(state): State<AppState>,
     Path(token): Path<String>,

@@ -1,25 +1,32 @@
 //! Where a merchant wants its webhooks (owns `webhook_endpoints`): added
-//! with their events, listed, disabled by a `410 Gone`, deleted. Their
-//! signing secrets are in `secrets`.
+//! with their events, listed, disabled by a `410 Gone` and enabled again,
+//! tested, deleted. Their signing secrets are kept by `secrets`; rotating
+//! keeps the old one signing too for a grace period, so receivers can
+//! switch without missing a delivery.
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use sqlx::FromRow;
 use tender_protocol::{
     CreateWebhookEndpoint, EndpointStatus, ErrorBody, Event, EventType, List, ListParams,
-    WebhookEndpoint, WebhookEndpointId,
+    RotateSecret, WebhookEndpoint, WebhookEndpointId,
 };
 
 use crate::clock::{from_seconds, now_seconds};
 use crate::db::{self, Conn};
-use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, optional_json};
 use crate::merchants::auth::Merchant;
 use crate::pagination::{self, ListQuery, Listed};
 use crate::state::AppState;
 use crate::validate;
 use crate::webhooks::{outbox, secrets, targets};
+
+/// Default time an old secret keeps signing after a rotation.
+pub const DEFAULT_GRACE_SECONDS: u32 = 24 * 3600;
+const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,7 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/webhook-endpoints/{id}/test", post(send_test))
         .route(
             "/v1/webhook-endpoints/{id}/rotate-secret",
-            post(secrets::rotate_secret),
+            post(rotate_secret),
         )
 }
 
@@ -128,7 +135,7 @@ impl EndpointRow {
     }
 }
 
-pub(crate) async fn find(
+async fn find(
     state: &AppState,
     merchant: &Merchant,
     id: &WebhookEndpointId,
@@ -146,7 +153,7 @@ pub(crate) async fn find(
         .into_endpoint()?)
 }
 
-pub(crate) fn parse_id(id: &str) -> ApiResult<WebhookEndpointId> {
+fn parse_id(id: &str) -> ApiResult<WebhookEndpointId> {
     WebhookEndpointId::parse(id).map_err(|_| ApiError::NotFound("webhook endpoint"))
 }
 
@@ -259,6 +266,46 @@ pub async fn send_test(
         StatusCode::ACCEPTED,
         ApiJson(serde_json::from_str(&payload)?),
     ))
+}
+
+/// Roll the signing secret. The new one is in this answer only; the old one
+/// keeps signing too (each delivery carries both signatures) for
+/// `graceSeconds` (default 24 hours).
+#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/rotate-secret", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    request_body = RotateSecret,
+    responses((status = 200, body = WebhookEndpoint), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    // The body is optional: no body rotates with the default grace period.
+    let request: RotateSecret = optional_json(&body)?;
+    let grace = request.grace_seconds.unwrap_or(DEFAULT_GRACE_SECONDS);
+    if grace > MAX_GRACE_SECONDS {
+        return Err(ApiError::invalid(
+            "graceSeconds",
+            format!("graceSeconds must be at most {MAX_GRACE_SECONDS} (7 days)"),
+        ));
+    }
+    let id = parse_id(&id)?;
+    let mut endpoint = find(&state, &merchant, &id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    sqlx::query(
+        "UPDATE webhook_endpoint_secrets SET expires_at = $1 WHERE endpoint_id = $2 AND expires_at IS NULL",
+    )
+    .bind(now_seconds() + i64::from(grace))
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await?;
+    let secret = secrets::add(&state, &mut tx, &id).await?;
+    tx.commit().await?;
+    tracing::info!(endpoint = %id, grace, "webhook secret rotated");
+    endpoint.secret = Some(secret.expose());
+    Ok(ApiJson(endpoint))
 }
 
 /// Disables an endpoint that answered 410 Gone and fails what is queued

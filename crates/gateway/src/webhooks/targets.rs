@@ -183,10 +183,15 @@ pub async fn check_url(policy: &Policy, url: &Url, resolve: bool) -> Result<(), 
     }
 }
 
+/// How long a name may take to resolve.
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Resolves `name` and answers its addresses if every one may be reached.
 async fn lookup(policy: &Policy, name: &str, port: u16) -> Result<Vec<SocketAddr>, Refused> {
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
+    let lookup = tokio::net::lookup_host((name, port));
+    let addrs: Vec<SocketAddr> = tokio::time::timeout(LOOKUP_TIMEOUT, lookup)
         .await
+        .map_err(|_| Refused::Unresolved)?
         .map_err(|_| Refused::Unresolved)?
         .collect();
     if addrs.is_empty() {

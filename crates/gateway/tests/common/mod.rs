@@ -76,6 +76,12 @@ pub async fn gateway_with(adjust: impl FnOnce(&mut Config)) -> Gateway {
         mnemonic: Secret::new(DEV_MNEMONIC.to_owned()),
         dev: true,
         webhooks: fast_webhooks(),
+        limits: tender_gateway::config::LimitsConfig {
+            public_per_ip_per_minute: 1_000_000,
+            public_burst_per_ip: 100_000,
+            public_per_session_per_minute: 1_000_000,
+            ..Default::default()
+        },
         ..Config::default()
     };
     adjust(&mut config);

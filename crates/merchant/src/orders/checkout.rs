@@ -1,11 +1,15 @@
 //! `POST /api/checkout`: the shopper's click becomes an order (an
 //! unguessable id) and a Checkout Session at the gateway; JSON answers
 //! `{orderId, paymentUrl}`, a form is redirected (303) to the cashier.
+//! Each client address may start `checkouts_per_minute` of them.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use governor::clock::DefaultClock;
 use tender_protocol::{
     CheckoutRequest, CheckoutResponse, CreateSession, IdempotencyKey, Metadata, OrderId,
     OrderStatus,
@@ -39,9 +43,18 @@ fn parse_checkout(headers: &HeaderMap, body: &[u8]) -> Result<(CheckoutRequest, 
 
 pub async fn checkout(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ShopError> {
+    if let Err(wait) = state.checkouts.check_key(&peer.ip()) {
+        let wait = wait.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()));
+        // Whole seconds, rounded up: a client waiting that long gets in.
+        let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return Err(ShopError::TooMany {
+            retry_after: retry_after.max(1),
+        });
+    }
     let (request, wants_json) = parse_checkout(&headers, &body)?;
     if !(1..=100).contains(&request.quantity) {
         return Err(ShopError::InvalidRequest {
