@@ -21,6 +21,7 @@ async fn main() {
             request_timeout_ms: 15_000,
             poll_interval_ms: 1_000,
             lease_ms: 60_000,
+            retention_days: 30,
         }
     })
     .await;

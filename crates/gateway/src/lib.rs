@@ -160,6 +160,8 @@ impl Application {
         workers.spawn(dispatcher.run(shutdown.clone()));
         let expiry = checkout::expiry::Expiry::new(self.state.clone());
         workers.spawn(expiry.run(shutdown.clone()));
+        let retention = webhooks::retention::Retention::new(self.state.clone());
+        workers.spawn(retention.run(shutdown.clone()));
         tracing::info!(
             addr = %self.local_addr(),
             url = %self.state.public_url,

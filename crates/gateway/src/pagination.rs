@@ -182,8 +182,10 @@ where
         sql.push_str(&format!(" AND {column} = ${n}"));
     }
     if after.is_some() {
+        // A row-value comparison: one range on the (merchant, order, id)
+        // index, where an OR of two conditions would scan.
         sql.push_str(&format!(
-            " AND ({order} < ${a} OR ({order} = ${a} AND id < ${b}))",
+            " AND ({order}, id) < (${a}, ${b})",
             a = n + 1,
             b = n + 2
         ));

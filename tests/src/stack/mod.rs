@@ -186,6 +186,7 @@ impl Stack {
                 request_timeout_ms: 5_000,
                 poll_interval_ms: 100,
                 lease_ms: 10_000,
+                retention_days: 30,
             },
             limits: options.limits.clone().unwrap_or_else(plenty),
             ..tender_gateway::Config::default()

@@ -165,6 +165,9 @@ pub struct WebhookConfig {
     /// How long a claimed delivery is held; one left unfinished by a crash
     /// is taken again after this.
     pub lease_ms: u64,
+    /// Events older than this, with no delivery still pending, are deleted
+    /// with their deliveries and attempts.
+    pub retention_days: u32,
 }
 
 impl Default for WebhookConfig {
@@ -176,6 +179,7 @@ impl Default for WebhookConfig {
             request_timeout_ms: 15_000,
             poll_interval_ms: 1_000,
             lease_ms: 60_000,
+            retention_days: 30,
         }
     }
 }

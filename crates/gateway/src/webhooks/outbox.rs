@@ -293,3 +293,49 @@ pub async fn end_pending(
         .await?;
     Ok(())
 }
+
+/// Deletes up to `batch` events created before `before` (unix seconds)
+/// that have no delivery still pending, with their deliveries and
+/// attempts, in one write. Answers how many events went.
+pub async fn prune(db: &Db, before: i64, batch: usize) -> anyhow::Result<usize> {
+    let old: Vec<(String,)> = sqlx::query_as(
+        "SELECT e.id FROM events e
+         WHERE e.created_at < $1
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+         ORDER BY e.created_at LIMIT $2",
+    )
+    .bind(before)
+    .bind(batch as i64)
+    .fetch_all(db)
+    .await?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    let list = (1..=old.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut tx = crate::db::begin_write(db).await?;
+    let mut deleted = 0;
+    for statement in [
+        format!(
+            "DELETE FROM delivery_attempts WHERE delivery_id IN
+             (SELECT id FROM deliveries WHERE event_id IN ({list}) AND status <> 'pending')"
+        ),
+        format!("DELETE FROM deliveries WHERE event_id IN ({list}) AND status <> 'pending'"),
+        // An event that gained a pending delivery meanwhile (a redelivery)
+        // keeps it and stays.
+        format!(
+            "DELETE FROM events WHERE id IN ({list})
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)"
+        ),
+    ] {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+        for (id,) in &old {
+            query = query.bind(id);
+        }
+        deleted = query.execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(deleted as usize)
+}

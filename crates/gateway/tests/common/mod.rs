@@ -39,6 +39,7 @@ pub fn fast_webhooks() -> WebhookConfig {
         request_timeout_ms: 2_000,
         poll_interval_ms: 50,
         lease_ms: 5_000,
+        retention_days: 30,
     }
 }
 
