@@ -124,6 +124,8 @@ impl Application {
             clock: clock::Clock::default(),
             vault: Arc::new(vault),
             limits: Arc::new(limits::Limits::new(&config_limits)),
+            endpoints_changed: Arc::default(),
+            keys: Arc::default(),
         };
         Ok(Self { listener, state })
     }

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use tokio::sync::{Notify, watch};
 use url::Url;
@@ -13,6 +14,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::limits::Limits;
+use crate::merchants::key_cache::KeyCache;
 use crate::rates::Rates;
 use crate::vault::Vault;
 
@@ -42,6 +44,11 @@ pub struct AppState {
     pub vault: Arc<Vault>,
     /// The public API's rate limits and stream counts.
     pub limits: Arc<Limits>,
+    /// Bumped whenever this process changes a webhook endpoint or its
+    /// secrets, so cached copies are dropped.
+    pub endpoints_changed: Arc<AtomicU64>,
+    /// Recently authenticated API keys.
+    pub keys: Arc<KeyCache>,
 }
 
 impl AppState {

@@ -210,6 +210,7 @@ pub async fn revoke(
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
+    state.keys.forget_all();
     let key = row.into_key()?;
     tracing::info!(key = %key.id, merchant = %merchant.id, with_descendants = revoked - 1, "API key revoked");
     Ok(ApiJson(key))

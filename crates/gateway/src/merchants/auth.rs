@@ -14,7 +14,6 @@ use sha2::{Digest, Sha256};
 use tender_protocol::scope::grants;
 use tender_protocol::{ApiKeyId, MerchantId, Scope};
 
-use crate::db::Db;
 use crate::error::ApiError;
 use crate::merchants::scopes;
 use crate::state::AppState;
@@ -30,7 +29,10 @@ pub fn hash_key(secret: &str) -> String {
 
 /// The key in the `Authorization` header, if it and every key above it
 /// (the one that created it, and so on) are unrevoked.
-pub async fn authenticate(db: &Db, headers: &HeaderMap) -> Result<Option<Merchant>, ApiError> {
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Merchant>, ApiError> {
     let Some(secret) = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -40,6 +42,11 @@ pub async fn authenticate(db: &Db, headers: &HeaderMap) -> Result<Option<Merchan
     else {
         return Ok(None);
     };
+    let hash = hash_key(secret);
+    if let Some(merchant) = state.keys.get(&hash) {
+        return Ok(Some(merchant));
+    }
+    let version = state.keys.version();
     // The key and its ancestors; a revoked one anywhere in the chain ends
     // it (a child made while its parent was being revoked dies too).
     let chain: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
@@ -53,8 +60,8 @@ pub async fn authenticate(db: &Db, headers: &HeaderMap) -> Result<Option<Merchan
          )
          SELECT id, merchant_id, scopes, revoked_at FROM chain ORDER BY depth",
     )
-    .bind(hash_key(secret))
-    .fetch_all(db)
+    .bind(&hash)
+    .fetch_all(&state.db)
     .await?;
     let Some((key_id, merchant_id, scopes, _)) = chain.first() else {
         return Ok(None);
@@ -62,11 +69,13 @@ pub async fn authenticate(db: &Db, headers: &HeaderMap) -> Result<Option<Merchan
     if chain.iter().any(|(.., revoked)| revoked.is_some()) {
         return Ok(None);
     }
-    Ok(Some(Merchant {
+    let merchant = Merchant {
         id: MerchantId::parse(merchant_id)?,
         key: ApiKeyId::parse(key_id)?,
         scopes: parse_scopes(scopes)?,
-    }))
+    };
+    state.keys.put(hash, merchant.clone(), version);
+    Ok(Some(merchant))
 }
 
 /// Scopes as stored: space-separated names.
@@ -94,7 +103,7 @@ pub async fn require_merchant(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let merchant = match authenticate(&state.db, request.headers()).await {
+    let merchant = match authenticate(&state, request.headers()).await {
         Ok(Some(merchant)) => merchant,
         Ok(None) => return ApiError::Unauthenticated.into_response(),
         Err(err) => return err.into_response(),

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod idempotency;
+pub mod key_cache;
 pub mod scopes;
 pub mod settings;
 

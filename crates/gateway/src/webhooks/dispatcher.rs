@@ -1,29 +1,43 @@
 //! The webhook dispatcher: sends deliveries from the outbox, at least once,
 //! signed at send time with every live secret of the endpoint; `retry`
-//! decides what each answer means. Each endpoint has its own few slots, so a
-//! slow or dead endpoint never delays the others. A claimed delivery is
-//! leased: one left unfinished by a crash is taken again when its lease ends.
+//! decides what each answer means and `pacing` how many may be in flight
+//! to each endpoint, so a slow or dead endpoint never delays the others.
+//!
+//! A step claims each due endpoint's deliveries, as many as it has free
+//! slots, with their payloads, in two queries. A slot is free again the
+//! moment the HTTP answer arrives; the outcomes go to a recorder that
+//! writes them many at a time. A claimed delivery is leased: one whose
+//! outcome a crash lost is taken again when its lease ends (at least once).
+//! Endpoint URLs and secrets are cached, dropped when this process changes
+//! an endpoint and after `CACHE_FOR` otherwise.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sqlx::FromRow;
+use tender_protocol::WebhookSecret;
 use tender_protocol::webhooks::{self, signature_header};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::clock::{now_ms, now_seconds};
 use crate::state::AppState;
-use crate::webhooks::endpoints;
-use crate::webhooks::outbox::{self, AttemptRecord};
+use crate::webhooks::outbox::{self, AttemptRecord, Claimed};
+use crate::webhooks::pacing::{Pacing, Signal};
 use crate::webhooks::retry::{self, Answer};
-use crate::webhooks::secrets;
-use crate::webhooks::targets;
+use crate::webhooks::{endpoints, secrets, targets};
 
-/// Deliveries in flight to one endpoint at most.
-pub const PER_ENDPOINT: usize = 4;
+/// Deliveries in flight to an endpoint before it has shown it is healthy
+/// (see `pacing`).
+pub const PER_ENDPOINT: usize = crate::webhooks::pacing::INITIAL;
+/// How long an endpoint's URL and secrets are trusted without a re-read
+/// (changes made by another instance are seen within this).
+const CACHE_FOR: Duration = Duration::from_secs(30);
+/// Outcomes written in one transaction, at most.
+const RECORD_BATCH: usize = 256;
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,112 +46,124 @@ pub struct Outcome {
     pub started: usize,
 }
 
-/// How one attempt went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Attempt {
-    Delivered,
-    Failed,
+/// Where an endpoint's deliveries go and what they are signed with.
+#[derive(Clone)]
+struct Target {
+    url: Arc<str>,
+    secrets: Arc<Vec<WebhookSecret>>,
+    read_at: Instant,
 }
 
-#[derive(FromRow)]
-struct Claim {
-    id: i64,
-    attempts: i64,
-    endpoint_id: String,
-    event_id: String,
-    payload: String,
-    url: String,
+/// An attempt whose answer came, waiting to be recorded.
+struct Finished {
+    endpoint: String,
+    claim: Claimed,
+    answer: Answer,
+    attempted_ms: i64,
+    latency_ms: i64,
 }
 
 /// Sends due deliveries.
 pub struct Dispatcher {
     state: AppState,
-    in_flight: Arc<Mutex<HashMap<String, usize>>>,
-    tasks: tokio::sync::Mutex<JoinSet<Attempt>>,
+    pacing: Arc<Mutex<Pacing>>,
+    targets: Mutex<(u64, HashMap<String, Target>)>,
+    tasks: tokio::sync::Mutex<JoinSet<()>>,
+    finished: mpsc::UnboundedSender<Finished>,
+    recorder: Mutex<Option<mpsc::UnboundedReceiver<Finished>>>,
 }
 
 impl Dispatcher {
     pub fn new(state: AppState) -> Self {
+        let (finished, outcomes) = mpsc::unbounded_channel();
         Self {
             state,
-            in_flight: Arc::default(),
+            pacing: Arc::default(),
+            targets: Mutex::default(),
             tasks: tokio::sync::Mutex::new(JoinSet::new()),
+            finished,
+            recorder: Mutex::new(Some(outcomes)),
         }
     }
 
-    fn in_flight(&self, endpoint: &str) -> usize {
-        self.in_flight
-            .lock()
-            .expect("in-flight lock")
-            .get(endpoint)
-            .copied()
-            .unwrap_or(0)
-    }
-
     /// Claims due deliveries, up to each endpoint's free slots, and starts
-    /// each; does not wait for them (see [`Dispatcher::settle`]).
+    /// each; does not wait for them.
     pub async fn tick(&self) -> anyhow::Result<Outcome> {
         let now = now_ms();
         let lease_ms = self.state.config.webhooks.lease_ms as i64;
         let endpoints = outbox::due_endpoints(&self.state.db, now).await?;
         let mut outcome = Outcome::default();
         for endpoint in endpoints {
-            let free = PER_ENDPOINT.saturating_sub(self.in_flight(&endpoint));
+            let free = self
+                .pacing
+                .lock()
+                .expect("pacing")
+                .free(&endpoint, Instant::now());
             if free == 0 {
                 continue;
             }
             let claimed =
                 outbox::claim(&self.state.db, &endpoint, free, now, now + lease_ms).await?;
-            for id in claimed {
-                self.take_slot(&endpoint);
-                outcome.started += 1;
-                let state = self.state.clone();
-                let in_flight = self.in_flight.clone();
-                let endpoint = endpoint.clone();
-                self.tasks.lock().await.spawn(async move {
-                    let result = attempt(&state, id).await.unwrap_or_else(|err| {
-                        tracing::error!(
-                            delivery = id,
-                            error = format!("{err:#}"),
-                            "delivery bookkeeping failed"
-                        );
-                        Attempt::Failed
-                    });
-                    release(&in_flight, &endpoint);
-                    // Wake the loop: this endpoint has a free slot again.
-                    state.outbox.notify_one();
-                    result
-                });
+            if claimed.is_empty() {
+                continue;
             }
+            let target = self.target(&endpoint).await?;
+            let mut tasks = self.tasks.lock().await;
+            for claim in claimed {
+                self.pacing.lock().expect("pacing").start(&endpoint);
+                outcome.started += 1;
+                tasks.spawn(send(
+                    self.state.clone(),
+                    self.pacing.clone(),
+                    self.finished.clone(),
+                    endpoint.clone(),
+                    target.clone(),
+                    claim,
+                ));
+            }
+            // Reap finished tasks so the set does not grow.
+            while tasks.try_join_next().is_some() {}
         }
-        // Reap finished tasks so the set does not grow.
-        let mut tasks = self.tasks.lock().await;
-        while tasks.try_join_next().is_some() {}
         Ok(outcome)
     }
 
-    /// Waits for every started attempt to finish.
-    pub async fn settle(&self) -> Vec<Attempt> {
-        let mut tasks = self.tasks.lock().await;
-        let mut results = Vec::new();
-        while let Some(result) = tasks.join_next().await {
-            results.extend(result.ok());
+    /// The endpoint's URL and secrets, from the cache while fresh.
+    async fn target(&self, endpoint: &str) -> anyhow::Result<Target> {
+        let version = self.state.endpoints_changed.load(Ordering::Acquire);
+        {
+            let mut cache = self.targets.lock().expect("targets");
+            if cache.0 != version {
+                *cache = (version, HashMap::new());
+            }
+            if let Some(t) = cache.1.get(endpoint)
+                && t.read_at.elapsed() < CACHE_FOR
+            {
+                return Ok(t.clone());
+            }
         }
-        results
-    }
-
-    fn take_slot(&self, endpoint: &str) {
-        *self
-            .in_flight
-            .lock()
-            .expect("in-flight lock")
-            .entry(endpoint.to_owned())
-            .or_insert(0) += 1;
+        let mut conn = self.state.db.acquire().await?;
+        let (url,): (String,) = sqlx::query_as("SELECT url FROM webhook_endpoints WHERE id = $1")
+            .bind(endpoint)
+            .fetch_one(&mut *conn)
+            .await?;
+        let secrets = secrets::signing(&self.state.vault, &mut conn, endpoint).await?;
+        let target = Target {
+            url: url.into(),
+            secrets: Arc::new(secrets),
+            read_at: Instant::now(),
+        };
+        let mut cache = self.targets.lock().expect("targets");
+        if cache.0 == version {
+            cache.1.insert(endpoint.to_owned(), target.clone());
+        }
+        Ok(target)
     }
 
     /// Steps until cancelled: when woken (new outbox rows, a freed slot), else
-    /// every poll interval.
+    /// every poll interval. The recorder runs beside it.
     pub async fn run(self, shutdown: CancellationToken) {
+        let outcomes = self.recorder.lock().expect("recorder").take();
+        let recorder = outcomes.map(|o| tokio::spawn(record_all(self.state.clone(), o)));
         let poll = Duration::from_millis(self.state.config.webhooks.poll_interval_ms);
         loop {
             if let Err(err) = self.tick().await {
@@ -149,96 +175,139 @@ impl Dispatcher {
                 () = tokio::time::sleep(poll) => {}
             }
         }
-        // In-flight attempts finish; their leases would expire anyway.
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.settle()).await;
-    }
-}
-
-fn release(in_flight: &Mutex<HashMap<String, usize>>, endpoint: &str) {
-    let mut in_flight = in_flight.lock().expect("in-flight lock");
-    if let Some(n) = in_flight.get_mut(endpoint) {
-        *n = n.saturating_sub(1);
-        if *n == 0 {
-            in_flight.remove(endpoint);
+        // In-flight attempts finish and are recorded; their leases would
+        // expire anyway.
+        let settle = async {
+            let mut tasks = self.tasks.lock().await;
+            while tasks.join_next().await.is_some() {}
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(5), settle).await;
+        drop(self.finished);
+        if let Some(recorder) = recorder {
+            let _ = tokio::time::timeout(Duration::from_secs(5), recorder).await;
         }
     }
 }
 
-/// One attempt of one claimed delivery.
-async fn attempt(state: &AppState, delivery_id: i64) -> anyhow::Result<Attempt> {
-    let mut conn = state.db.acquire().await?;
-    let claim: Claim = sqlx::query_as(
-        "SELECT d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.payload, w.url
-         FROM deliveries d
-         JOIN events e ON e.id = d.event_id
-         JOIN webhook_endpoints w ON w.id = d.endpoint_id
-         WHERE d.id = $1",
-    )
-    .bind(delivery_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let secrets = secrets::signing(&state.vault, &mut conn, &claim.endpoint_id).await?;
-    drop(conn);
-    // Signed at send time: each attempt carries its own timestamp.
-    let timestamp = now_seconds();
-    let signature = signature_header(&secrets, &claim.event_id, timestamp, &claim.payload);
+/// One attempt of one claimed delivery: signed now, sent, its slot freed
+/// as soon as the answer comes, its outcome handed to the recorder.
+async fn send(
+    state: AppState,
+    pacing: Arc<Mutex<Pacing>>,
+    finished: mpsc::UnboundedSender<Finished>,
+    endpoint: String,
+    target: Target,
+    claim: Claimed,
+) {
+    let attempted_ms = now_ms();
+    let started = Instant::now();
     // An IP literal never reaches the client's guarded resolver: checked here.
-    let allowed = match Url::parse(&claim.url) {
+    let allowed = match Url::parse(&target.url) {
         Ok(url) => targets::check_url(&state.config.target_policy(), &url, false).await,
         Err(_) => Err(targets::Refused::Malformed),
     };
-    if let Err(refused) = allowed {
-        return record(state, &claim, &Answer::refused(&refused), 0).await;
-    }
-    let started = Instant::now();
-    let response = state
-        .http
-        .post(&claim.url)
-        .header("content-type", "application/json")
-        .header(webhooks::HEADER_ID, &claim.event_id)
-        .header(webhooks::HEADER_TIMESTAMP, timestamp.to_string())
-        .header(webhooks::HEADER_SIGNATURE, signature)
-        .body(claim.payload.clone())
-        .send()
-        .await;
+    let answer = match allowed {
+        Err(refused) => Answer::refused(&refused),
+        Ok(()) => {
+            // Signed at send time: each attempt carries its own timestamp.
+            let timestamp = now_seconds();
+            let signature =
+                signature_header(&target.secrets, &claim.event_id, timestamp, &claim.payload);
+            let response = state
+                .http
+                .post(&*target.url)
+                .header("content-type", "application/json")
+                .header(webhooks::HEADER_ID, &claim.event_id)
+                .header(webhooks::HEADER_TIMESTAMP, timestamp.to_string())
+                .header(webhooks::HEADER_SIGNATURE, signature)
+                .body(claim.payload.clone())
+                .send()
+                .await;
+            Answer::of(&response)
+        }
+    };
     let latency_ms = started.elapsed().as_millis() as i64;
-    record(state, &claim, &Answer::of(&response), latency_ms).await
+    let signal = if answer.delivered() {
+        Signal::Delivered
+    } else if answer.code.is_some() {
+        Signal::Answered
+    } else {
+        Signal::Unreachable
+    };
+    {
+        let mut pacing = pacing.lock().expect("pacing");
+        pacing.finish(&endpoint, signal, Instant::now());
+        if let Some(pause) = pacing.paused(&endpoint, Instant::now())
+            && signal == Signal::Unreachable
+        {
+            tracing::warn!(endpoint = %endpoint, pause_ms = pause.as_millis() as u64, "endpoint unreachable again and again; pausing its deliveries");
+        }
+    }
+    // Wake the loop: this endpoint has a free slot again.
+    state.outbox.notify_one();
+    let _ = finished.send(Finished {
+        endpoint,
+        claim,
+        answer,
+        attempted_ms,
+        latency_ms,
+    });
 }
 
-/// Records the attempt and decides what comes next, in one transaction.
-async fn record(
-    state: &AppState,
-    claim: &Claim,
-    answer: &Answer,
-    latency_ms: i64,
-) -> anyhow::Result<Attempt> {
-    let attempts = claim.attempts + 1;
-    let next = retry::next(
-        &state.config.webhooks.retry_schedule_ms,
-        attempts as usize,
-        answer,
-    );
+/// Writes outcomes as they come, as many as are waiting in one transaction.
+async fn record_all(state: AppState, mut outcomes: mpsc::UnboundedReceiver<Finished>) {
+    let mut batch = Vec::with_capacity(RECORD_BATCH);
+    while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+        if let Err(err) = record(&state, &batch).await {
+            // Unrecorded attempts are sent again when their leases end.
+            tracing::error!(
+                error = format!("{err:#}"),
+                attempts = batch.len(),
+                "delivery bookkeeping failed"
+            );
+        }
+        batch.clear();
+    }
+}
+
+/// Records attempts and decides what comes next for each, in one
+/// transaction.
+async fn record(state: &AppState, batch: &[Finished]) -> anyhow::Result<()> {
+    let schedule = &state.config.webhooks.retry_schedule_ms;
     let mut tx = crate::db::begin_write(&state.db).await?;
-    let record = AttemptRecord {
-        delivery_id: claim.id,
-        attempts,
-        status: next.status(),
-        next_attempt_ms: next.at_ms(),
-        status_code: answer.code,
-        error: answer.error.as_deref(),
-        latency_ms,
-    };
-    outbox::finish(&mut tx, &record).await?;
-    if answer.gone() {
-        endpoints::disable(&mut tx, &claim.endpoint_id).await?;
-        tracing::warn!(endpoint = %claim.endpoint_id, "endpoint answered 410 Gone; disabled");
+    let mut logs = Vec::with_capacity(batch.len());
+    for done in batch {
+        let attempts = done.claim.attempts + 1;
+        let next = retry::next(schedule, attempts as usize, &done.answer);
+        let record = AttemptRecord {
+            delivery_id: done.claim.id,
+            attempts,
+            status: next.status(),
+            next_attempt_ms: next.at_ms(),
+            status_code: done.answer.code,
+            error: done.answer.error.as_deref(),
+            attempted_ms: done.attempted_ms,
+            latency_ms: done.latency_ms,
+        };
+        outbox::finish(&mut tx, &record).await?;
+        if done.answer.gone() {
+            endpoints::disable(&mut tx, &done.endpoint).await?;
+        }
+        logs.push((done, attempts, next.status()));
     }
     tx.commit().await?;
-    if answer.delivered() {
-        tracing::info!(event = %claim.event_id, attempt = attempts, "webhook delivered");
-        Ok(Attempt::Delivered)
-    } else {
-        tracing::warn!(event = %claim.event_id, attempt = attempts, error = answer.error.as_deref(), next = next.status(), "webhook attempt failed");
-        Ok(Attempt::Failed)
+    if batch.iter().any(|d| d.answer.gone()) {
+        state.endpoints_changed.fetch_add(1, Ordering::AcqRel);
     }
+    for (done, attempts, next) in logs {
+        let event = &done.claim.event_id;
+        if done.answer.delivered() {
+            tracing::info!(event = %event, attempt = attempts, "webhook delivered");
+        } else if done.answer.gone() {
+            tracing::warn!(endpoint = %done.endpoint, "endpoint answered 410 Gone; disabled");
+        } else {
+            tracing::warn!(event = %event, attempt = attempts, error = done.answer.error.as_deref(), next, "webhook attempt failed");
+        }
+    }
+    Ok(())
 }

@@ -28,6 +28,13 @@ use crate::webhooks::{outbox, secrets, targets};
 pub const DEFAULT_GRACE_SECONDS: u32 = 24 * 3600;
 const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;
 
+/// Tells the dispatcher's cache that an endpoint changed.
+fn changed(state: &AppState) {
+    state
+        .endpoints_changed
+        .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/webhook-endpoints", post(create).get(list))
@@ -102,6 +109,7 @@ pub async fn create(
     .await?;
     let secret = secrets::add(&state, &mut tx, &id).await?;
     tx.commit().await?;
+    changed(&state);
     let mut endpoint = find(&state, &merchant, &id).await?;
     endpoint.secret = Some(secret.expose());
     Ok((StatusCode::CREATED, ApiJson(endpoint)))
@@ -210,6 +218,7 @@ pub async fn remove(
         .await?;
     outbox::end_pending(&mut tx, id.as_str(), "cancelled").await?;
     tx.commit().await?;
+    changed(&state);
     Ok(ApiJson(endpoint))
 }
 
@@ -233,6 +242,7 @@ pub async fn enable(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    changed(&state);
     Ok(ApiJson(find(&state, &merchant, &id).await?))
 }
 
@@ -261,6 +271,7 @@ pub async fn send_test(
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
+    changed(&state);
     state.announce();
     Ok((
         StatusCode::ACCEPTED,
@@ -303,6 +314,7 @@ pub async fn rotate_secret(
     .await?;
     let secret = secrets::add(&state, &mut tx, &id).await?;
     tx.commit().await?;
+    changed(&state);
     tracing::info!(endpoint = %id, grace, "webhook secret rotated");
     endpoint.secret = Some(secret.expose());
     Ok(ApiJson(endpoint))

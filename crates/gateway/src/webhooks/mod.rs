@@ -8,6 +8,7 @@ pub mod dispatcher;
 pub mod endpoints;
 pub mod events;
 pub mod outbox;
+pub mod pacing;
 pub mod retention;
 pub mod retry;
 pub mod secrets;

@@ -196,42 +196,71 @@ pub async fn due_endpoints(db: &Db, now: i64) -> Result<Vec<String>, sqlx::Error
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Leases up to `limit` due deliveries of one endpoint until `until`. On
-/// PostgreSQL rows another instance is claiming are skipped, not waited for.
+/// A leased delivery, with what sending it takes.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    pub event_id: String,
+    pub payload: String,
+}
+
+/// Leases up to `limit` due deliveries of one endpoint until `until`, and
+/// reads their payloads: two queries, however many. On PostgreSQL rows
+/// another instance is claiming are skipped, not waited for.
 pub async fn claim(
     db: &Db,
     endpoint: &str,
     limit: usize,
     now: i64,
     until: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
-    let query = match Backend::of(db) {
-        Backend::Sqlite => {
-            "UPDATE deliveries SET locked_until_ms = $1
-             WHERE id IN (SELECT id FROM deliveries
-                          WHERE endpoint_id = $2 AND status = 'pending'
-                            AND next_attempt_ms <= $3 AND locked_until_ms <= $3
-                          ORDER BY next_attempt_ms LIMIT $4)
-             RETURNING id"
-        }
-        Backend::Postgres => {
-            "UPDATE deliveries SET locked_until_ms = $1
-             WHERE id IN (SELECT id FROM deliveries
-                          WHERE endpoint_id = $2 AND status = 'pending'
-                            AND next_attempt_ms <= $3 AND locked_until_ms <= $3
-                          ORDER BY next_attempt_ms LIMIT $4
-                          FOR UPDATE SKIP LOCKED)
-             RETURNING id"
-        }
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let skip_locked = match Backend::of(db) {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
     };
-    let claimed: Vec<(i64,)> = sqlx::query_as(query)
-        .bind(until)
-        .bind(endpoint)
-        .bind(now)
-        .bind(limit as i64)
-        .fetch_all(db)
-        .await?;
-    Ok(claimed.into_iter().map(|(id,)| id).collect())
+    let claimed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE deliveries SET locked_until_ms = $1
+         WHERE id IN (SELECT id FROM deliveries
+                      WHERE endpoint_id = $2 AND status = 'pending'
+                        AND next_attempt_ms <= $3 AND locked_until_ms <= $3
+                      ORDER BY next_attempt_ms LIMIT $4{skip_locked})
+         RETURNING id, attempts, event_id"
+    )))
+    .bind(until)
+    .bind(endpoint)
+    .bind(now)
+    .bind(limit as i64)
+    .fetch_all(db)
+    .await?;
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (1..=claimed.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut select = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(format!(
+        "SELECT id, payload FROM events WHERE id IN ({list})"
+    )));
+    for (_, _, event) in &claimed {
+        select = select.bind(event);
+    }
+    let payloads: std::collections::HashMap<String, String> =
+        select.fetch_all(db).await?.into_iter().collect();
+    Ok(claimed
+        .into_iter()
+        .filter_map(|(id, attempts, event_id)| {
+            let payload = payloads.get(&event_id)?.clone();
+            Some(Claimed {
+                id,
+                attempts,
+                event_id,
+                payload,
+            })
+        })
+        .collect())
 }
 
 /// How one attempt went, as stored.
@@ -245,6 +274,8 @@ pub struct AttemptRecord<'a> {
     pub next_attempt_ms: i64,
     pub status_code: Option<u16>,
     pub error: Option<&'a str>,
+    /// When it was sent, unix milliseconds.
+    pub attempted_ms: i64,
     pub latency_ms: i64,
 }
 
@@ -270,7 +301,7 @@ pub async fn finish(conn: &mut Conn, attempt: &AttemptRecord<'_>) -> Result<(), 
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(attempt.delivery_id)
-    .bind(now_ms() - attempt.latency_ms)
+    .bind(attempt.attempted_ms)
     .bind(attempt.status_code.map(i64::from))
     .bind(attempt.latency_ms)
     .bind(attempt.error)

@@ -1,0 +1,91 @@
+//! Authenticated keys remembered for a few seconds, so a busy merchant's
+//! requests do not each walk its key chain in the database. A revoke in
+//! this process empties the cache at once; one made by another instance
+//! is seen here within [`TRUST_FOR`].
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::merchants::auth::Merchant;
+
+/// How long a looked-up key is trusted without asking the database again.
+pub const TRUST_FOR: Duration = Duration::from_secs(5);
+/// Keys remembered at most; past this the cache starts over.
+const MOST: usize = 10_000;
+
+/// Keys by the hash of their secret.
+#[derive(Default)]
+pub struct KeyCache {
+    version: AtomicU64,
+    entries: Mutex<(u64, HashMap<String, (Merchant, Instant)>)>,
+}
+
+impl KeyCache {
+    /// The merchant of a key looked up less than [`TRUST_FOR`] ago.
+    pub fn get(&self, secret_hash: &str) -> Option<Merchant> {
+        let version = self.version.load(Ordering::Acquire);
+        let entries = self.entries.lock().expect("key cache");
+        if entries.0 != version {
+            return None;
+        }
+        let (merchant, read_at) = entries.1.get(secret_hash)?;
+        (read_at.elapsed() < TRUST_FOR).then(|| merchant.clone())
+    }
+
+    /// Where a lookup starts: pass it to [`put`](Self::put), so an answer
+    /// read before a revoke is never kept after it.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    pub fn put(&self, secret_hash: String, merchant: Merchant, read_at_version: u64) {
+        let mut entries = self.entries.lock().expect("key cache");
+        if entries.0 != read_at_version {
+            if self.version.load(Ordering::Acquire) != read_at_version {
+                return;
+            }
+            *entries = (read_at_version, HashMap::new());
+        }
+        if entries.1.len() >= MOST {
+            entries.1.clear();
+        }
+        entries.1.insert(secret_hash, (merchant, Instant::now()));
+    }
+
+    /// Forgets every key (after a revoke commits).
+    pub fn forget_all(&self) {
+        self.version.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tender_protocol::{ApiKeyId, MerchantId};
+
+    fn merchant() -> Merchant {
+        Merchant {
+            id: MerchantId::generate(),
+            key: ApiKeyId::generate(),
+            scopes: vec![],
+        }
+    }
+
+    #[test]
+    fn a_revoke_forgets_keys_read_before_it() {
+        let cache = KeyCache::default();
+        let before = cache.version();
+        cache.put("a".into(), merchant(), before);
+        assert!(cache.get("a").is_some());
+        // A lookup that started before the revoke answers after it.
+        let started = cache.version();
+        cache.forget_all();
+        cache.put("b".into(), merchant(), started);
+        assert!(cache.get("a").is_none());
+        assert!(cache.get("b").is_none());
+        cache.put("c".into(), merchant(), cache.version());
+        assert!(cache.get("c").is_some());
+    }
+}
