@@ -15,11 +15,14 @@ pub const TRUST_FOR: Duration = Duration::from_secs(5);
 /// Keys remembered at most; past this the cache starts over.
 const MOST: usize = 10_000;
 
+/// Keys by the hash of their secret, with when each was read.
+type Entries = HashMap<String, (Merchant, Instant)>;
+
 /// Keys by the hash of their secret.
 #[derive(Default)]
 pub struct KeyCache {
     version: AtomicU64,
-    entries: Mutex<(u64, HashMap<String, (Merchant, Instant)>)>,
+    entries: Mutex<(u64, Entries)>,
 }
 
 impl KeyCache {
