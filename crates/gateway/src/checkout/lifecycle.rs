@@ -10,7 +10,7 @@ use tender_protocol::{
 };
 
 use crate::checkout::view;
-use crate::clock::now_seconds;
+use crate::clock::{from_seconds, now_seconds};
 use crate::db::Conn;
 use crate::state::AppState;
 use crate::webhooks::outbox;
@@ -29,7 +29,9 @@ pub struct NewSession<'a> {
     pub tolerance_minor: u128,
 }
 
-/// Inserts an `open` session and records `session.created`.
+/// Inserts an `open` session and records `session.created`. The answer is
+/// built here, not read back: nothing about a new session is in another
+/// table yet.
 pub async fn create(
     state: &AppState,
     conn: &mut Conn,
@@ -37,19 +39,42 @@ pub async fn create(
 ) -> anyhow::Result<Session> {
     let id = SessionId::generate();
     let now = now_seconds();
+    let currency = new.amount_due.currency();
+    let session = Session {
+        payment_url: view::payment_url(state, &id),
+        id,
+        status: SessionStatus::Open,
+        line_items: new.line_items.to_vec(),
+        amount_due: new.amount_due,
+        amount_received: Money::from_minor(0, currency),
+        amount_excess: None,
+        amount_short: None,
+        amount_unallocated: None,
+        expired_while_chains_behind: false,
+        metadata: new.metadata.clone(),
+        success_url: new.success_url.to_owned(),
+        cancel_url: new.cancel_url.map(str::to_owned),
+        expires_at: from_seconds(new.expires_at),
+        created_at: from_seconds(now),
+        payments: Vec::new(),
+        unknown_tokens: Vec::new(),
+        settlement: None,
+    };
+    let line_items = serde_json::to_string(new.line_items)?;
+    let metadata = serde_json::to_string(new.metadata)?;
     sqlx::query(
         "INSERT INTO sessions (id, merchant_id, status, line_items, amount_due_minor, currency,
                                metadata, success_url, cancel_url, expires_at, created_at, updated_at,
                                tolerance_minor)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
     )
-    .bind(id.as_str())
+    .bind(session.id.as_str())
     .bind(new.merchant.as_str())
     .bind(SessionStatus::Open.as_str())
-    .bind(serde_json::to_string(new.line_items)?)
+    .bind(line_items)
     .bind(new.amount_due.minor().to_string())
-    .bind(new.amount_due.currency().code())
-    .bind(serde_json::to_string(new.metadata)?)
+    .bind(currency.code())
+    .bind(metadata)
     .bind(new.success_url)
     .bind(new.cancel_url)
     .bind(new.expires_at)
@@ -57,7 +82,6 @@ pub async fn create(
     .bind(new.tolerance_minor.to_string())
     .execute(&mut *conn)
     .await?;
-    let session = view::reload(state, conn, &id).await?.session;
     outbox::record(conn, new.merchant, EventType::SessionCreated, &session).await?;
     Ok(session)
 }

@@ -14,6 +14,7 @@ use crate::checkout::{products, view};
 use crate::db;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::auth::Merchant;
+use crate::merchants::idempotency::{self, Answer};
 use crate::merchants::settings;
 use crate::pagination::{self, ListQuery, Listed};
 use crate::state::AppState;
@@ -41,7 +42,7 @@ pub async fn create(
     State(state): State<AppState>,
     merchant: Merchant,
     ApiJson(body): ApiJson<CreateSession>,
-) -> ApiResult<(StatusCode, ApiJson<Session>)> {
+) -> ApiResult<Answer> {
     if !(1..=MAX_QUANTITY).contains(&body.quantity) {
         return Err(ApiError::invalid(
             "quantity",
@@ -95,10 +96,12 @@ pub async fn create(
     };
     let mut tx = db::begin_write(&state.db).await?;
     let session = lifecycle::create(&state, &mut tx, &new).await?;
+    let answer = Answer::json(StatusCode::CREATED, &session)?;
+    idempotency::keep(&mut tx, &answer).await?;
     tx.commit().await?;
     state.announce();
     tracing::info!(session = %session.id, merchant = %merchant.id, amount = %new.amount_due, "session created");
-    Ok((StatusCode::CREATED, ApiJson(session)))
+    Ok(answer)
 }
 
 async fn line_item(

@@ -4,7 +4,18 @@
 //! key run once: the second waits for the first's answer. Keys are scoped to
 //! the merchant that [`auth`](crate::merchants::auth) authenticated, and
 //! kept 24 hours. A 5xx answer is not kept, so the client may retry.
+//!
+//! A handler that changes state keeps its answer with [`keep`] in the
+//! change's own transaction, so a crash can never leave a change without
+//! its answer (a retry would run it twice) or an answer without its change;
+//! for the rest the middleware keeps the answer after the handler. Requests
+//! of one process wait for each other in memory; on PostgreSQL, where
+//! several instances share the table, a key is also claimed by a row
+//! before the handler runs.
 
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -16,15 +27,15 @@ use sha2::{Digest, Sha256};
 use tender_protocol::IdempotencyKey;
 
 use crate::clock::now_seconds;
-use crate::db::Db;
-use crate::error::{ApiError, MAX_BODY_BYTES};
+use crate::db::{self, Backend, Conn, Db};
+use crate::error::{ApiError, ApiResult, MAX_BODY_BYTES};
 use crate::merchants::auth::Merchant;
 use crate::state::AppState;
 
 /// How long an answer is replayed.
 pub const KEEP_SECONDS: i64 = 24 * 3600;
-/// A request still "in progress" after this long is taken to have died with
-/// its process, and the key is free again.
+/// A claim with no answer after this long is taken to have died with its
+/// process, and the key is free again.
 const ABANDONED_SECONDS: i64 = 60;
 /// How long a concurrent duplicate waits for the first request's answer.
 const WAIT: Duration = Duration::from_secs(10);
@@ -33,9 +44,111 @@ const POLL: Duration = Duration::from_millis(25);
 /// Header on a replayed answer.
 pub const REPLAYED: &str = "idempotent-replayed";
 
+/// The key of the request being handled, for [`keep`].
+struct Pending {
+    scope: String,
+    key: String,
+    hash: String,
+    kept: AtomicBool,
+}
+
+tokio::task_local! {
+    static PENDING: Arc<Pending>;
+}
+
+/// An answer serialised before its change commits, so it can be kept with
+/// the change.
+pub struct Answer {
+    status: StatusCode,
+    body: Bytes,
+}
+
+impl Answer {
+    pub fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResult<Self> {
+        let body = serde_json::to_vec(value).map_err(anyhow::Error::from)?;
+        Ok(Self {
+            status,
+            body: body.into(),
+        })
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+/// Keeps `answer` as the one to replay for this request's `Idempotency-Key`
+/// (if it came with one), in the caller's transaction: commit it with the
+/// change.
+pub async fn keep(conn: &mut Conn, answer: &Answer) -> Result<(), sqlx::Error> {
+    let Ok(pending) = PENDING.try_with(Arc::clone) else {
+        return Ok(());
+    };
+    store(conn, &pending, answer.status, &answer.body).await?;
+    pending.kept.store(true, Ordering::Release);
+    Ok(())
+}
+
+async fn store(
+    conn: &mut Conn,
+    pending: &Pending,
+    status: StatusCode,
+    body: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, created_at, status_code, response_body)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (scope, key) DO UPDATE
+         SET status_code = excluded.status_code, response_body = excluded.response_body",
+    )
+    .bind(&pending.scope)
+    .bind(&pending.key)
+    .bind(&pending.hash)
+    .bind(now_seconds())
+    .bind(i64::from(status.as_u16()))
+    .bind(body)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The keys this process is running a request for.
+static IN_FLIGHT: LazyLock<Mutex<HashSet<(String, String)>>> = LazyLock::new(Default::default);
+
+/// This process's hold on a key while its request runs.
+struct Flight((String, String));
+
+impl Flight {
+    fn take(scope: &str, key: &str) -> Option<Self> {
+        let entry = (scope.to_owned(), key.to_owned());
+        let taken = IN_FLIGHT
+            .lock()
+            .expect("idempotency in flight")
+            .insert(entry.clone());
+        // Made only when taken: dropping one releases the key.
+        taken.then(|| Flight(entry))
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        IN_FLIGHT
+            .lock()
+            .expect("idempotency in flight")
+            .remove(&self.0);
+    }
+}
+
 enum Claim {
     /// This request is the first with its key: run it.
-    Fresh,
+    Fresh(Flight),
     /// The first answer, to send again.
     Replay(u16, Vec<u8>),
     /// The key was used with a different request.
@@ -79,7 +192,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         parts.uri.path_and_query().map_or(&path, |p| p.as_str()),
         &bytes,
     );
-    match claim(&state, &scope, &key, &hash).await {
+    match claim(&state, &scope, key.as_str(), &hash).await {
         Err(err) => err.into_response(),
         Ok(Claim::Replay(status, body)) => replay(status, body),
         Ok(Claim::Mismatch) => ApiError::Conflict(
@@ -90,11 +203,20 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             "A request with this Idempotency-Key is still in progress; retry shortly.".into(),
         )
         .into_response(),
-        Ok(Claim::Fresh) => {
-            let response = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
-                .await;
-            match remember(&state, &scope, &key, response).await {
+        Ok(Claim::Fresh(_flight)) => {
+            let pending = Arc::new(Pending {
+                scope,
+                key: key.as_str().to_owned(),
+                hash,
+                kept: AtomicBool::new(false),
+            });
+            let request = Request::from_parts(parts, Body::from(bytes));
+            let response = PENDING.scope(pending.clone(), next.run(request)).await;
+            // A kept answer whose commit then failed (a 5xx) is not kept.
+            if pending.kept.load(Ordering::Acquire) && !response.status().is_server_error() {
+                return response;
+            }
+            match remember(&state, &pending, response).await {
                 Ok(response) => response,
                 Err(err) => err.into_response(),
             }
@@ -116,87 +238,108 @@ fn request_hash(method: &Method, path: &str, body: &Bytes) -> String {
         .collect()
 }
 
-async fn claim(
-    state: &AppState,
-    scope: &str,
-    key: &IdempotencyKey,
-    hash: &str,
-) -> Result<Claim, ApiError> {
+/// A kept key: the request's hash, the answer's status and body (none yet
+/// while claimed), when it was made.
+type Stored = (String, Option<i64>, Option<Vec<u8>>, i64);
+
+async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
     let started = tokio::time::Instant::now();
     loop {
         let now = now_seconds();
-        sqlx::query(
-            "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2
-               AND (created_at < $3 OR (status_code IS NULL AND created_at < $4))",
-        )
-        .bind(scope)
-        .bind(key.as_str())
-        .bind(now - KEEP_SECONDS)
-        .bind(now - ABANDONED_SECONDS)
-        .execute(&state.db)
-        .await?;
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (scope, key) DO NOTHING",
-        )
-        .bind(scope)
-        .bind(key.as_str())
-        .bind(hash)
-        .bind(now)
-        .execute(&state.db)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(Claim::Fresh);
-        }
-        let row: Option<(String, Option<i64>, Option<Vec<u8>>)> = sqlx::query_as(
-            "SELECT request_hash, status_code, response_body FROM idempotency_keys
+        let row: Option<Stored> = sqlx::query_as(
+            "SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys
              WHERE scope = $1 AND key = $2",
         )
         .bind(scope)
-        .bind(key.as_str())
+        .bind(key)
         .fetch_optional(&state.db)
         .await?;
         match row {
-            Some((stored, _, _)) if stored != hash => return Ok(Claim::Mismatch),
-            Some((_, Some(status), body)) => {
+            Some((_, status, _, created))
+                if created < now - KEEP_SECONDS
+                    || (status.is_none() && created < now - ABANDONED_SECONDS) =>
+            {
+                // Past its window, or a claim whose process died: free.
+                sqlx::query(
+                    "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at = $3",
+                )
+                .bind(scope)
+                .bind(key)
+                .bind(created)
+                .execute(&state.db)
+                .await?;
+                continue;
+            }
+            Some((stored, _, _, _)) if stored != hash => return Ok(Claim::Mismatch),
+            Some((_, Some(status), body, _)) => {
                 return Ok(Claim::Replay(status as u16, body.unwrap_or_default()));
             }
-            _ if started.elapsed() >= WAIT => return Ok(Claim::InProgress),
-            // In progress (or released between our two statements): wait.
-            _ => tokio::time::sleep(POLL).await,
+            Some(_) => {}
+            None => {
+                if let Some(flight) = Flight::take(scope, key)
+                    && claimed_in_database(&state.db, scope, key, hash, now).await?
+                {
+                    return Ok(Claim::Fresh(flight));
+                }
+                // Else running here, or claimed by another instance between
+                // our two statements: wait for its answer.
+            }
         }
+        if started.elapsed() >= WAIT {
+            return Ok(Claim::InProgress);
+        }
+        tokio::time::sleep(POLL).await;
     }
 }
 
-/// Stores the answer for replay (or releases the key after a 5xx).
+/// Where several instances may share the table (PostgreSQL), claims the
+/// key with a row of no answer; one process per SQLite file needs none.
+async fn claimed_in_database(
+    db: &Db,
+    scope: &str,
+    key: &str,
+    hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    if Backend::of(db) == Backend::Sqlite {
+        return Ok(true);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (scope, key) DO NOTHING",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(hash)
+    .bind(now)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// Keeps the answer of a handler that did not (or releases the key after a
+/// 5xx).
 async fn remember(
     state: &AppState,
-    scope: &str,
-    key: &IdempotencyKey,
+    pending: &Pending,
     response: Response,
 ) -> Result<Response, ApiError> {
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .map_err(|e| anyhow::anyhow!("buffering a response: {e}"))?;
+    let mut tx = db::begin_write(&state.db).await?;
     if parts.status.is_server_error() {
         sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2")
-            .bind(scope)
-            .bind(key.as_str())
-            .execute(&state.db)
+            .bind(&pending.scope)
+            .bind(&pending.key)
+            .execute(&mut *tx)
             .await?;
     } else {
-        sqlx::query(
-            "UPDATE idempotency_keys SET status_code = $1, response_body = $2 WHERE scope = $3 AND key = $4",
-        )
-        .bind(i64::from(parts.status.as_u16()))
-        .bind(bytes.as_ref())
-        .bind(scope)
-        .bind(key.as_str())
-        .execute(&state.db)
-        .await?;
+        store(&mut tx, pending, parts.status, &bytes).await?;
     }
+    tx.commit().await?;
     Ok(Response::from_parts(parts, Body::from(bytes)))
 }
 

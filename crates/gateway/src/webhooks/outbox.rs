@@ -106,10 +106,17 @@ async fn record_data(
         data,
     };
     let payload = serde_json::to_string(&event)?;
+    // The merchant's row stays locked until commit (on PostgreSQL), so its
+    // events are numbered in commit order; taken as late as it can be.
+    let (seq,): (i64,) = sqlx::query_as(
+        "UPDATE merchants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
+    )
+    .bind(merchant.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
     sqlx::query(
-        // Writers are serialised (BEGIN IMMEDIATE), so MAX + 1 is a sequence.
         "INSERT INTO events (id, merchant_id, type, session_id, payload, created_at, seq)
-         VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events))",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(event.id.as_str())
     .bind(merchant.as_str())
@@ -117,22 +124,41 @@ async fn record_data(
     .bind(&session_id)
     .bind(&payload)
     .bind(now)
+    .bind(seq)
     .execute(&mut *conn)
     .await?;
-    let endpoints = match to {
-        To::Subscribed => subscribed(conn, merchant, kind).await?,
-        To::Every => enabled(conn, merchant)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect(),
-        To::One(endpoint) => vec![endpoint.to_owned()],
-    };
-    for endpoint in endpoints {
-        queue(conn, &event.id, &endpoint).await?;
+    match to {
+        To::Subscribed => queue_to_enabled(conn, &event.id, merchant, Some(kind)).await?,
+        To::Every => queue_to_enabled(conn, &event.id, merchant, None).await?,
+        To::One(endpoint) => queue(conn, &event.id, endpoint).await?,
     }
-    tracing::info!(event = %event.id, kind = kind.as_str(), session = %session_id, "event recorded");
+    tracing::debug!(event = %event.id, kind = kind.as_str(), session = %session_id, "event recorded");
     Ok(event.id)
+}
+
+/// Queues an event to every enabled endpoint of the merchant, or only to
+/// those subscribed to `kind`, in one statement. `enabled_events` is a
+/// JSON array of names, so a name is found with its quotes around it.
+async fn queue_to_enabled(
+    conn: &mut Conn,
+    event: &EventId,
+    merchant: &MerchantId,
+    kind: Option<EventType>,
+) -> Result<(), sqlx::Error> {
+    let pattern = kind.map(|k| format!("%\"{}\"%", k.as_str().replace('_', "\\_")));
+    sqlx::query(
+        "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms)
+         SELECT $1, id, 'pending', $2 FROM webhook_endpoints
+         WHERE merchant_id = $3 AND deleted_at IS NULL AND disabled_at IS NULL
+           AND ($4 IS NULL OR enabled_events LIKE '%\"*\"%' OR enabled_events LIKE $4 ESCAPE '\\')",
+    )
+    .bind(event.as_str())
+    .bind(now_ms())
+    .bind(merchant.as_str())
+    .bind(pattern)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The merchant's enabled endpoints, with their `enabled_events`.
