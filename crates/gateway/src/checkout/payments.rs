@@ -129,6 +129,12 @@ pub async fn confirm(state: &AppState, chain_id: i64, deepest: i64) -> anyhow::R
         }
     }
     let mut tx = db::begin_write(&state.db).await?;
+    let sessions = distinct(valued.iter().map(|(p, _)| &p.session_id));
+    // Every session first, in id order, then (recording events) the
+    // merchant: the one order every writer locks in.
+    for session in &sessions {
+        db::lock_session(&mut tx, session.as_str()).await?;
+    }
     for (payment, (minor, rate)) in &valued {
         sqlx::query(
             "UPDATE payments SET status = $1, credited_minor = $2, credited_rate = $3
@@ -142,7 +148,7 @@ pub async fn confirm(state: &AppState, chain_id: i64, deepest: i64) -> anyhow::R
         .execute(&mut *tx)
         .await?;
     }
-    for session in distinct(valued.iter().map(|(p, _)| &p.session_id)) {
+    for session in sessions {
         reconcile::session(state, &mut tx, &session, Trigger::Confirmed).await?;
     }
     tx.commit().await?;

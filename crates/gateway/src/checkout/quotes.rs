@@ -53,6 +53,8 @@ pub async fn create(
     let token_address = contract.map(|t| t.address.clone());
 
     let mut tx = db::begin_write(&state.db).await?;
+    // Counted, then added to: one quote of a session at a time.
+    db::lock_session(&mut tx, session.id.as_str()).await?;
     let (made,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM quotes WHERE session_id = $1")
         .bind(session.id.as_str())
         .fetch_one(&mut *tx)

@@ -45,6 +45,8 @@ pub async fn session(
     id: &SessionId,
     trigger: Trigger,
 ) -> anyhow::Result<()> {
+    // Its tally and status are read, then written: one change at a time.
+    crate::db::lock_session(conn, id.as_str()).await?;
     let (status, due, currency, expires_at, tolerance): (String, String, String, i64, String) =
         sqlx::query_as(
             "SELECT status, amount_due_minor, currency, expires_at, tolerance_minor

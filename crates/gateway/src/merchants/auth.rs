@@ -15,6 +15,7 @@ use tender_protocol::scope::grants;
 use tender_protocol::{ApiKeyId, MerchantId, Scope};
 
 use crate::error::ApiError;
+pub use crate::merchants::key_cache::Merchant;
 use crate::merchants::scopes;
 use crate::state::AppState;
 
@@ -84,15 +85,6 @@ pub fn parse_scopes(stored: &str) -> anyhow::Result<Vec<Scope>> {
         .split_whitespace()
         .map(|s| Scope::parse(s).ok_or_else(|| anyhow::anyhow!("unknown stored scope {s:?}")))
         .collect()
-}
-
-/// The merchant a request's API key belongs to, and what the key may do.
-#[derive(Debug, Clone)]
-pub struct Merchant {
-    pub id: MerchantId,
-    /// The key the request came with.
-    pub key: ApiKeyId,
-    pub scopes: Vec<Scope>,
 }
 
 /// Middleware of the merchant API: a request without a live key is

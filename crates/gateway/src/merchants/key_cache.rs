@@ -8,7 +8,17 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::merchants::auth::Merchant;
+use tender_protocol::{ApiKeyId, MerchantId, Scope};
+
+/// The merchant a request's API key belongs to, and what the key may do
+/// (what `auth` puts in a request's extensions).
+#[derive(Debug, Clone)]
+pub struct Merchant {
+    pub id: MerchantId,
+    /// The key the request came with.
+    pub key: ApiKeyId,
+    pub scopes: Vec<Scope>,
+}
 
 /// How long a looked-up key is trusted without asking the database again.
 pub const TRUST_FOR: Duration = Duration::from_secs(5);
@@ -66,7 +76,6 @@ impl KeyCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tender_protocol::{ApiKeyId, MerchantId};
 
     fn merchant() -> Merchant {
         Merchant {

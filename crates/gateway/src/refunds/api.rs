@@ -57,6 +57,8 @@ pub async fn create(
         ));
     }
     let mut tx = db::begin_write(&state.db).await?;
+    // What is left to refund is read, then taken: one refund at a time.
+    db::lock_session(&mut tx, id.as_str()).await?;
     let session = match view::load(&state, &mut tx, &id).await? {
         Some(loaded) if loaded.merchant_id == merchant.id => loaded.session,
         _ => return Err(ApiError::NotFound("checkout session")),

@@ -83,6 +83,8 @@ pub async fn create(
         .map_err(|refused| ApiError::invalid("url", refused.to_string()))?;
     let id = WebhookEndpointId::generate();
     let mut tx = db::begin_write(&state.db).await?;
+    // Counted, then added to: one new endpoint of a merchant at a time.
+    db::lock_merchant(&mut tx, merchant.id.as_str()).await?;
     let (count,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL",
     )

@@ -135,6 +135,25 @@ impl Gateway {
     }
 }
 
+impl Gateway {
+    /// A second gateway instance on this one's database, with the same
+    /// merchant key (its own port and workers).
+    pub async fn sibling(&self) -> Gateway {
+        let mut config = (*self.state.config).clone();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        let (url, state, shutdown, running) = launch(config).await;
+        Gateway {
+            url,
+            key: self.key.clone(),
+            http: reqwest::Client::new(),
+            state,
+            shutdown,
+            running: Some(running),
+            _dir: tempfile::tempdir().unwrap(),
+        }
+    }
+}
+
 /// A minimal valid session body.
 pub fn session_body() -> Value {
     json!({

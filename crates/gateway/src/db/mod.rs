@@ -95,7 +95,8 @@ fn redact(url: &str) -> String {
 /// A write transaction; commit it, or dropping it rolls back.
 pub struct WriteTx {
     tx: Tx,
-    _turn: OwnedMutexGuard<()>,
+    /// SQLite's in-process writer turn, held until commit or drop.
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Deref for WriteTx {
@@ -117,9 +118,9 @@ impl WriteTx {
     }
 }
 
-/// This process's writers to one database queue here first, in order,
-/// rather than on the database's lock (SQLite's busy handler backs off in
-/// sleeps of up to 100 ms, which is where latency tails came from).
+/// This process's writers to one SQLite database queue here first, in
+/// order, rather than on the database's lock (SQLite's busy handler backs
+/// off in sleeps of up to 100 ms, which is where latency tails came from).
 fn turn(db: &Db) -> Arc<Mutex<()>> {
     static TURNS: LazyLock<std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>> =
         LazyLock::new(Default::default);
@@ -132,21 +133,56 @@ fn turn(db: &Db) -> Arc<Mutex<()>> {
         .clone()
 }
 
-/// Starts a write transaction that writers take one at a time: in this
-/// process, in order; then SQLite takes its write lock at once (so a writer
-/// never fails mid-transaction) and PostgreSQL a transaction-scoped advisory
-/// lock, giving every instance the same one-writer order.
+/// Starts a write transaction. On SQLite writers take turns: in this
+/// process, in order, then SQLite's write lock at once (so a writer never
+/// fails mid-transaction). On PostgreSQL writers run side by side, across
+/// instances: what must not interleave takes a row lock ([`lock_session`],
+/// [`lock_merchant`], the counters) or is a conditional update, and what
+/// must run once (a network's watcher, the settler) is led (`leader`).
 pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
-    let turn = turn(db).lock_owned().await;
-    let tx = match Backend::of(db) {
-        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => {
-            let mut tx = db.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock(7262001)")
-                .execute(&mut *tx)
-                .await?;
-            tx
+    match Backend::of(db) {
+        Backend::Sqlite => {
+            let turn = turn(db).lock_owned().await;
+            let tx = db.begin_with("BEGIN IMMEDIATE").await?;
+            Ok(WriteTx {
+                tx,
+                _turn: Some(turn),
+            })
         }
-    };
-    Ok(WriteTx { tx, _turn: turn })
+        Backend::Postgres => Ok(WriteTx {
+            tx: db.begin().await?,
+            _turn: None,
+        }),
+    }
+}
+
+/// Whether a connection needs explicit row locks: only PostgreSQL's do
+/// (a SQLite write transaction already excludes every other writer).
+fn locks_rows(conn: &Conn) -> bool {
+    conn.backend_name() == "PostgreSQL"
+}
+
+/// Locks a session's row until the transaction ends, so changes that read
+/// it before writing (its tally, its quotes, its refunds) do not
+/// interleave. Lock sessions before the merchant (events lock it last).
+pub async fn lock_session(conn: &mut Conn, id: &str) -> Result<(), sqlx::Error> {
+    if locks_rows(conn) {
+        sqlx::query("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Locks a merchant's row until the transaction ends (a cap on what it may
+/// have; recording an event takes the same lock).
+pub async fn lock_merchant(conn: &mut Conn, id: &str) -> Result<(), sqlx::Error> {
+    if locks_rows(conn) {
+        sqlx::query("SELECT 1 FROM merchants WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
