@@ -1,5 +1,6 @@
-//! Webhook deliveries per second to a local receiver while a dead endpoint
-//! (connection refused) is subscribed to the same events.
+//! Webhook deliveries per second to a healthy local receiver while two
+//! broken endpoints take the same events: one that refuses connections and
+//! one that accepts them and never answers.
 //! `cargo xtask bench` runs it; it prints one JSON line with the figures.
 
 #[path = "../tests/common/mod.rs"]
@@ -7,11 +8,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
+
 use axum::http::StatusCode;
 use common::{Receiver, dead_url, gateway_with, until};
 use tender_gateway::config::WebhookConfig;
 
-const EVENTS: usize = 2000;
+/// Full size when built to measure; a quick pass as a smoke test.
+const EVENTS: usize = if cfg!(debug_assertions) { 300 } else { 10_000 };
 
 #[tokio::main]
 async fn main() {
@@ -28,13 +32,24 @@ async fn main() {
     let healthy = Receiver::start(|_| StatusCode::OK).await;
     // Sessions first, with no endpoint yet: their session.created events
     // are then queued to both endpoints at once, so only delivery is timed.
-    for _ in 0..EVENTS {
-        gw.create_session().await;
-    }
+    let created = futures_util::stream::iter(0..EVENTS)
+        .map(|_| gw.create_session())
+        .buffer_unordered(16);
+    created.collect::<Vec<_>>().await;
     let (healthy_id, _) = gw.endpoint(&healthy.url, &["*"]).await;
     let (dead_id, _) = gw.endpoint(&dead_url(), &["*"]).await;
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}/", silent.local_addr().unwrap());
+    // Accepts every connection and keeps it, unanswered.
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let (silent_id, _) = gw.endpoint(&silent_url, &["*"]).await;
     let started = Instant::now();
-    for endpoint in [&dead_id, &healthy_id] {
+    for endpoint in [&dead_id, &silent_id, &healthy_id] {
         sqlx::query(
             "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms)
              SELECT id, $1, 'pending', 0 FROM events",
@@ -52,7 +67,7 @@ async fn main() {
     let elapsed = started.elapsed();
     let per_second = EVENTS as f64 / elapsed.as_secs_f64();
     println!(
-        "{{\"bench\": \"webhook_deliveries\", \"events\": {EVENTS}, \"seconds\": {:.3}, \"deliveries_per_second\": {:.0}, \"dead_endpoints\": 1}}",
+        "{{\"bench\": \"webhook_deliveries\", \"events\": {EVENTS}, \"seconds\": {:.3}, \"deliveries_per_second\": {:.0}, \"refusing_endpoints\": 1, \"silent_endpoints\": 1}}",
         elapsed.as_secs_f64(),
         per_second
     );

@@ -1,21 +1,122 @@
-//! Create-session throughput and latency, side by side with a bare axum
-//! JSON handler in the same process and run: the ratio is the figure.
-//! `cargo xtask bench` runs it; it prints one JSON line.
+//! Create-session on the real path, measured from outside. Each server
+//! runs in a process of its own and this one only sends load: the gateway
+//! as benchmarked (logging on, one webhook endpoint registered, every
+//! request with its own `Idempotency-Key`), and beside it a bare axum JSON
+//! handler (this program again, started with `BENCH_SERVE=bare`; it also
+//! takes the webhooks). Every server is warmed up, then measured `RUNS`
+//! times: the median and the spread (slowest to fastest) are printed.
+//! With `TENDER_BENCH_POSTGRES` (a server's admin URL, which `cargo xtask
+//! bench` sets) the gateway runs on PostgreSQL too, as one instance and as
+//! two sharing the database. Then, on SQLite: the gateway's resident
+//! memory after 100,000 sessions, and `/v1/events` p99 with 1,000,000
+//! events stored. Prints one JSON line per figure set.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
-use std::sync::Arc;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{gateway, session_body};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
+use tender_launch::gateway::{GatewayProcess, GatewayToml};
+use tender_launch::supervise::Supervised;
 
-const REQUESTS: usize = 2000;
-const CONCURRENCY: usize = 16;
+/// Figures at full size when built to measure (`cargo bench`); a quick
+/// pass when `cargo test --all-targets` runs this as a smoke test.
+const FULL: bool = !cfg!(debug_assertions);
+const REQUESTS: usize = if FULL { 3000 } else { 60 };
+const WARM_UP: usize = if FULL { 500 } else { 20 };
+const CONCURRENCY: usize = 32;
+const RUNS: usize = 3;
+const SESSIONS_FOR_RSS: usize = if FULL { 100_000 } else { 400 };
+const EVENTS_FOR_LIST: i64 = if FULL { 1_000_000 } else { 10_000 };
+const LIST_REQUESTS: usize = if FULL { 300 } else { 30 };
+
+fn main() {
+    if std::env::var("BENCH_SERVE").as_deref() == Ok("bare") {
+        return serve_bare();
+    }
+    tokio::runtime::Runtime::new()
+        .expect("a runtime")
+        .block_on(run());
+}
+
+/// The baseline server: parse the same JSON, answer JSON, nothing else.
+fn serve_bare() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let app = Router::new()
+            .route(
+                "/",
+                post(|Json(body): Json<Value>| async move {
+                    (
+                        axum::http::StatusCode::CREATED,
+                        Json(json!({"id": "cs_bare", "echo": body})),
+                    )
+                }),
+            )
+            .route(
+                "/hook",
+                post(|| async { axum::http::StatusCode::NO_CONTENT }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!("{}", listener.local_addr().unwrap().port());
+        axum::serve(listener, app).await.unwrap();
+    });
+}
+
+/// The bare server, started as a child of this program.
+struct Bare {
+    url: String,
+    child: Child,
+}
+
+impl Drop for Bare {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_bare() -> Bare {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env("BENCH_SERVE", "bare")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the bare server");
+    let mut port = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    Bare {
+        url: format!("http://127.0.0.1:{}", port.trim()),
+        child,
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One gateway process on `database_url`, logging at info into `dir`.
+fn start_gateway(dir: &Path, name: &str, database_url: &str) -> (GatewayProcess, Supervised) {
+    let config = GatewayToml::new(free_port(), database_url);
+    let process = GatewayProcess::prepare(
+        Path::new(env!("CARGO_BIN_EXE_tender-gateway")),
+        &config,
+        &dir.join(format!("{name}.toml")),
+    )
+    .unwrap();
+    let log = dir.join(format!("{name}.log"));
+    let running = process.start(name, Some(&log), "info").unwrap();
+    (process, running)
+}
 
 struct Figures {
     per_second: f64,
@@ -23,84 +124,265 @@ struct Figures {
     p99_ms: f64,
 }
 
-/// Sends `REQUESTS` POSTs of `body` to `url`, `CONCURRENCY` at a time.
-async fn load(http: &reqwest::Client, url: &str, key: &str, body: &Value) -> Figures {
+/// Sends `n` POSTs of a session body, `CONCURRENCY` at a time, spread over
+/// `urls` in turn; `key` is the bearer key (the bare server ignores it).
+async fn load(http: &reqwest::Client, urls: &[String], key: &str, n: usize) -> Figures {
+    let body = json!({
+        "productData": {"name": "T-shirt", "price": {"amount": "25.00", "currency": "USD"}},
+        "quantity": 1,
+        "successUrl": "https://shop.example/thanks",
+        "metadata": {"orderId": "bench"},
+    });
     let started = Instant::now();
-    let mut latencies: Vec<Duration> = futures_util::stream::iter(0..REQUESTS)
-        .map(|_| async {
-            let sent = Instant::now();
-            let response = http
-                .post(url)
-                .bearer_auth(key)
-                .json(body)
-                .send()
-                .await
-                .expect("server reachable");
-            assert!(response.status().is_success(), "{}", response.status());
-            response.bytes().await.expect("body");
-            sent.elapsed()
+    let mut latencies: Vec<Duration> = futures_util::stream::iter(0..n)
+        .map(|i| {
+            let url = &urls[i % urls.len()];
+            let body = &body;
+            async move {
+                let sent = Instant::now();
+                let response = http
+                    .post(url)
+                    .bearer_auth(key)
+                    .header("Idempotency-Key", tender_protocol::ids::random_token(20))
+                    .json(body)
+                    .send()
+                    .await
+                    .expect("server reachable");
+                assert!(response.status().is_success(), "{}", response.status());
+                response.bytes().await.expect("body");
+                sent.elapsed()
+            }
         })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
     let elapsed = started.elapsed();
     latencies.sort();
-    let at = |q: f64| {
-        latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)].as_secs_f64()
-            * 1000.0
-    };
     Figures {
-        per_second: REQUESTS as f64 / elapsed.as_secs_f64(),
-        p50_ms: at(0.50),
-        p99_ms: at(0.99),
+        per_second: n as f64 / elapsed.as_secs_f64(),
+        p50_ms: quantile_ms(&latencies, 0.50),
+        p99_ms: quantile_ms(&latencies, 0.99),
     }
 }
 
-/// The baseline: parse the same JSON, answer JSON, nothing else.
-async fn bare() -> String {
-    let app = Router::new().route(
-        "/",
-        post(|Json(body): Json<Value>| async move {
-            (
-                axum::http::StatusCode::CREATED,
-                Json(json!({"id": "cs_bare", "echo": body})),
-            )
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+/// Warms up, then measures `RUNS` times: (median, spread) of each figure.
+async fn measure(http: &reqwest::Client, urls: &[String], key: &str) -> Value {
+    load(http, urls, key, WARM_UP).await;
+    let mut runs = Vec::new();
+    for _ in 0..RUNS {
+        runs.push(load(http, urls, key, REQUESTS).await);
+    }
+    let stat = |f: fn(&Figures) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        (round(v[v.len() / 2]), round(v[v.len() - 1] - v[0]))
+    };
+    let (rate, rate_spread) = stat(|f| f.per_second);
+    let (p50, _) = stat(|f| f.p50_ms);
+    let (p99, p99_spread) = stat(|f| f.p99_ms);
+    json!({
+        "per_second": rate, "per_second_spread": rate_spread,
+        "p50_ms": p50, "p99_ms": p99, "p99_ms_spread": p99_spread,
+    })
 }
 
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-#[tokio::main]
-async fn main() {
-    let gw = Arc::new(gateway().await);
-    let http = reqwest::Client::new();
-    let body = session_body();
-    let bare_url = bare().await;
-    // Warm both up, then measure one after the other in the same process.
-    load(&http, &bare_url, "x", &body).await;
-    let baseline = load(&http, &bare_url, "x", &body).await;
-    let sessions_url = format!("{}/v1/checkout/sessions", gw.url);
-    let tender = load(&http, &sessions_url, &gw.key, &body).await;
+/// A merchant's key on `gateway`, and the id of its one webhook endpoint
+/// (the bare server's `/hook`, taking every event).
+async fn merchant(
+    http: &reqwest::Client,
+    gateway: &GatewayProcess,
+    bare: &Bare,
+) -> (String, String) {
+    let key = gateway.create_merchant("Bench Shop").unwrap().api_key;
+    let endpoint: Value = http
+        .post(format!("{}/v1/webhook-endpoints", gateway.url))
+        .bearer_auth(&key)
+        .json(&json!({"url": format!("{}/hook", bare.url), "enabledEvents": ["*"]}))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (key, endpoint["id"].as_str().unwrap().to_owned())
+}
+
+async fn run() {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bare = start_bare();
+    let baseline = measure(&http, &[format!("{}/", bare.url)], "x").await;
+    let bare_rate = baseline["per_second"].as_f64().unwrap();
+    let share = |v: &Value| round(v["per_second"].as_f64().unwrap() / bare_rate);
+
+    let sqlite_url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let (gateway, running) = start_gateway(dir.path(), "sqlite", &sqlite_url);
+    let (key, _) = merchant(&http, &gateway, &bare).await;
+    let sessions = format!("{}/v1/checkout/sessions", gateway.url);
+    let sqlite = measure(&http, std::slice::from_ref(&sessions), &key).await;
     println!(
         "{}",
         json!({
-            "bench": "create_session",
-            "requests": REQUESTS,
-            "concurrency": CONCURRENCY,
-            "tender_per_second": round(tender.per_second),
-            "tender_p50_ms": round(tender.p50_ms),
-            "tender_p99_ms": round(tender.p99_ms),
-            "bare_axum_per_second": round(baseline.per_second),
-            "bare_axum_p50_ms": round(baseline.p50_ms),
-            "bare_axum_p99_ms": round(baseline.p99_ms),
-            "ratio_of_bare": round(tender.per_second / baseline.per_second),
+            "bench": "create_session_sqlite",
+            "path": "Idempotency-Key, one webhook endpoint, info logging, separate processes",
+            "requests_per_run": REQUESTS, "runs": RUNS, "concurrency": CONCURRENCY,
+            "tender": sqlite, "bare_axum": baseline, "ratio_of_bare": share(&sqlite),
         })
     );
+
+    // Resident memory after 100,000 sessions (those above count).
+    let made = WARM_UP + RUNS * REQUESTS;
+    load(
+        &http,
+        std::slice::from_ref(&sessions),
+        &key,
+        SESSIONS_FOR_RSS - made,
+    )
+    .await;
+    println!(
+        "{}",
+        json!({"bench": "gateway_memory", "sessions": SESSIONS_FOR_RSS, "rss_mb": rss_mb(running.id())})
+    );
+    drop(running);
+
+    list_at_a_million(&http, dir.path(), &bare).await;
+
+    if let Ok(admin) = std::env::var("TENDER_BENCH_POSTGRES") {
+        let url = postgres_database(&admin).await;
+        let (one, first) = start_gateway(dir.path(), "pg1", &url);
+        let (key, _) = merchant(&http, &one, &bare).await;
+        let single = measure(&http, &[format!("{}/v1/checkout/sessions", one.url)], &key).await;
+        let (two, second) = start_gateway(dir.path(), "pg2", &url);
+        let urls = [&one, &two].map(|g| format!("{}/v1/checkout/sessions", g.url));
+        let pair = measure(&http, &urls, &key).await;
+        println!(
+            "{}",
+            json!({
+                "bench": "create_session_postgres",
+                "requests_per_run": REQUESTS, "runs": RUNS, "concurrency": CONCURRENCY,
+                "one_instance": single, "two_instances": pair,
+                "one_ratio_of_bare": share(&single), "two_ratio_of_bare": share(&pair),
+            })
+        );
+        drop((first, second));
+    }
+}
+
+/// The process's resident set, in MB, from /proc.
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    round(kb / 1024.0)
+}
+
+/// A new database on the PostgreSQL server at `admin`.
+async fn postgres_database(admin: &str) -> String {
+    use sqlx::{Connection, Executor};
+    let name = format!(
+        "bench_{}",
+        tender_protocol::ids::random_token(12).to_lowercase()
+    );
+    let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+/// `/v1/events` with a million events stored (SQLite): the first page, a page deep
+/// in the list, and a page of one type, `LIST_REQUESTS` of each in turn.
+async fn list_at_a_million(http: &reqwest::Client, dir: &Path, bare: &Bare) {
+    let url = format!("sqlite://{}", dir.join("events.db").display());
+    let (gateway, running) = start_gateway(dir, "events", &url);
+    let (key, endpoint) = merchant(http, &gateway, bare).await;
+    // A small event (a test event carries no session) to copy.
+    http.post(format!(
+        "{}/v1/webhook-endpoints/{endpoint}/test",
+        gateway.url
+    ))
+    .bearer_auth(&key)
+    .json(&json!({}))
+    .send()
+    .await
+    .unwrap()
+    .error_for_status()
+    .unwrap();
+    drop(running);
+    // A million copies of that event, each its own id, of two types.
+    let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (merchant, payload, id): (String, String, String) =
+        sqlx::query_as("SELECT merchant_id, payload, id FROM events LIMIT 1")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i <= $1)
+         INSERT INTO events (id, merchant_id, type, session_id, payload, created_at, seq)
+         SELECT printf('evt_bench%012d', i), $2,
+                CASE i % 4 WHEN 0 THEN 'session.paid' ELSE 'session.created' END,
+                '', replace($3, $4, printf('evt_bench%012d', i)), 1700000000 + i, i
+         FROM n",
+    )
+    .bind(EVENTS_FOR_LIST)
+    .bind(&merchant)
+    .bind(&payload)
+    .bind(&id)
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE merchants SET event_seq = $1 WHERE id = $2")
+        .bind(EVENTS_FOR_LIST + 1)
+        .bind(&merchant)
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let running = gateway.start("events", None, "warn").unwrap();
+    let pages = [
+        "/v1/events?limit=100".to_owned(),
+        "/v1/events?limit=100&startingAfter=evt_bench000000500000".to_owned(),
+        "/v1/events?limit=100&type=session.paid".to_owned(),
+    ];
+    let mut latencies = Vec::new();
+    for i in 0..LIST_REQUESTS {
+        let sent = Instant::now();
+        let answer = http
+            .get(format!("{}{}", gateway.url, pages[i % pages.len()]))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "{}", answer.status());
+        answer.bytes().await.unwrap();
+        latencies.push(sent.elapsed());
+    }
+    latencies.sort();
+    println!(
+        "{}",
+        json!({
+            "bench": "list_events",
+            "events": EVENTS_FOR_LIST, "requests": LIST_REQUESTS, "limit": 100,
+            "p50_ms": round(quantile_ms(&latencies, 0.5)),
+            "p99_ms": round(quantile_ms(&latencies, 0.99)),
+        })
+    );
+    drop(running);
 }

@@ -164,6 +164,7 @@ impl Application {
         workers.spawn(expiry.run(shutdown.clone()));
         let retention = webhooks::retention::Retention::new(self.state.clone());
         workers.spawn(retention.run(shutdown.clone()));
+        workers.spawn(db::checkpoints(self.state.db.clone(), shutdown.clone()));
         tracing::info!(
             addr = %self.local_addr(),
             url = %self.state.public_url,

@@ -20,12 +20,15 @@ const BENCHES: &[(&str, &str)] = &[
 pub fn run(filter: Option<&str>) -> anyhow::Result<()> {
     setup::run()?;
     let mut results = Vec::new();
+    // Create-session runs on PostgreSQL too, with one and two instances.
+    let cluster = crate::postgres::Cluster::start()?;
     for (package, bench) in BENCHES
         .iter()
         .filter(|(_, b)| filter.is_none_or(|f| f == *b))
     {
         step(&format!("benchmark {bench} ({package}, optimised build)"));
         let output = cargo(&["bench", "-p", package, "--bench", bench])
+            .env("TENDER_BENCH_POSTGRES", &cluster.admin_url)
             .stderr(Stdio::inherit())
             .output()
             .context("cannot run cargo bench")?;
@@ -38,6 +41,7 @@ pub fn run(filter: Option<&str>) -> anyhow::Result<()> {
             }
         }
     }
+    drop(cluster);
     if filter.is_none_or(|f| f == "sizes") {
         step("bundle sizes (trunk release builds)");
         crate::web::build()?;

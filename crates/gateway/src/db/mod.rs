@@ -2,15 +2,15 @@
 //! gateway instances), behind one pool; each with its own migrations, run
 //! at start-up.
 
-use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::Executor;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio_util::sync::CancellationToken;
+
+mod group;
 
 pub type Db = sqlx::AnyPool;
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -59,7 +59,8 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
                 if backend == Backend::Sqlite {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                         PRAGMA wal_autocheckpoint = 0;",
                     )
                     .await?;
                 }
@@ -81,6 +82,34 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     Ok(pool)
 }
 
+/// How often SQLite's log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Checkpoints SQLite's write-ahead log in the background, so no commit
+/// pays for one (each connection's automatic checkpoint is off); passive,
+/// so readers are never made to wait. Nothing to do on PostgreSQL.
+pub async fn checkpoints(db: Db, shutdown: CancellationToken) {
+    if Backend::of(&db) != Backend::Sqlite {
+        return;
+    }
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+        }
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&db)
+            .await
+        {
+            tracing::warn!(error = %err, "checkpoint failed");
+        }
+    }
+    // A last full one, so the file is whole without its log.
+    let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&db)
+        .await;
+}
+
 /// The URL without its password, for messages.
 fn redact(url: &str) -> String {
     match url::Url::parse(url) {
@@ -93,67 +122,55 @@ fn redact(url: &str) -> String {
 }
 
 /// A write transaction; commit it, or dropping it rolls back.
-pub struct WriteTx {
-    tx: Tx,
-    /// SQLite's in-process writer turn, held until commit or drop.
-    _turn: Option<OwnedMutexGuard<()>>,
+pub struct WriteTx(Inner);
+
+enum Inner {
+    /// SQLite: this writer's savepoint in the transaction it shares.
+    Shared(group::Turn),
+    /// PostgreSQL: a transaction of its own.
+    Own(Tx),
 }
 
 impl Deref for WriteTx {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        &self.tx
+        match &self.0 {
+            Inner::Shared(turn) => turn,
+            Inner::Own(tx) => tx,
+        }
     }
 }
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.tx
+        match &mut self.0 {
+            Inner::Shared(turn) => turn,
+            Inner::Own(tx) => tx,
+        }
     }
 }
 
 impl WriteTx {
+    /// Commits; returns once the changes are durable in the database.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        match self.0 {
+            Inner::Shared(turn) => turn.commit().await,
+            Inner::Own(tx) => tx.commit().await,
+        }
     }
 }
 
-/// This process's writers to one SQLite database queue here first, in
-/// order, rather than on the database's lock (SQLite's busy handler backs
-/// off in sleeps of up to 100 ms, which is where latency tails came from).
-fn turn(db: &Db) -> Arc<Mutex<()>> {
-    static TURNS: LazyLock<std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>> =
-        LazyLock::new(Default::default);
-    let url = db.connect_options().database_url.to_string();
-    TURNS
-        .lock()
-        .expect("write turns lock")
-        .entry(url)
-        .or_default()
-        .clone()
-}
-
-/// Starts a write transaction. On SQLite writers take turns: in this
-/// process, in order, then SQLite's write lock at once (so a writer never
-/// fails mid-transaction). On PostgreSQL writers run side by side, across
-/// instances: what must not interleave takes a row lock ([`lock_session`],
+/// Starts a write transaction. On SQLite, writers of this process take
+/// turns on one shared transaction that commits many of them at once
+/// (`group`). On PostgreSQL writers run side by side, across instances:
+/// what must not interleave takes a row lock ([`lock_session`],
 /// [`lock_merchant`], the counters) or is a conditional update, and what
 /// must run once (a network's watcher, the settler) is led (`leader`).
 pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
-    match Backend::of(db) {
-        Backend::Sqlite => {
-            let turn = turn(db).lock_owned().await;
-            let tx = db.begin_with("BEGIN IMMEDIATE").await?;
-            Ok(WriteTx {
-                tx,
-                _turn: Some(turn),
-            })
-        }
-        Backend::Postgres => Ok(WriteTx {
-            tx: db.begin().await?,
-            _turn: None,
-        }),
-    }
+    Ok(WriteTx(match Backend::of(db) {
+        Backend::Sqlite => Inner::Shared(group::begin(db).await?),
+        Backend::Postgres => Inner::Own(db.begin().await?),
+    }))
 }
 
 /// Whether a connection needs explicit row locks: only PostgreSQL's do

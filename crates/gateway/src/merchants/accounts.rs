@@ -18,7 +18,7 @@ pub struct NewMerchant {
 /// Creates a merchant account with one API key.
 pub async fn create(db: &Db, name: &str) -> Result<NewMerchant, sqlx::Error> {
     let merchant_id = MerchantId::generate();
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin_write(db).await?;
     sqlx::query("INSERT INTO merchants (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(merchant_id.as_str())
         .bind(name)

@@ -292,8 +292,9 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<C
     }
 }
 
-/// Where several instances may share the table (PostgreSQL), claims the
-/// key with a row of no answer; one process per SQLite file needs none.
+/// Claims a key this process holds: on PostgreSQL, where several instances
+/// share the table, with a row of no answer; on SQLite (one process per
+/// file) by finding no answer kept since the caller looked.
 async fn claimed_in_database(
     db: &Db,
     scope: &str,
@@ -302,7 +303,14 @@ async fn claimed_in_database(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     if Backend::of(db) == Backend::Sqlite {
-        return Ok(true);
+        // Ours if no request of this process kept an answer since we looked.
+        let kept: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(db)
+                .await?;
+        return Ok(kept.is_none());
     }
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
