@@ -358,7 +358,11 @@ async fn list_at_a_million(http: &reqwest::Client, dir: &Path, bare: &Bare) {
     let running = gateway.start("events", None, "warn").unwrap();
     let pages = [
         "/v1/events?limit=100".to_owned(),
-        "/v1/events?limit=100&startingAfter=evt_bench000000500000".to_owned(),
+        // From the middle of the list.
+        format!(
+            "/v1/events?limit=100&startingAfter=evt_bench{:012}",
+            EVENTS_FOR_LIST / 2
+        ),
         "/v1/events?limit=100&type=session.paid".to_owned(),
     ];
     let mut latencies = Vec::new();

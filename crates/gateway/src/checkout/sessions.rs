@@ -207,14 +207,15 @@ pub async fn list(
     let query = ListQuery::new(Listed::Sessions, "id")
         .filter("status", params.status.map(SessionStatus::as_str));
     let page: List<(String,)> = pagination::fetch(&state.db, &merchant.id, &query, &params).await?;
+    let ids = page
+        .data
+        .iter()
+        .map(|(id,)| SessionId::parse(id))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut conn = state.db.acquire().await?;
-    let mut sessions = Vec::with_capacity(page.data.len());
-    for (id,) in &page.data {
-        let id = SessionId::parse(id)?;
-        sessions.push(view::reload(&state, &mut conn, &id).await?.session);
-    }
+    let sessions = view::load_many(&state, &mut conn, &ids).await?;
     Ok(ApiJson(List {
-        data: sessions,
+        data: sessions.into_iter().map(|loaded| loaded.session).collect(),
         has_more: page.has_more,
     }))
 }

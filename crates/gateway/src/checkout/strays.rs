@@ -2,6 +2,8 @@
 //! `unknown_tokens`): never credited, never ignored — reported on the
 //! session (contract, amount, transaction) so they can be recovered by hand.
 
+use std::collections::HashMap;
+
 use tender_protocol::{SessionId, UnknownTokenTransfer};
 
 use crate::clock::now_seconds;
@@ -64,23 +66,28 @@ pub async fn drop_above(conn: &mut Conn, chain_id: i64, ancestor: i64) -> anyhow
     Ok(())
 }
 
-/// The session's, for the API.
-pub async fn of_session(
+/// Each session's unknown-token transfers, in chain order, by session id.
+pub async fn of_sessions(
     state: &AppState,
     conn: &mut Conn,
-    id: &SessionId,
-) -> anyhow::Result<Vec<UnknownTokenTransfer>> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT chain_id, contract, amount_raw, tx_hash FROM unknown_tokens
-         WHERE session_id = $1 ORDER BY block_number, log_index",
-    )
-    .bind(id.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(|(chain_id, contract, amount, tx)| {
-            let chain_id = u64::try_from(chain_id)?;
-            Ok(UnknownTokenTransfer {
+    ids: &[SessionId],
+) -> anyhow::Result<HashMap<String, Vec<UnknownTokenTransfer>>> {
+    let list = crate::db::placeholders(ids.len());
+    let mut query =
+        sqlx::query_as::<_, (String, i64, String, String, String)>(sqlx::AssertSqlSafe(format!(
+            "SELECT session_id, chain_id, contract, amount_raw, tx_hash FROM unknown_tokens
+             WHERE session_id IN ({list}) ORDER BY block_number, log_index"
+        )));
+    for id in ids {
+        query = query.bind(id.as_str());
+    }
+    let mut by_session: HashMap<String, Vec<UnknownTokenTransfer>> = HashMap::new();
+    for (session, chain_id, contract, amount, tx) in query.fetch_all(&mut *conn).await? {
+        let chain_id = u64::try_from(chain_id)?;
+        by_session
+            .entry(session)
+            .or_default()
+            .push(UnknownTokenTransfer {
                 network: state
                     .config
                     .network_by_chain(chain_id)
@@ -89,7 +96,7 @@ pub async fn of_session(
                 contract: contract.parse()?,
                 amount_raw: tender_protocol::RawAmount(amount.parse()?),
                 tx_hash: tx.parse()?,
-            })
-        })
-        .collect()
+            });
+    }
+    Ok(by_session)
 }

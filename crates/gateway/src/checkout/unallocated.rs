@@ -11,19 +11,6 @@ use crate::db::Conn;
 /// A payment's unallocated part: (payment id, minor units, base units).
 pub type Part = (i64, u128, u128);
 
-/// What the session holds unallocated, in its currency's minor units.
-pub async fn total(conn: &mut Conn, session: &SessionId) -> anyhow::Result<u128> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT amount_minor FROM unallocated WHERE session_id = $1")
-            .bind(session.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
-    rows.iter().try_fold(
-        0u128,
-        |sum, (minor,)| Ok(sum.saturating_add(minor.parse()?)),
-    )
-}
-
 /// Makes the session's unallocated record `parts` (in its `currency`),
 /// in the caller's transaction; answers whether it grew (a payment's part
 /// new or larger, dust worth nothing in the currency included).

@@ -1,6 +1,9 @@
 //! A session as the API shows it: its row, its payments (with their
 //! confirmations at the chain's cursor) and, once confirmed, its settlement.
-//! Only reads; every writer of these tables lives elsewhere.
+//! Only reads; every writer of these tables lives elsewhere. A page of
+//! sessions is read in as many queries as one session is (five).
+
+use std::collections::HashMap;
 
 use sqlx::FromRow;
 use tender_protocol::money::format_units;
@@ -9,10 +12,10 @@ use tender_protocol::{
     RawAmount, Session, SessionId, SessionStatus, Settlement, UnallocatedPart,
 };
 
-use crate::checkout::{strays, tally, unallocated};
+use crate::checkout::{strays, tally};
 use crate::clock::from_seconds;
 use crate::config::NATIVE_DECIMALS;
-use crate::db::Conn;
+use crate::db::{self, Conn};
 use crate::state::AppState;
 
 /// A session with the merchant it belongs to.
@@ -23,6 +26,7 @@ pub struct Loaded {
 
 #[derive(FromRow)]
 struct SessionRow {
+    id: String,
     merchant_id: String,
     status: String,
     line_items: String,
@@ -42,28 +46,75 @@ pub async fn load(
     conn: &mut Conn,
     id: &SessionId,
 ) -> anyhow::Result<Option<Loaded>> {
-    let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT merchant_id, status, line_items, amount_due_minor, currency, metadata,
+    Ok(load_many(state, conn, std::slice::from_ref(id))
+        .await?
+        .pop())
+}
+
+/// Reads sessions (those of `ids` that exist, in that order) with their
+/// payments, unallocated money, settlements and unknown tokens: five
+/// queries, however many sessions.
+pub async fn load_many(
+    state: &AppState,
+    conn: &mut Conn,
+    ids: &[SessionId],
+) -> anyhow::Result<Vec<Loaded>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = db::placeholders(ids.len());
+    let mut query = sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT id, merchant_id, status, line_items, amount_due_minor, currency, metadata,
                 success_url, cancel_url, expires_at, created_at, expired_while_chains_behind
-         FROM sessions WHERE id = $1",
-    )
-    .bind(id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let merchant_id = MerchantId::parse(&row.merchant_id)?;
-    let (payments, received_minor) = load_payments(state, conn, id, row.expires_at).await?;
-    let unallocated_minor = unallocated::total(conn, id).await?;
-    let any_unallocated = payments.iter().any(|p| p.unallocated.is_some());
-    let mut session = decode(state, id, row, payments, received_minor)?;
-    session.amount_unallocated = any_unallocated
-        .then(|| Money::from_minor(unallocated_minor, session.amount_due.currency()));
-    session.settlement = settlement(conn, id).await?;
-    session.unknown_tokens = strays::of_session(state, conn, id).await?;
-    Ok(Some(Loaded {
-        merchant_id,
-        session,
-    }))
+         FROM sessions WHERE id IN ({list})"
+    )));
+    for id in ids {
+        query = query.bind(id.as_str());
+    }
+    let mut rows: HashMap<String, SessionRow> = query
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.id.clone(), row))
+        .collect();
+    let mut payments = payment_rows(conn, ids, &list).await?;
+    let mut unallocated = unallocated_totals(conn, ids, &list).await?;
+    let mut settlements = settlements(conn, ids, &list).await?;
+    let mut strays = strays::of_sessions(state, conn, ids).await?;
+    let mut loaded = Vec::with_capacity(rows.len());
+    for id in ids {
+        let Some(row) = rows.remove(id.as_str()) else {
+            continue;
+        };
+        let merchant_id = MerchantId::parse(&row.merchant_id)?;
+        let mut received_minor = 0;
+        let mut decoded = Vec::new();
+        for payment in payments.remove(id.as_str()).unwrap_or_default() {
+            if payment.status == tally::CONFIRMED {
+                received_minor += match &payment.credited_minor {
+                    Some(credited) => credited.parse()?,
+                    None => tally::worth(
+                        &payment.amount_raw,
+                        &payment.covers_minor,
+                        &payment.quoted_raw,
+                    )?,
+                };
+            }
+            decoded.push(decode_payment(state, payment, row.expires_at)?);
+        }
+        let any_unallocated = decoded.iter().any(|p| p.unallocated.is_some());
+        let mut session = decode(state, id, row, decoded, received_minor)?;
+        let unallocated_minor = unallocated.remove(id.as_str()).unwrap_or(0);
+        session.amount_unallocated = any_unallocated
+            .then(|| Money::from_minor(unallocated_minor, session.amount_due.currency()));
+        session.settlement = settlements.remove(id.as_str());
+        session.unknown_tokens = strays.remove(id.as_str()).unwrap_or_default();
+        loaded.push(Loaded {
+            merchant_id,
+            session,
+        });
+    }
+    Ok(loaded)
 }
 
 /// Reads a session that must exist (a worker acting on an id it just read).
@@ -119,6 +170,7 @@ pub fn payment_url(state: &AppState, id: &SessionId) -> String {
 
 #[derive(FromRow)]
 struct PaymentRow {
+    session_id: String,
     tx_hash: String,
     chain_id: i64,
     token: String,
@@ -141,41 +193,55 @@ struct PaymentRow {
     off_quote: i64,
 }
 
-/// The session's payments, and what the confirmed ones are worth in its
-/// currency.
-async fn load_payments(
-    state: &AppState,
+/// The sessions' payment rows, by session, each in the order they came.
+async fn payment_rows(
     conn: &mut Conn,
-    id: &SessionId,
-    expires_at: i64,
-) -> anyhow::Result<(Vec<Payment>, u128)> {
-    let rows: Vec<PaymentRow> = sqlx::query_as(
-        "SELECT p.tx_hash, p.chain_id, p.token, p.amount_raw, p.from_address, p.block_number,
-                p.gas_fee_raw, p.status, q.network, q.decimals, q.rate_price, q.rate_currency,
-                q.covers_minor, q.amount_raw AS quoted_raw, c.block_number AS head,
-                p.block_timestamp, p.credited_minor, p.credited_rate, u.amount_raw AS unallocated_raw,
-                p.off_quote
+    ids: &[SessionId],
+    list: &str,
+) -> anyhow::Result<HashMap<String, Vec<PaymentRow>>> {
+    let mut query = sqlx::query_as::<_, PaymentRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT p.session_id, p.tx_hash, p.chain_id, p.token, p.amount_raw, p.from_address,
+                p.block_number, p.gas_fee_raw, p.status, q.network, q.decimals, q.rate_price,
+                q.rate_currency, q.covers_minor, q.amount_raw AS quoted_raw,
+                c.block_number AS head, p.block_timestamp, p.credited_minor, p.credited_rate,
+                u.amount_raw AS unallocated_raw, p.off_quote
          FROM payments p
          LEFT JOIN unallocated u ON u.payment_id = p.id
          JOIN quotes q ON q.id = p.quote_id
          LEFT JOIN chain_cursors c ON c.chain_id = p.chain_id
-         WHERE p.session_id = $1 ORDER BY p.id",
-    )
-    .bind(id.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut received = 0;
-    let mut payments = Vec::with_capacity(rows.len());
-    for row in rows {
-        if row.status == tally::CONFIRMED {
-            received += match &row.credited_minor {
-                Some(credited) => credited.parse()?,
-                None => tally::worth(&row.amount_raw, &row.covers_minor, &row.quoted_raw)?,
-            };
-        }
-        payments.push(decode_payment(state, row, expires_at)?);
+         WHERE p.session_id IN ({list}) ORDER BY p.id"
+    )));
+    for id in ids {
+        query = query.bind(id.as_str());
     }
-    Ok((payments, received))
+    let mut by_session: HashMap<String, Vec<PaymentRow>> = HashMap::new();
+    for row in query.fetch_all(&mut *conn).await? {
+        by_session
+            .entry(row.session_id.clone())
+            .or_default()
+            .push(row);
+    }
+    Ok(by_session)
+}
+
+/// What is unallocated of each session, in its currency's minor units.
+async fn unallocated_totals(
+    conn: &mut Conn,
+    ids: &[SessionId],
+    list: &str,
+) -> anyhow::Result<HashMap<String, u128>> {
+    let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(format!(
+        "SELECT session_id, amount_minor FROM unallocated WHERE session_id IN ({list})"
+    )));
+    for id in ids {
+        query = query.bind(id.as_str());
+    }
+    let mut totals: HashMap<String, u128> = HashMap::new();
+    for (session, minor) in query.fetch_all(&mut *conn).await? {
+        let total = totals.entry(session).or_default();
+        *total = total.saturating_add(minor.parse()?);
+    }
+    Ok(totals)
 }
 
 fn decode_payment(state: &AppState, row: PaymentRow, expires_at: i64) -> anyhow::Result<Payment> {
@@ -246,6 +312,7 @@ fn decode_payment(state: &AppState, row: PaymentRow, expires_at: i64) -> anyhow:
 
 #[derive(FromRow)]
 struct SettlementRow {
+    session_id: String,
     tx_hash: String,
     network: String,
     token: String,
@@ -256,18 +323,24 @@ struct SettlementRow {
     fee_currency: String,
 }
 
-/// The session's payout, once it has its confirmations.
-async fn settlement(conn: &mut Conn, session: &SessionId) -> anyhow::Result<Option<Settlement>> {
-    let row: Option<SettlementRow> = sqlx::query_as(
-        "SELECT tx_hash, network, token, decimals, amount_raw, address, fee_minor, fee_currency
-         FROM settlements WHERE session_id = $1 AND status = 'confirmed'",
-    )
-    .bind(session.as_str())
-    .fetch_optional(conn)
-    .await?;
-    row.map(|row| {
+/// The sessions' payouts that have their confirmations, by session.
+async fn settlements(
+    conn: &mut Conn,
+    ids: &[SessionId],
+    list: &str,
+) -> anyhow::Result<HashMap<String, Settlement>> {
+    let mut query = sqlx::query_as::<_, SettlementRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT session_id, tx_hash, network, token, decimals, amount_raw, address, fee_minor,
+                fee_currency
+         FROM settlements WHERE session_id IN ({list}) AND status = 'confirmed'"
+    )));
+    for id in ids {
+        query = query.bind(id.as_str());
+    }
+    let mut by_session = HashMap::new();
+    for row in query.fetch_all(&mut *conn).await? {
         let amount: u128 = row.amount_raw.parse()?;
-        Ok(Settlement {
+        let settlement = Settlement {
             tx_hash: Some(row.tx_hash.as_str())
                 .filter(|hash| !hash.is_empty())
                 .map(str::parse)
@@ -278,7 +351,8 @@ async fn settlement(conn: &mut Conn, session: &SessionId) -> anyhow::Result<Opti
             token: row.token,
             address: row.address.parse()?,
             fee: Money::from_minor(row.fee_minor.parse()?, row.fee_currency.parse()?),
-        })
-    })
-    .transpose()
+        };
+        by_session.insert(row.session_id, settlement);
+    }
+    Ok(by_session)
 }

@@ -173,6 +173,14 @@ pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
     }))
 }
 
+/// `$1, $2, …, $n`: the parameters of an `IN (…)` list of `n`.
+pub fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Whether a connection needs explicit row locks: only PostgreSQL's do
 /// (a SQLite write transaction already excludes every other writer).
 fn locks_rows(conn: &Conn) -> bool {
