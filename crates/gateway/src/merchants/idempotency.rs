@@ -246,6 +246,9 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<C
     let started = tokio::time::Instant::now();
     loop {
         let now = now_seconds();
+        // Held before reading: a request of this process with the key
+        // keeps its answer before it lets go, so what we read is current.
+        let flight = Flight::take(scope, key);
         let row: Option<Stored> = sqlx::query_as(
             "SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys
              WHERE scope = $1 AND key = $2",
@@ -276,7 +279,7 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<C
             }
             Some(_) => {}
             None => {
-                if let Some(flight) = Flight::take(scope, key)
+                if let Some(flight) = flight
                     && claimed_in_database(&state.db, scope, key, hash, now).await?
                 {
                     return Ok(Claim::Fresh(flight));
@@ -292,9 +295,9 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<C
     }
 }
 
-/// Claims a key this process holds: on PostgreSQL, where several instances
-/// share the table, with a row of no answer; on SQLite (one process per
-/// file) by finding no answer kept since the caller looked.
+/// Claims a key this process holds and found no answer for: on
+/// PostgreSQL, where several instances share the table, with a row of no
+/// answer; one process per SQLite file needs nothing more.
 async fn claimed_in_database(
     db: &Db,
     scope: &str,
@@ -303,14 +306,7 @@ async fn claimed_in_database(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     if Backend::of(db) == Backend::Sqlite {
-        // Ours if no request of this process kept an answer since we looked.
-        let kept: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM idempotency_keys WHERE scope = $1 AND key = $2")
-                .bind(scope)
-                .bind(key)
-                .fetch_optional(db)
-                .await?;
-        return Ok(kept.is_none());
+        return Ok(true);
     }
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
