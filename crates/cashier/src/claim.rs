@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
-use gloo_timers::future::sleep;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::{Claim, RefundStatus};
+use tender_web::sleep;
 
 use crate::api;
 use crate::wallet::Wallet;

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use gloo_timers::future::sleep;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::{PublicSession, SessionId};
+use tender_web::sleep;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{EventSource, MessageEvent};

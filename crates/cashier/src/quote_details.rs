@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use gloo_timers::future::sleep;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::Quote;
+use tender_web::sleep;
 
 use crate::qr::QrCode;
 

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use gloo_timers::future::sleep;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::{PaymentStatus, PublicSession, SessionStatus};
+use tender_web::sleep;
 
 /// Seconds shown before returning to the shop.
 const REDIRECT_SECONDS: u32 = 3;

@@ -1,6 +1,7 @@
 //! What Tender's browser bundles (the widget, the cashier) share: JSON
 //! calls over gloo-net, with errors typed so each bundle words them for its
-//! own reader, and leaving the page for another (`go_to`).
+//! own reader, leaving the page for another (`go_to`), and waiting between
+//! polls (`sleep`).
 
 use gloo_net::http::{Request, RequestBuilder};
 use serde::Deserialize;
@@ -73,4 +74,15 @@ pub fn go_to(url: &str) {
     if let Some(window) = web_sys::window() {
         let _ = window.location().set_href(url);
     }
+}
+
+/// Waits `duration` on the page's clock (`setTimeout`), between polls.
+pub async fn sleep(duration: std::time::Duration) {
+    let ms = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+    let timer = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(timer).await;
 }

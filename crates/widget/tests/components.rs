@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use gloo_timers::future::sleep;
+use tender_web::sleep;
 use tender_widget::mount_all;
 use tender_widget::payment_status::poll_delay;
 use wasm_bindgen::JsCast;
