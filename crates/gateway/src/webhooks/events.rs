@@ -159,7 +159,8 @@ pub async fn redeliver(
     let body: Redeliver = optional_json(&body)?;
     let event_id = parse_id(&id)?;
     let event = find(&state, &merchant, &event_id).await?;
-    let targets: Vec<String> = match &body.endpoint_id {
+    let mut tx = db::begin_write(&state.db).await?;
+    match &body.endpoint_id {
         Some(wanted) => {
             let enabled: Option<(String,)> = sqlx::query_as(
                 "SELECT id FROM webhook_endpoints
@@ -167,7 +168,7 @@ pub async fn redeliver(
             )
             .bind(wanted.as_str())
             .bind(merchant.id.as_str())
-            .fetch_optional(&state.db)
+            .fetch_optional(&mut *tx)
             .await?;
             if enabled.is_none() {
                 return Err(ApiError::invalid(
@@ -175,16 +176,11 @@ pub async fn redeliver(
                     format!("no enabled webhook endpoint {wanted}"),
                 ));
             }
-            vec![wanted.to_string()]
+            outbox::queue(&mut tx, &event_id, wanted.as_str()).await?;
         }
         None => {
-            let mut conn = state.db.acquire().await?;
-            outbox::subscribed(&mut conn, &merchant.id, event.kind).await?
+            outbox::queue_to_enabled(&mut tx, &event_id, &merchant.id, Some(event.kind)).await?;
         }
-    };
-    let mut tx = db::begin_write(&state.db).await?;
-    for endpoint in &targets {
-        outbox::queue(&mut tx, &event_id, endpoint).await?;
     }
     tx.commit().await?;
     state.announce();

@@ -136,10 +136,11 @@ async fn record_data(
     Ok(event.id)
 }
 
-/// Queues an event to every enabled endpoint of the merchant, or only to
-/// those subscribed to `kind`, in one statement. `enabled_events` is a
-/// JSON array of names, so a name is found with its quotes around it.
-async fn queue_to_enabled(
+/// Queues (or re-queues) an event to every enabled endpoint of the
+/// merchant, or only to those subscribed to `kind`, due now, in one
+/// statement: the one place the subscription rule lives. `enabled_events`
+/// is a JSON array of names, so a name is found with its quotes around it.
+pub async fn queue_to_enabled(
     conn: &mut Conn,
     event: &EventId,
     merchant: &MerchantId,
@@ -150,7 +151,9 @@ async fn queue_to_enabled(
         "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms)
          SELECT $1, id, 'pending', $2 FROM webhook_endpoints
          WHERE merchant_id = $3 AND deleted_at IS NULL AND disabled_at IS NULL
-           AND ($4 IS NULL OR enabled_events LIKE '%\"*\"%' OR enabled_events LIKE $4 ESCAPE '\\')",
+           AND ($4 IS NULL OR enabled_events LIKE '%\"*\"%' OR enabled_events LIKE $4 ESCAPE '\\')
+         ON CONFLICT (event_id, endpoint_id) DO UPDATE
+         SET status = 'pending', attempts = 0, next_attempt_ms = excluded.next_attempt_ms",
     )
     .bind(event.as_str())
     .bind(now_ms())
@@ -159,38 +162,6 @@ async fn queue_to_enabled(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// The merchant's enabled endpoints, with their `enabled_events`.
-async fn enabled(conn: &mut Conn, merchant: &MerchantId) -> anyhow::Result<Vec<(String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, enabled_events FROM webhook_endpoints
-         WHERE merchant_id = $1 AND deleted_at IS NULL AND disabled_at IS NULL",
-    )
-    .bind(merchant.as_str())
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
-/// The merchant's enabled endpoints that take `kind`.
-pub async fn subscribed(
-    conn: &mut Conn,
-    merchant: &MerchantId,
-    kind: EventType,
-) -> anyhow::Result<Vec<String>> {
-    let mut ids = Vec::new();
-    for (id, enabled) in enabled(conn, merchant).await? {
-        let enabled: Vec<String> = serde_json::from_str(&enabled)?;
-        if subscribes(&enabled, kind) {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
-}
-
-/// Whether an endpoint's `enabled_events` include `kind`.
-pub fn subscribes(enabled: &[String], kind: EventType) -> bool {
-    enabled.iter().any(|e| e == "*" || e == kind.as_str())
 }
 
 /// Queues (or re-queues) the delivery of an event to an endpoint, due now.
