@@ -118,16 +118,34 @@ impl Cluster {
         if output("psql", &[&admin_url, "-tAc", "SELECT 1"]).as_deref() != Some("1") {
             bail!("PostgreSQL does not answer at {admin_url}");
         }
-        Ok(Self {
+        let cluster = Self {
             data,
             bin,
             admin_url,
-        })
+        };
+        cluster.drop_test_databases();
+        Ok(cluster)
+    }
+
+    /// Drops the databases the tests and benches made (`t_…`, `bench_…`),
+    /// left over from this run or an interrupted one, so the cluster does
+    /// not grow by every run's data.
+    fn drop_test_databases(&self) {
+        let list = "SELECT datname FROM pg_database \
+                    WHERE datname LIKE 't\\_%' OR datname LIKE 'bench\\_%'";
+        let names = output("psql", &[&self.admin_url, "-tAc", list]).unwrap_or_default();
+        for name in names.lines().map(str::trim).filter(|n| !n.is_empty()) {
+            let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            if output("psql", &[&self.admin_url, "-tAc", &drop]).is_none() {
+                eprintln!("could not drop the test database {name}");
+            }
+        }
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        self.drop_test_databases();
         let _ = as_owner(&self.bin.join("pg_ctl"))
             .args(["stop", "-m", "fast", "-D"])
             .arg(&self.data)
