@@ -54,3 +54,50 @@ async fn a_writer_that_gives_up_is_rolled_back_alone() {
         .unwrap();
     assert_eq!(count, 80);
 }
+
+/// Batches submitted together run in one query; one that fails (a
+/// duplicate key, half-way through its statements) fails alone, with none
+/// of its statements kept, and the others are committed when answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_batch_fails_alone_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("batches.db").display());
+    let db = Arc::new(db::connect(&url).await.unwrap());
+    const INSERT: &str = "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ('t', $1, '', $2)";
+    // `dup` is taken before the batches run.
+    let mut first = db::Batch::new();
+    first.add(INSERT).bind("dup").bind(0);
+    db::write(&db, first).await.unwrap();
+    let writers = (0..200).map(|i| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut batch = db::Batch::new();
+            batch.add(INSERT).bind(format!("a{i}")).bind(1);
+            // Every tenth batch's second statement collides.
+            let second = if i % 10 == 0 {
+                "dup".to_owned()
+            } else {
+                format!("b{i}")
+            };
+            batch.add(INSERT).bind(second).bind(2);
+            let outcome = db::write(&db, batch).await;
+            if outcome.is_ok() {
+                assert!(
+                    kept(&db, &format!("a{i}")).await,
+                    "a{i} answered before its commit"
+                );
+            }
+            (i, outcome.is_ok())
+        })
+    });
+    for done in futures_util::future::join_all(writers).await {
+        let (i, ok) = done.unwrap();
+        assert_eq!(ok, i % 10 != 0, "batch {i}");
+        assert_eq!(kept(&db, &format!("a{i}")).await, ok, "a{i}");
+    }
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM idempotency_keys")
+        .fetch_one(&*db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1 + 180 * 2);
+}

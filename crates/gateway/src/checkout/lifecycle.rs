@@ -11,7 +11,7 @@ use tender_protocol::{
 
 use crate::checkout::view;
 use crate::clock::{from_seconds, now_seconds};
-use crate::db::Conn;
+use crate::db::{Batch, Conn};
 use crate::state::AppState;
 use crate::webhooks::outbox;
 
@@ -32,9 +32,9 @@ pub struct NewSession<'a> {
 /// Inserts an `open` session and records `session.created`. The answer is
 /// built here, not read back: nothing about a new session is in another
 /// table yet.
-pub async fn create(
+pub fn create(
     state: &AppState,
-    conn: &mut Conn,
+    batch: &mut Batch,
     new: &NewSession<'_>,
 ) -> anyhow::Result<Session> {
     let id = SessionId::generate();
@@ -62,27 +62,26 @@ pub async fn create(
     };
     let line_items = serde_json::to_string(new.line_items)?;
     let metadata = serde_json::to_string(new.metadata)?;
-    sqlx::query(
-        "INSERT INTO sessions (id, merchant_id, status, line_items, amount_due_minor, currency,
-                               metadata, success_url, cancel_url, expires_at, created_at, updated_at,
-                               tolerance_minor)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
-    )
-    .bind(session.id.as_str())
-    .bind(new.merchant.as_str())
-    .bind(SessionStatus::Open.as_str())
-    .bind(line_items)
-    .bind(new.amount_due.minor().to_string())
-    .bind(currency.code())
-    .bind(metadata)
-    .bind(new.success_url)
-    .bind(new.cancel_url)
-    .bind(new.expires_at)
-    .bind(now)
-    .bind(new.tolerance_minor.to_string())
-    .execute(&mut *conn)
-    .await?;
-    outbox::record(conn, new.merchant, EventType::SessionCreated, &session).await?;
+    batch
+        .add(
+            "INSERT INTO sessions (id, merchant_id, status, line_items, amount_due_minor, currency,
+                                   metadata, success_url, cancel_url, expires_at, created_at, updated_at,
+                                   tolerance_minor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
+        )
+        .bind(session.id.as_str())
+        .bind(new.merchant.as_str())
+        .bind(SessionStatus::Open.as_str())
+        .bind(line_items)
+        .bind(new.amount_due.minor().to_string())
+        .bind(currency.code())
+        .bind(metadata)
+        .bind(new.success_url)
+        .bind(new.cancel_url)
+        .bind(new.expires_at)
+        .bind(now)
+        .bind(new.tolerance_minor.to_string());
+    outbox::record_in(batch, new.merchant, EventType::SessionCreated, &session)?;
     Ok(session)
 }
 

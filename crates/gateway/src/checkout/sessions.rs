@@ -94,11 +94,13 @@ pub async fn create(
         expires_at: state.clock.now() + lifetime,
         tolerance_minor: tolerance.of(line_items[0].amount),
     };
-    let mut tx = db::begin_write(&state.db).await?;
-    let session = lifecycle::create(&state, &mut tx, &new).await?;
+    // The session, its event and deliveries, and the key's answer: one
+    // batch, sent (on SQLite) with the others of the moment.
+    let mut batch = db::Batch::new();
+    let session = lifecycle::create(&state, &mut batch, &new)?;
     let answer = Answer::json(StatusCode::CREATED, &session)?;
-    idempotency::keep(&mut tx, &answer).await?;
-    tx.commit().await?;
+    idempotency::keep(&mut batch, &answer);
+    db::write(&state.db, batch).await?;
     state.announce();
     tracing::info!(session = %session.id, merchant = %merchant.id, amount = %new.amount_due, "session created");
     Ok(answer)

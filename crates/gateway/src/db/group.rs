@@ -4,6 +4,9 @@
 //! transaction commits; the writer that finds nobody queued behind it (or
 //! that fills the group) commits for everyone. One commit then carries many
 //! changes, and writers queue here, in order, rather than on SQLite's lock.
+//! A writer's savepoint is never released on its own: each one nests in the
+//! one before, and a writer that gives up rolls back to its own (the
+//! innermost of the name) and releases it.
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
@@ -13,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
+use super::batch::{Batch, Joined};
 use super::{Conn, Db, Tx};
 
 /// Changes committed together, at most.
@@ -37,6 +41,8 @@ struct Writers {
     shared: Arc<Mutex<Shared>>,
     /// Writers waiting for their turn.
     queued: AtomicUsize,
+    /// Batches submitted, waiting for a writer to run them all at once.
+    batches: std::sync::Mutex<Vec<(Batch, Answer)>>,
 }
 
 fn writers(db: &Db) -> Arc<Writers> {
@@ -112,13 +118,8 @@ impl Turn {
     /// Keeps this writer's changes and answers once they are committed.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         let mut shared = self.shared.take().expect("a turn ends once");
-        let tx = shared.tx.as_mut().expect("a turn holds its transaction");
-        if let Err(err) = sqlx::query("RELEASE writer").execute(&mut **tx).await {
-            // The shared transaction is gone with it (SQLite rolls back the
-            // whole transaction on some errors): everyone in it fails.
-            fail(&mut shared, &err);
-            return Err(err);
-        }
+        // The savepoint stays open: the next writer's nests inside it, and
+        // the commit releases them all (one statement less per writer).
         let (answer, mut committed) = oneshot::channel();
         shared.waiting.push(answer);
         if self.writers.queued.load(Ordering::Acquire) == 0 || shared.waiting.len() >= MOST {
@@ -174,6 +175,98 @@ impl Drop for Turn {
                 Ok(_) => {}
             }
         });
+    }
+}
+
+/// Runs `batch` and commits it with the other batches submitted meanwhile:
+/// the first of them to get the turn runs them all in one round trip and
+/// commits for all (a batch that fails is then run again alone, in a
+/// savepoint, so it fails alone).
+pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
+    let writers = writers(db);
+    let (answer, committed) = oneshot::channel();
+    writers
+        .batches
+        .lock()
+        .expect("group commit batches")
+        .push((batch, answer));
+    // In a task of its own: a caller that stops waiting does not stop the
+    // batches of the others.
+    let db = db.clone();
+    tokio::spawn(async move {
+        let mut shared = {
+            writers.queued.fetch_add(1, Ordering::AcqRel);
+            let _queued = Queued(&writers.queued);
+            writers.shared.clone().lock_owned().await
+        };
+        loop {
+            let batches: Vec<_> = {
+                let mut queue = writers.batches.lock().expect("group commit batches");
+                let n = queue.len().min(MOST);
+                queue.drain(..n).collect()
+            };
+            if batches.is_empty() {
+                break;
+            }
+            lead(&db, &mut shared, batches).await;
+            flush(&mut shared).await;
+        }
+    });
+    committed
+        .await
+        .map_err(|_| sqlx::Error::Protocol("the group commit ended unanswered".into()))?
+        .map_err(sqlx::Error::Protocol)
+}
+
+/// Runs batches in the shared transaction: all in one query, or, if that
+/// fails, each in a savepoint of its own. Those that ran wait for the commit.
+async fn lead(db: &Db, shared: &mut Shared, batches: Vec<(Batch, Answer)>) {
+    if shared.tx.is_none() {
+        match db.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => shared.tx = Some(tx),
+            Err(err) => {
+                for (_, answer) in batches {
+                    let _ = answer.send(Err(err.to_string()));
+                }
+                return;
+            }
+        }
+    }
+    let Some(tx) = shared.tx.as_mut() else { return };
+    let mut joined = Joined::default();
+    joined.statement("SAVEPOINT batches", Vec::new());
+    for (batch, _) in &batches {
+        joined.push(batch.clone());
+    }
+    let all = joined.run(tx).await;
+    if all.is_ok() {
+        shared
+            .waiting
+            .extend(batches.into_iter().map(|(_, answer)| answer));
+        return;
+    }
+    if let Err(err) = sqlx::query("ROLLBACK TO batches").execute(&mut **tx).await {
+        fail(shared, &err);
+        for (_, answer) in batches {
+            let _ = answer.send(Err(format!("the shared transaction failed: {err}")));
+        }
+        return;
+    }
+    for (batch, answer) in batches {
+        let _ = sqlx::query("SAVEPOINT writer").execute(&mut **tx).await;
+        match batch.run(tx).await {
+            Ok(()) => shared.waiting.push(answer),
+            Err(err) => {
+                let undone = sqlx::query("ROLLBACK TO writer; RELEASE writer")
+                    .execute(&mut **tx)
+                    .await;
+                let _ = answer.send(Err(err.to_string()));
+                if let Err(err) = undone {
+                    fail(shared, &err);
+                    return;
+                }
+            }
+        }
     }
 }
 

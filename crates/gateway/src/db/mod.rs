@@ -10,7 +10,10 @@ use sqlx::Executor;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use tokio_util::sync::CancellationToken;
 
+mod batch;
 mod group;
+
+pub use batch::Batch;
 
 pub type Db = sqlx::AnyPool;
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -59,7 +62,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
                 if backend == Backend::Sqlite {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
                          PRAGMA wal_autocheckpoint = 0;",
                     )
                     .await?;
@@ -171,6 +174,21 @@ pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
         Backend::Sqlite => Inner::Shared(group::begin(db).await?),
         Backend::Postgres => Inner::Own(db.begin().await?),
     }))
+}
+
+/// Runs `batch` in a write transaction and commits it. On SQLite the
+/// batch joins the others submitted meanwhile: one round trip runs them
+/// all and one commit makes them durable (`group`); the answer comes
+/// after that commit. Suits a change that need not read what it writes.
+pub async fn write(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
+    match Backend::of(db) {
+        Backend::Sqlite => group::submit(db, batch).await,
+        Backend::Postgres => {
+            let mut tx = db.begin().await?;
+            batch.run(&mut tx).await?;
+            tx.commit().await
+        }
+    }
 }
 
 /// `$1, $2, …, $n`: the parameters of an `IN (…)` list of `n`.

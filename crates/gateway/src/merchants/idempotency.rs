@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use tender_protocol::IdempotencyKey;
 
 use crate::clock::now_seconds;
-use crate::db::{self, Backend, Conn, Db};
+use crate::db::{self, Backend, Batch, Conn, Db};
 use crate::error::{ApiError, ApiResult, MAX_BODY_BYTES};
 use crate::merchants::auth::Merchant;
 use crate::state::AppState;
@@ -85,16 +85,29 @@ impl IntoResponse for Answer {
 }
 
 /// Keeps `answer` as the one to replay for this request's `Idempotency-Key`
-/// (if it came with one), in the caller's transaction: commit it with the
-/// change.
-pub async fn keep(conn: &mut Conn, answer: &Answer) -> Result<(), sqlx::Error> {
+/// (if it came with one), in the caller's batch: commit it with the
+/// change. (Should the change then fail, its 5xx is not kept.)
+pub fn keep(batch: &mut Batch, answer: &Answer) {
     let Ok(pending) = PENDING.try_with(Arc::clone) else {
-        return Ok(());
+        return;
     };
-    store(conn, &pending, answer.status, &answer.body).await?;
+    batch
+        .add(STORE)
+        .bind(&pending.scope)
+        .bind(&pending.key)
+        .bind(&pending.hash)
+        .bind(now_seconds())
+        .bind(i64::from(answer.status.as_u16()))
+        .bind(&answer.body[..]);
     pending.kept.store(true, Ordering::Release);
-    Ok(())
 }
+
+/// Stores (or replaces) a key's answer.
+const STORE: &str =
+    "INSERT INTO idempotency_keys (scope, key, request_hash, created_at, status_code, response_body)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (scope, key) DO UPDATE
+     SET status_code = excluded.status_code, response_body = excluded.response_body";
 
 async fn store(
     conn: &mut Conn,
@@ -102,20 +115,15 @@ async fn store(
     status: StatusCode,
     body: &[u8],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO idempotency_keys (scope, key, request_hash, created_at, status_code, response_body)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (scope, key) DO UPDATE
-         SET status_code = excluded.status_code, response_body = excluded.response_body",
-    )
-    .bind(&pending.scope)
-    .bind(&pending.key)
-    .bind(&pending.hash)
-    .bind(now_seconds())
-    .bind(i64::from(status.as_u16()))
-    .bind(body)
-    .execute(conn)
-    .await?;
+    sqlx::query(STORE)
+        .bind(&pending.scope)
+        .bind(&pending.key)
+        .bind(&pending.hash)
+        .bind(now_seconds())
+        .bind(i64::from(status.as_u16()))
+        .bind(body)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use tender_protocol::{
 };
 
 use crate::clock::{from_seconds, now_ms, now_seconds};
-use crate::db::{Backend, Conn, Db};
+use crate::db::{Backend, Batch, Conn, Db};
 
 /// Records `kind` for `session` and queues one delivery per enabled endpoint
 /// of the merchant subscribed to it. Call `state.announce()` after commit.
@@ -19,11 +19,24 @@ pub async fn record(
     kind: EventType,
     session: &Session,
 ) -> anyhow::Result<EventId> {
+    let mut batch = Batch::new();
+    let id = record_in(&mut batch, merchant, kind, session)?;
+    batch.run(conn).await?;
+    Ok(id)
+}
+
+/// [`record`], as statements added to the caller's batch.
+pub fn record_in(
+    batch: &mut Batch,
+    merchant: &MerchantId,
+    kind: EventType,
+    session: &Session,
+) -> anyhow::Result<EventId> {
     let data = EventData {
         session: Some(session.clone()),
         ..EventData::default()
     };
-    record_data(conn, merchant, kind, data, To::Subscribed).await
+    record_data(batch, merchant, kind, data, To::Subscribed)
 }
 
 /// Records a `refund.*` event: the session with the refund.
@@ -39,7 +52,10 @@ pub async fn record_refund(
         refund: Some(refund.clone()),
         ..EventData::default()
     };
-    record_data(conn, merchant, kind, data, To::Subscribed).await
+    run(conn, |batch| {
+        record_data(batch, merchant, kind, data, To::Subscribed)
+    })
+    .await
 }
 
 /// Records `settlement_destination.updated` and queues it to every enabled
@@ -55,7 +71,10 @@ pub async fn record_destination_change(
         ..EventData::default()
     };
     let kind = EventType::SettlementDestinationUpdated;
-    record_data(conn, merchant, kind, data, To::Every).await
+    run(conn, |batch| {
+        record_data(batch, merchant, kind, data, To::Every)
+    })
+    .await
 }
 
 /// Records a `webhook_endpoint.test` event and queues it to `endpoint` only.
@@ -65,13 +84,15 @@ pub async fn record_test(
     endpoint: &str,
 ) -> anyhow::Result<EventId> {
     let kind = EventType::WebhookEndpointTest;
-    record_data(
-        conn,
-        merchant,
-        kind,
-        EventData::default(),
-        To::One(endpoint),
-    )
+    run(conn, |batch| {
+        record_data(
+            batch,
+            merchant,
+            kind,
+            EventData::default(),
+            To::One(endpoint),
+        )
+    })
     .await
 }
 
@@ -84,8 +105,21 @@ enum To<'a> {
     One(&'a str),
 }
 
-async fn record_data(
+/// Adds statements to a new batch and runs it.
+async fn run<T>(
     conn: &mut Conn,
+    add: impl FnOnce(&mut Batch) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let mut batch = Batch::new();
+    let out = add(&mut batch)?;
+    batch.run(conn).await?;
+    Ok(out)
+}
+
+/// The event, its number and its deliveries: three statements, sent
+/// together.
+fn record_data(
+    batch: &mut Batch,
     merchant: &MerchantId,
     kind: EventType,
     data: EventData,
@@ -108,29 +142,30 @@ async fn record_data(
     let payload = serde_json::to_string(&event)?;
     // The merchant's row stays locked until commit (on PostgreSQL), so its
     // events are numbered in commit order; taken as late as it can be.
-    let (seq,): (i64,) = sqlx::query_as(
-        "UPDATE merchants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
-    )
-    .bind(merchant.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO events (id, merchant_id, type, session_id, payload, created_at, seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(event.id.as_str())
-    .bind(merchant.as_str())
-    .bind(kind.as_str())
-    .bind(&session_id)
-    .bind(&payload)
-    .bind(now)
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?;
+    batch
+        .add("UPDATE merchants SET event_seq = event_seq + 1 WHERE id = $1")
+        .bind(merchant.as_str());
+    batch
+        .add(
+            "INSERT INTO events (id, merchant_id, type, session_id, payload, created_at, seq)
+             VALUES ($1, $2, $3, $4, $5, $6, (SELECT event_seq FROM merchants WHERE id = $2))",
+        )
+        .bind(event.id.as_str())
+        .bind(merchant.as_str())
+        .bind(kind.as_str())
+        .bind(session_id.clone())
+        .bind(payload)
+        .bind(now);
     match to {
-        To::Subscribed => queue_to_enabled(conn, &event.id, merchant, Some(kind)).await?,
-        To::Every => queue_to_enabled(conn, &event.id, merchant, None).await?,
-        To::One(endpoint) => queue(conn, &event.id, endpoint).await?,
+        To::Subscribed => queue_to_enabled_in(batch, &event.id, merchant, Some(kind)),
+        To::Every => queue_to_enabled_in(batch, &event.id, merchant, None),
+        To::One(endpoint) => {
+            batch
+                .add(QUEUE)
+                .bind(event.id.as_str().to_owned())
+                .bind(endpoint.to_owned())
+                .bind(now_ms());
+        }
     }
     tracing::debug!(event = %event.id, kind = kind.as_str(), session = %session_id, "event recorded");
     Ok(event.id)
@@ -146,36 +181,47 @@ pub async fn queue_to_enabled(
     merchant: &MerchantId,
     kind: Option<EventType>,
 ) -> Result<(), sqlx::Error> {
-    let pattern = kind.map(|k| format!("%\"{}\"%", k.as_str().replace('_', "\\_")));
-    sqlx::query(
-        "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms)
-         SELECT $1, id, 'pending', $2 FROM webhook_endpoints
-         WHERE merchant_id = $3 AND deleted_at IS NULL AND disabled_at IS NULL
-           AND ($4 IS NULL OR enabled_events LIKE '%\"*\"%' OR enabled_events LIKE $4 ESCAPE '\\')
-         ON CONFLICT (event_id, endpoint_id) DO UPDATE
-         SET status = 'pending', attempts = 0, next_attempt_ms = excluded.next_attempt_ms",
-    )
-    .bind(event.as_str())
-    .bind(now_ms())
-    .bind(merchant.as_str())
-    .bind(pattern)
-    .execute(conn)
-    .await?;
-    Ok(())
+    let mut batch = Batch::new();
+    queue_to_enabled_in(&mut batch, event, merchant, kind);
+    batch.run(conn).await
 }
+
+fn queue_to_enabled_in(
+    batch: &mut Batch,
+    event: &EventId,
+    merchant: &MerchantId,
+    kind: Option<EventType>,
+) {
+    let pattern = kind.map(|k| format!("%\"{}\"%", k.as_str().replace('_', "\\_")));
+    batch
+        .add(
+            "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms)
+             SELECT $1, id, 'pending', $2 FROM webhook_endpoints
+             WHERE merchant_id = $3 AND deleted_at IS NULL AND disabled_at IS NULL
+               AND ($4 IS NULL OR enabled_events LIKE '%\"*\"%' OR enabled_events LIKE $4 ESCAPE '\\')
+             ON CONFLICT (event_id, endpoint_id) DO UPDATE
+             SET status = 'pending', attempts = 0, next_attempt_ms = excluded.next_attempt_ms",
+        )
+        .bind(event.as_str().to_owned())
+        .bind(now_ms())
+        .bind(merchant.as_str().to_owned())
+        .bind(pattern);
+}
+
+/// Queues (or re-queues) a delivery; `$1` event, `$2` endpoint, `$3` due.
+const QUEUE: &str =
+    "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms) VALUES ($1, $2, 'pending', $3)
+     ON CONFLICT (event_id, endpoint_id) DO UPDATE
+     SET status = 'pending', attempts = 0, next_attempt_ms = excluded.next_attempt_ms";
 
 /// Queues (or re-queues) the delivery of an event to an endpoint, due now.
 pub async fn queue(conn: &mut Conn, event: &EventId, endpoint: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_ms) VALUES ($1, $2, 'pending', $3)
-         ON CONFLICT (event_id, endpoint_id) DO UPDATE
-         SET status = 'pending', attempts = 0, next_attempt_ms = excluded.next_attempt_ms",
-    )
-    .bind(event.as_str())
-    .bind(endpoint)
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
+    sqlx::query(QUEUE)
+        .bind(event.as_str())
+        .bind(endpoint)
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -1,0 +1,196 @@
+//! Statements sent to the database together. On SQLite a batch is one
+//! multi-statement query: one round trip to the connection's worker thread
+//! instead of one per statement, and a batch submitted on its own
+//! ([`super::write`]) shares that round trip and the commit with every
+//! other one queued at the time. On PostgreSQL the statements run one
+//! after the other, as they would unbatched.
+//!
+//! Each statement numbers its parameters from `$1`; joined statements are
+//! renumbered so SQLite binds all of them from one list of arguments.
+
+use sqlx::Arguments;
+use sqlx::any::AnyArguments;
+
+use super::Conn;
+
+/// Statements to run in order, in one transaction.
+#[derive(Default, Clone)]
+pub struct Batch {
+    statements: Vec<(&'static str, Vec<Arg>)>,
+}
+
+/// A statement's argument, owned so a batch can wait in a queue.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// One statement of a batch, taking its arguments.
+pub struct Statement<'b> {
+    args: &'b mut Vec<Arg>,
+}
+
+impl Batch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a statement (parameters `$1`, `$2`, …); bind its arguments in
+    /// order on the answer.
+    pub fn add(&mut self, sql: &'static str) -> Statement<'_> {
+        self.statements.push((sql, Vec::new()));
+        let (_, args) = self.statements.last_mut().expect("just pushed");
+        Statement { args }
+    }
+
+    /// Runs the statements in `conn`'s transaction, in order; the first
+    /// failure ends the batch.
+    pub async fn run(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
+        if conn.backend_name() == "SQLite" {
+            let mut joined = Joined::default();
+            joined.push(self);
+            return joined.run(conn).await;
+        }
+        for (sql, args) in self.statements {
+            sqlx::query_with(sql, arguments(args)?)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
+
+impl Statement<'_> {
+    /// Binds the statement's next parameter.
+    pub fn bind(self, value: impl Into<Arg>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+}
+
+/// Statements joined into one SQLite query.
+#[derive(Default)]
+pub struct Joined {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl Joined {
+    /// Appends a batch's statements.
+    pub fn push(&mut self, batch: Batch) {
+        for (sql, args) in batch.statements {
+            self.statement(sql, args);
+        }
+    }
+
+    /// Appends one statement.
+    pub fn statement(&mut self, sql: &str, args: Vec<Arg>) {
+        renumber(sql, self.args.len(), &mut self.sql);
+        self.sql.push_str(";\n");
+        self.args.extend(args);
+    }
+
+    pub async fn run(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
+        if self.sql.is_empty() {
+            return Ok(());
+        }
+        // Built from the statements' own text, renumbered: no value is in it.
+        sqlx::query_with(sqlx::AssertSqlSafe(self.sql), arguments(self.args)?)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+fn arguments(args: Vec<Arg>) -> Result<AnyArguments, sqlx::Error> {
+    let mut out = AnyArguments::default();
+    for arg in args {
+        match arg {
+            Arg::Null => out.add(Option::<String>::None),
+            Arg::Int(v) => out.add(v),
+            Arg::Text(v) => out.add(v),
+            Arg::Bytes(v) => out.add(v),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(out)
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Self::Text(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_owned())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Self::Text(v.clone())
+    }
+}
+
+impl From<&[u8]> for Arg {
+    fn from(v: &[u8]) -> Self {
+        Self::Bytes(v.to_vec())
+    }
+}
+
+impl<T: Into<Arg>> From<Option<T>> for Arg {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Self::Null, Into::into)
+    }
+}
+
+/// Appends `sql` to `out` with each `$n` outside quotes made `$(n + offset)`.
+fn renumber(sql: &str, offset: usize, out: &mut String) {
+    let mut quoted = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match c {
+            '\'' => quoted = !quoted,
+            '$' if !quoted && chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut n = 0usize;
+                while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                    n = n * 10 + d as usize;
+                    chars.next();
+                }
+                out.push_str(&(n + offset).to_string());
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumber;
+
+    #[test]
+    fn parameters_are_renumbered_outside_quotes_only() {
+        let mut out = String::new();
+        renumber("INSERT INTO t VALUES ($1, '$2', $12, $1)", 3, &mut out);
+        assert_eq!(out, "INSERT INTO t VALUES ($4, '$2', $15, $4)");
+        let mut out = String::new();
+        renumber("SELECT $2 WHERE x LIKE '%''$1%' AND y = $1", 0, &mut out);
+        assert_eq!(out, "SELECT $2 WHERE x LIKE '%''$1%' AND y = $1");
+    }
+}
