@@ -1,0 +1,203 @@
+//! The webhook outbox, and the only code that writes `events`, `deliveries`
+//! and `delivery_attempts`. An event and its delivery rows are written in
+//! the caller's transaction, the same one that changes the session, so a
+//! state change is never without its webhook and vice versa. The
+//! dispatcher leases due rows here and records each attempt's outcome here.
+
+mod record;
+
+pub use record::{
+    queue, queue_to_enabled, record, record_destination_change, record_in, record_refund,
+    record_test,
+};
+
+use crate::db::{Backend, Conn, Db};
+
+/// The endpoints with deliveries due at `now` that no one holds.
+pub async fn due_endpoints(db: &Db, now: i64) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT d.endpoint_id FROM deliveries d
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         WHERE d.status = 'pending' AND d.next_attempt_ms <= $1 AND d.locked_until_ms <= $1
+           AND w.deleted_at IS NULL AND w.disabled_at IS NULL",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// A leased delivery, with what sending it takes.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    pub event_id: String,
+    pub payload: String,
+}
+
+/// Leases up to `limit` due deliveries of one endpoint until `until`, and
+/// reads their payloads: two queries, however many. On PostgreSQL rows
+/// another instance is claiming are skipped, not waited for.
+pub async fn claim(
+    db: &Db,
+    endpoint: &str,
+    limit: usize,
+    now: i64,
+    until: i64,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let skip_locked = match Backend::of(db) {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let claimed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE deliveries SET locked_until_ms = $1
+         WHERE id IN (SELECT id FROM deliveries
+                      WHERE endpoint_id = $2 AND status = 'pending'
+                        AND next_attempt_ms <= $3 AND locked_until_ms <= $3
+                      ORDER BY next_attempt_ms LIMIT $4{skip_locked})
+         RETURNING id, attempts, event_id"
+    )))
+    .bind(until)
+    .bind(endpoint)
+    .bind(now)
+    .bind(limit as i64)
+    .fetch_all(db)
+    .await?;
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (1..=claimed.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut select = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(format!(
+        "SELECT id, payload FROM events WHERE id IN ({list})"
+    )));
+    for (_, _, event) in &claimed {
+        select = select.bind(event);
+    }
+    let payloads: std::collections::HashMap<String, String> =
+        select.fetch_all(db).await?.into_iter().collect();
+    Ok(claimed
+        .into_iter()
+        .filter_map(|(id, attempts, event_id)| {
+            let payload = payloads.get(&event_id)?.clone();
+            Some(Claimed {
+                id,
+                attempts,
+                event_id,
+                payload,
+            })
+        })
+        .collect())
+}
+
+/// How one attempt went, as stored.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord<'a> {
+    pub delivery_id: i64,
+    /// Attempts made, this one included.
+    pub attempts: i64,
+    /// `pending` (to retry at `next_attempt_ms`), `succeeded` or `failed`.
+    pub status: &'static str,
+    pub next_attempt_ms: i64,
+    pub status_code: Option<u16>,
+    pub error: Option<&'a str>,
+    /// When it was sent, unix milliseconds.
+    pub attempted_ms: i64,
+    pub latency_ms: i64,
+}
+
+/// Records an attempt and what comes next, in the caller's transaction.
+/// Only a pending delivery moves on: one cancelled (its endpoint deleted)
+/// while this attempt was in flight stays cancelled.
+pub async fn finish(conn: &mut Conn, attempt: &AttemptRecord<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_ms = $3,
+                locked_until_ms = 0, last_status_code = $4, last_error = $5
+         WHERE id = $6 AND status = 'pending'",
+    )
+    .bind(attempt.status)
+    .bind(attempt.attempts)
+    .bind(attempt.next_attempt_ms)
+    .bind(attempt.status_code.map(i64::from))
+    .bind(attempt.error)
+    .bind(attempt.delivery_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO delivery_attempts (delivery_id, attempted_ms, status_code, latency_ms, error)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(attempt.delivery_id)
+    .bind(attempt.attempted_ms)
+    .bind(attempt.status_code.map(i64::from))
+    .bind(attempt.latency_ms)
+    .bind(attempt.error)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends every pending delivery to `endpoint` with `status` (`cancelled`
+/// when the merchant deletes it, `failed` when it answers 410 Gone).
+pub async fn end_pending(
+    conn: &mut Conn,
+    endpoint: &str,
+    status: &'static str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE deliveries SET status = $1 WHERE endpoint_id = $2 AND status = 'pending'")
+        .bind(status)
+        .bind(endpoint)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes up to `batch` events created before `before` (unix seconds)
+/// that have no delivery still pending, with their deliveries and
+/// attempts, in one write. Answers how many events went.
+pub async fn prune(db: &Db, before: i64, batch: usize) -> anyhow::Result<usize> {
+    let old: Vec<(String,)> = sqlx::query_as(
+        "SELECT e.id FROM events e
+         WHERE e.created_at < $1
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+         ORDER BY e.created_at LIMIT $2",
+    )
+    .bind(before)
+    .bind(batch as i64)
+    .fetch_all(db)
+    .await?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    let list = (1..=old.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut tx = crate::db::begin_write(db).await?;
+    let mut deleted = 0;
+    for statement in [
+        format!(
+            "DELETE FROM delivery_attempts WHERE delivery_id IN
+             (SELECT id FROM deliveries WHERE event_id IN ({list}) AND status <> 'pending')"
+        ),
+        format!("DELETE FROM deliveries WHERE event_id IN ({list}) AND status <> 'pending'"),
+        // An event that gained a pending delivery meanwhile (a redelivery)
+        // keeps it and stays.
+        format!(
+            "DELETE FROM events WHERE id IN ({list})
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)"
+        ),
+    ] {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+        for (id,) in &old {
+            query = query.bind(id);
+        }
+        deleted = query.execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(deleted as usize)
+}
