@@ -11,15 +11,16 @@ pub use record::{
     record_test,
 };
 
-use crate::db::{Backend, Conn, Db};
+use crate::db::{self, Backend, Conn, Db};
 
 /// The endpoints with deliveries due at `now` that no one holds.
 pub async fn due_endpoints(db: &Db, now: i64) -> Result<Vec<String>, sqlx::Error> {
     let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT DISTINCT d.endpoint_id FROM deliveries d
-         JOIN webhook_endpoints w ON w.id = d.endpoint_id
-         WHERE d.status = 'pending' AND d.next_attempt_ms <= $1 AND d.locked_until_ms <= $1
-           AND w.deleted_at IS NULL AND w.disabled_at IS NULL",
+        "SELECT w.id FROM webhook_endpoints w
+         WHERE w.deleted_at IS NULL AND w.disabled_at IS NULL
+           AND EXISTS (SELECT 1 FROM deliveries d
+                       WHERE d.endpoint_id = w.id AND d.status = 'pending'
+                         AND d.next_attempt_ms <= $1 AND d.locked_until_ms <= $1)",
     )
     .bind(now)
     .fetch_all(db)
@@ -51,6 +52,9 @@ pub async fn claim(
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
     };
+    // A write: on SQLite it takes its turn with the others (a write beside
+    // the group's transaction would wait on SQLite's lock, and make it wait).
+    let mut tx = db::begin_write(db).await?;
     let claimed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE deliveries SET locked_until_ms = $1
          WHERE id IN (SELECT id FROM deliveries
@@ -63,8 +67,9 @@ pub async fn claim(
     .bind(endpoint)
     .bind(now)
     .bind(limit as i64)
-    .fetch_all(db)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
