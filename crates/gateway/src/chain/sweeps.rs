@@ -15,6 +15,7 @@ use crate::chain::sender::{self, Request, Signer};
 use crate::chain::treasury;
 use crate::clock::now_seconds;
 use crate::db;
+use crate::db::WriteOne;
 use crate::state::AppState;
 
 /// A sweep whose transaction fails this many times starts over.
@@ -111,7 +112,7 @@ async fn start_rounds(state: &AppState, chain_id: i64) -> anyhow::Result<()> {
         .bind(token)
         .bind(through)
         .bind(now_seconds())
-        .execute(&state.db)
+        .write(&state.db)
         .await?;
     }
     Ok(())
@@ -292,7 +293,7 @@ async fn set(
     .bind(key.quote)
     .bind(key.chain_id)
     .bind(key.token)
-    .execute(&state.db)
+    .write(&state.db)
     .await?;
     Ok(true)
 }
@@ -310,7 +311,7 @@ async fn pause(state: &AppState, key: Key<'_>, status: &str, cause: &str) -> any
     .bind(key.quote)
     .bind(key.chain_id)
     .bind(key.token)
-    .execute(&state.db)
+    .write(&state.db)
     .await?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use tender_protocol::{
 
 use crate::clock::{from_seconds, now_seconds};
 use crate::db::Db;
+use crate::db::WriteOne;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::auth::Merchant;
 use crate::pagination::{self, ListQuery, Listed};
@@ -83,7 +84,7 @@ pub async fn create(
     .bind(body.price.minor().to_string())
     .bind(body.price.currency().code())
     .bind(now_seconds())
-    .execute(&state.db)
+    .write(&state.db)
     .await;
     match inserted {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -146,7 +147,7 @@ pub async fn archive(
     let changed = sqlx::query("UPDATE products SET active = 0 WHERE id = $1 AND merchant_id = $2")
         .bind(id.as_str())
         .bind(merchant.id.as_str())
-        .execute(&state.db)
+        .write(&state.db)
         .await?
         .rows_affected();
     if changed == 0 {

@@ -191,6 +191,25 @@ pub async fn write(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
     }
 }
 
+/// A single write statement, run in a write transaction of its own: on
+/// SQLite a turn in the group, since a write beside the group's open
+/// transaction would wait on SQLite's lock (and make the group wait).
+pub trait WriteOne {
+    fn write(
+        self,
+        db: &Db,
+    ) -> impl Future<Output = Result<sqlx::any::AnyQueryResult, sqlx::Error>> + Send;
+}
+
+impl WriteOne for sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
+    async fn write(self, db: &Db) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+        let mut tx = begin_write(db).await?;
+        let done = self.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+}
+
 /// `$1, $2, …, $n`: the parameters of an `IN (…)` list of `n`.
 pub fn placeholders(n: usize) -> String {
     (1..=n)

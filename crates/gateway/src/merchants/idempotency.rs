@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 use tender_protocol::IdempotencyKey;
 
 use crate::clock::now_seconds;
+use crate::db::WriteOne;
 use crate::db::{self, Backend, Batch, Conn, Db};
 use crate::error::{ApiError, ApiResult, MAX_BODY_BYTES};
 use crate::merchants::auth::Merchant;
@@ -277,7 +278,7 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<C
                 .bind(scope)
                 .bind(key)
                 .bind(created)
-                .execute(&state.db)
+                .write(&state.db)
                 .await?;
                 continue;
             }
@@ -324,7 +325,7 @@ async fn claimed_in_database(
     .bind(key)
     .bind(hash)
     .bind(now)
-    .execute(db)
+    .write(db)
     .await?
     .rows_affected();
     Ok(inserted == 1)
@@ -359,7 +360,7 @@ async fn remember(
 pub async fn prune(db: &Db) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
         .bind(now_seconds() - KEEP_SECONDS)
-        .execute(db)
+        .write(db)
         .await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use axum::routing::get;
 use tender_protocol::{AccountSettings, ErrorBody, MerchantId, Tolerance};
 
 use crate::clock::now_seconds;
+use crate::db::WriteOne;
 use crate::db::{Conn, Db};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::merchants::auth::Merchant;
@@ -88,7 +89,7 @@ pub async fn update(
     .bind(merchant.id.as_str())
     .bind(serde_json::to_string(&body)?)
     .bind(now_seconds())
-    .execute(&state.db)
+    .write(&state.db)
     .await?;
     Ok(ApiJson(body))
 }

@@ -6,6 +6,7 @@
 use tender_protocol::{ExchangeRate, Money};
 
 use crate::clock::now_seconds;
+use crate::db::WriteOne;
 use crate::db::{Conn, Db};
 
 /// The payout of one session, in the destination token's base units, and
@@ -116,7 +117,7 @@ pub async fn retry_at(db: &Db, session: &str, at: i64, cause: &str) -> Result<()
     .bind(cause)
     .bind(now_seconds())
     .bind(session)
-    .execute(db)
+    .write(db)
     .await?;
     Ok(())
 }

@@ -26,6 +26,7 @@ use sqlx::FromRow;
 
 use crate::chain::rpc::Chain;
 use crate::clock::now_seconds;
+use crate::db::WriteOne;
 use crate::db::{Conn, Db};
 use crate::state::AppState;
 use row::Row;
@@ -102,7 +103,7 @@ pub async fn abandon(db: &Db, id: i64) -> anyhow::Result<bool> {
     )
     .bind(now_seconds())
     .bind(id)
-    .execute(db)
+    .write(db)
     .await?
     .rows_affected();
     Ok(done == 1)
@@ -157,7 +158,7 @@ async fn pause(db: &Db, id: i64, tries: i64, longest: i64, cause: &str) -> anyho
     .bind(cause)
     .bind(now_seconds())
     .bind(id)
-    .execute(db)
+    .write(db)
     .await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use crate::chain::sender::nonces::{give_back, take_nonce};
 use crate::chain::sender::row::{Row, Signer};
 use crate::chain::treasury::{self, Fees, Transfer};
 use crate::clock::now_seconds;
+use crate::db::WriteOne;
 use crate::db::{self, Conn};
 use crate::state::AppState;
 
@@ -138,7 +139,7 @@ pub async fn push(state: &AppState, chain: &Chain, row: &Row) -> anyhow::Result<
             )
             .bind(now_seconds())
             .bind(row.id)
-            .execute(&state.db)
+            .write(&state.db)
             .await?;
             Ok(true)
         }
@@ -194,7 +195,7 @@ async fn receipt(state: &AppState, chain: &Chain, row: &Row) -> anyhow::Result<b
         .bind(receipt.block_number.map(|n| n as i64))
         .bind(now_seconds())
         .bind(row.id)
-        .execute(&state.db)
+        .write(&state.db)
         .await?;
         if status == "reverted" {
             tracing::error!(outgoing = row.id, purpose = %row.purpose, tx = %hash, "transaction reverted");
@@ -231,7 +232,7 @@ pub async fn watch(state: &AppState, chain: &Chain, row: &Row) -> anyhow::Result
         sqlx::query("UPDATE outgoing SET sent_at = $1 WHERE id = $2")
             .bind(now_seconds())
             .bind(row.id)
-            .execute(&state.db)
+            .write(&state.db)
             .await?;
         return sign(state, chain, row, Some(old)).await;
     }
