@@ -257,6 +257,8 @@ async fn run() {
         json!({"bench": "gateway_memory", "sessions": SESSIONS_FOR_RSS, "rss_mb": rss_mb(running.id())})
     );
     drop(running);
+    let per_create = serialized_us(&[dir.path().join("sqlite.log")]) / SESSIONS_FOR_RSS as f64;
+    println!("{}", serialized("sqlite", per_create, &sqlite));
 
     list_at_a_million(&http, dir.path(), &bare).await;
 
@@ -278,7 +280,62 @@ async fn run() {
             })
         );
         drop((first, second));
+        let logs = ["pg1", "pg2"].map(|n| dir.path().join(format!("{n}.log")));
+        let per_create = serialized_us(&logs) / (2 * (WARM_UP + RUNS * REQUESTS)) as f64;
+        println!(
+            "{}",
+            serialized("postgres_two_instances", per_create, &pair)
+        );
     }
+}
+
+/// The time, in µs, the gateways that wrote `logs` spent in serialized
+/// write sections (each logs its total when it stops).
+fn serialized_us(logs: &[std::path::PathBuf]) -> f64 {
+    logs.iter()
+        .map(|log| {
+            let text = std::fs::read_to_string(log).unwrap();
+            let line = text
+                .lines()
+                .rev()
+                .find(|l| l.contains("serialized write sections"))
+                .unwrap_or_else(|| panic!("{} has no serialized sections line", log.display()));
+            let plain = without_colours(line);
+            let after = &plain[plain.find("held_us=").expect("held_us") + "held_us=".len()..];
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<f64>().unwrap()
+        })
+        .sum()
+}
+
+/// `line` without its terminal colour codes (`ESC [ … m`).
+fn without_colours(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The serialized section's figures: its time per create, and the share
+/// of the measured run's wall time it was busy (Amdahl: 1 / share is how
+/// many times the measured rate more instances could reach at most).
+fn serialized(database: &str, per_create_us: f64, measured: &Value) -> Value {
+    let rate = measured["per_second"].as_f64().unwrap();
+    let share = per_create_us * rate / 1e6;
+    json!({
+        "bench": "serialized_write_section", "database": database,
+        "us_per_create": round(per_create_us), "busy_share": round(share * 100.0) / 100.0,
+    })
 }
 
 /// The process's resident set, in MB, from /proc.

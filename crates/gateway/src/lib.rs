@@ -16,6 +16,7 @@ pub mod limits;
 pub mod merchants;
 pub mod openapi;
 pub mod pagination;
+pub mod plans;
 pub mod public;
 pub mod rates;
 pub mod refunds;

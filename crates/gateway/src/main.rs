@@ -133,7 +133,14 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::build(config).await?;
             let shutdown = CancellationToken::new();
             tokio::spawn(stop_on_signal(shutdown.clone()));
-            app.run(shutdown).await
+            let ran = app.run(shutdown).await;
+            let (sections, held) = db::serial::totals();
+            tracing::info!(
+                sections,
+                held_us = held.as_micros() as u64,
+                "serialized write sections"
+            );
+            ran
         }
         Command::Devnet { rpc } => {
             anyhow::ensure!(config.dev, "devnet is for dev mode only (--dev)");

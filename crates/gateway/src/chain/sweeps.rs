@@ -51,20 +51,24 @@ impl Sweep {
     }
 }
 
+/// Up to 20 unfinished sweeps of chain `$1` due at `$2` (the statuses
+/// named, so the index skips every finished one).
+pub const OPEN: &str =
+    "SELECT w.quote_id, w.chain_id, w.token, w.status, w.funding_id, w.sweep_id, q.deposit_index
+     FROM sweeps w JOIN quotes q ON q.id = w.quote_id
+     WHERE w.chain_id = $1 AND w.status IN ('new', 'funding', 'sweeping') AND w.next_try_at <= $2
+     LIMIT 20";
+
 /// Moves paid deposits into the treasury, one step at a time; answers how
 /// many sweeps moved on. Each sweep fails on its own.
 pub async fn step(state: &AppState, chain: &Chain) -> anyhow::Result<usize> {
     let chain_id = chain.network.chain_id as i64;
     start_rounds(state, chain_id).await?;
-    let open: Vec<Sweep> = sqlx::query_as(
-        "SELECT w.quote_id, w.chain_id, w.token, w.status, w.funding_id, w.sweep_id, q.deposit_index
-         FROM sweeps w JOIN quotes q ON q.id = w.quote_id
-         WHERE w.chain_id = $1 AND w.status != 'done' AND w.next_try_at <= $2 LIMIT 20",
-    )
-    .bind(chain_id)
-    .bind(now_seconds())
-    .fetch_all(&state.db)
-    .await?;
+    let open: Vec<Sweep> = sqlx::query_as(OPEN)
+        .bind(chain_id)
+        .bind(now_seconds())
+        .fetch_all(&state.db)
+        .await?;
     let mut advanced = 0;
     for sweep in open {
         match advance(state, chain, &sweep).await {

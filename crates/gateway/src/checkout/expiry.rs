@@ -20,6 +20,11 @@ pub struct Expiry {
     state: AppState,
 }
 
+/// Open and underpaid sessions past their `expiresAt` (`$1`), oldest first.
+pub const DUE: &str =
+    "SELECT id FROM sessions WHERE status IN ('open', 'underpaid') AND expires_at <= $1
+     ORDER BY expires_at LIMIT 200";
+
 impl Expiry {
     pub fn new(state: AppState) -> Self {
         Self { state }
@@ -32,13 +37,10 @@ impl Expiry {
     /// left to the watcher: the shopper paid in time. Answers how many
     /// sessions moved.
     pub async fn tick(&self) -> anyhow::Result<usize> {
-        let due: Vec<(String,)> = sqlx::query_as(
-            "SELECT id FROM sessions WHERE status IN ('open', 'underpaid') AND expires_at <= $1
-             ORDER BY expires_at LIMIT 200",
-        )
-        .bind(self.state.clock.now())
-        .fetch_all(&self.state.db)
-        .await?;
+        let due: Vec<(String,)> = sqlx::query_as(DUE)
+            .bind(self.state.clock.now())
+            .fetch_all(&self.state.db)
+            .await?;
         let mut moved = 0;
         for (id,) in due {
             let id = SessionId::parse(&id)?;

@@ -17,6 +17,9 @@ use super::Conn;
 #[derive(Default, Clone)]
 pub struct Batch {
     statements: Vec<(&'static str, Vec<Arg>)>,
+    /// The statement from which every writer like this one waits for
+    /// this one's commit (see [`Batch::locks_here`]).
+    lock_point: Option<usize>,
 }
 
 /// A statement's argument, owned so a batch can wait in a queue.
@@ -46,20 +49,40 @@ impl Batch {
         Statement { args }
     }
 
+    /// Marks the next statement as the one that takes a lock held to the
+    /// commit (on PostgreSQL), for `serial`'s timers.
+    pub fn locks_here(&mut self) {
+        self.lock_point.get_or_insert(self.statements.len());
+    }
+
     /// Runs the statements in `conn`'s transaction, in order; the first
     /// failure ends the batch.
     pub async fn run(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
+        self.run_locking(conn).await.map(drop)
+    }
+
+    /// [`run`](Self::run); on PostgreSQL, says when the statement marked
+    /// by [`locks_here`](Self::locks_here) had its lock.
+    pub(super) async fn run_locking(
+        self,
+        conn: &mut Conn,
+    ) -> Result<Option<std::time::Instant>, sqlx::Error> {
         if conn.backend_name() == "SQLite" {
             let mut joined = Joined::default();
             joined.push(self);
-            return joined.run(conn).await;
+            return joined.run(conn).await.map(|()| None);
         }
-        for (sql, args) in self.statements {
+        let mut locked = None;
+        for (i, (sql, args)) in self.statements.into_iter().enumerate() {
             sqlx::query_with(sql, arguments(args)?)
                 .execute(&mut *conn)
                 .await?;
+            // Held from here (the wait for it is not the section).
+            if self.lock_point == Some(i) {
+                locked = Some(std::time::Instant::now());
+            }
         }
-        Ok(())
+        Ok(locked)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
+use super::serial;
+
 use super::batch::{Batch, Joined};
 use super::{Conn, Db, Tx};
 
@@ -57,10 +59,46 @@ fn writers(db: &Db) -> Arc<Writers> {
         .clone()
 }
 
+/// The turn: the shared transaction, held by one writer (or one batch
+/// leader) at a time; how long each holds it is counted (`serial`).
+struct Held {
+    guard: OwnedMutexGuard<Shared>,
+    since: std::time::Instant,
+}
+
+impl Held {
+    async fn take(shared: &Arc<Mutex<Shared>>) -> Self {
+        let guard = shared.clone().lock_owned().await;
+        Self {
+            guard,
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Deref for Held {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.guard
+    }
+}
+
+impl DerefMut for Held {
+    fn deref_mut(&mut self) -> &mut Shared {
+        &mut self.guard
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        serial::record(self.since.elapsed());
+    }
+}
+
 /// One writer's part of the shared transaction.
 pub struct Turn {
     writers: Arc<Writers>,
-    shared: Option<OwnedMutexGuard<Shared>>,
+    shared: Option<Held>,
 }
 
 /// Counts a writer as queued until it has its turn (or gives up waiting).
@@ -79,7 +117,7 @@ pub async fn begin(db: &Db) -> Result<Turn, sqlx::Error> {
     let mut shared = {
         writers.queued.fetch_add(1, Ordering::AcqRel);
         let _queued = Queued(&writers.queued);
-        writers.shared.clone().lock_owned().await
+        Held::take(&writers.shared).await
     };
     if shared.tx.is_none() {
         shared.tx = Some(db.begin_with("BEGIN IMMEDIATE").await?);
@@ -135,7 +173,7 @@ impl Turn {
                 // The writer behind did not commit for us: commit now.
                 let writers = self.writers.clone();
                 tokio::spawn(async move {
-                    let mut shared = writers.shared.clone().lock_owned().await;
+                    let mut shared = Held::take(&writers.shared).await;
                     if !shared.waiting.is_empty() {
                         flush(&mut shared).await;
                     }
@@ -197,7 +235,7 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
         let mut shared = {
             writers.queued.fetch_add(1, Ordering::AcqRel);
             let _queued = Queued(&writers.queued);
-            writers.shared.clone().lock_owned().await
+            Held::take(&writers.shared).await
         };
         loop {
             let batches: Vec<_> = {
@@ -220,7 +258,7 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
 
 /// Runs batches in the shared transaction: all in one query, or, if that
 /// fails, each in a savepoint of its own. Those that ran wait for the commit.
-async fn lead(db: &Db, shared: &mut Shared, batches: Vec<(Batch, Answer)>) {
+async fn lead(db: &Db, shared: &mut Shared, mut batches: Vec<(Batch, Answer)>) {
     if shared.tx.is_none() {
         match db.begin_with("BEGIN IMMEDIATE").await {
             Ok(tx) => shared.tx = Some(tx),
@@ -232,42 +270,62 @@ async fn lead(db: &Db, shared: &mut Shared, batches: Vec<(Batch, Answer)>) {
             }
         }
     }
-    let Some(tx) = shared.tx.as_mut() else { return };
+    while !batches.is_empty() {
+        let n = JOINED
+            .into_iter()
+            .find(|&n| n <= batches.len())
+            .unwrap_or(1);
+        let rest = batches.split_off(n);
+        if let Err(err) = run_joined(shared, batches).await {
+            fail(shared, &err);
+            for (_, answer) in rest {
+                let _ = answer.send(Err(format!("the shared transaction failed: {err}")));
+            }
+            return;
+        }
+        batches = rest;
+    }
+}
+
+/// Batches joined into one query, in these numbers only: a joined query is
+/// prepared once and kept by the connection, so a few sizes keep few (and
+/// memory flat), where any number up to [`MOST`] would keep thousands.
+const JOINED: [usize; 3] = [16, 4, 1];
+
+/// Runs batches as one query; if it fails, each again in a savepoint of
+/// its own, so only a bad one fails. An error here means the shared
+/// transaction itself is gone.
+async fn run_joined(shared: &mut Shared, batches: Vec<(Batch, Answer)>) -> Result<(), sqlx::Error> {
+    let Some(tx) = shared.tx.as_mut() else {
+        return Err(sqlx::Error::Protocol("no shared transaction".into()));
+    };
     let mut joined = Joined::default();
     joined.statement("SAVEPOINT batches", Vec::new());
     for (batch, _) in &batches {
         joined.push(batch.clone());
     }
-    let all = joined.run(tx).await;
-    if all.is_ok() {
+    if joined.run(tx).await.is_ok() {
         shared
             .waiting
             .extend(batches.into_iter().map(|(_, answer)| answer));
-        return;
+        return Ok(());
     }
-    if let Err(err) = sqlx::query("ROLLBACK TO batches").execute(&mut **tx).await {
-        fail(shared, &err);
-        for (_, answer) in batches {
-            let _ = answer.send(Err(format!("the shared transaction failed: {err}")));
-        }
-        return;
-    }
+    sqlx::query("ROLLBACK TO batches")
+        .execute(&mut **tx)
+        .await?;
     for (batch, answer) in batches {
-        let _ = sqlx::query("SAVEPOINT writer").execute(&mut **tx).await;
+        sqlx::query("SAVEPOINT writer").execute(&mut **tx).await?;
         match batch.run(tx).await {
             Ok(()) => shared.waiting.push(answer),
             Err(err) => {
-                let undone = sqlx::query("ROLLBACK TO writer; RELEASE writer")
-                    .execute(&mut **tx)
-                    .await;
                 let _ = answer.send(Err(err.to_string()));
-                if let Err(err) = undone {
-                    fail(shared, &err);
-                    return;
-                }
+                sqlx::query("ROLLBACK TO writer; RELEASE writer")
+                    .execute(&mut **tx)
+                    .await?;
             }
         }
     }
+    Ok(())
 }
 
 /// Commits the shared transaction and answers everyone in it.

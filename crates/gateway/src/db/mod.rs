@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 mod batch;
 mod group;
+pub mod serial;
 
 pub use batch::Batch;
 
@@ -185,8 +186,12 @@ pub async fn write(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
         Backend::Sqlite => group::submit(db, batch).await,
         Backend::Postgres => {
             let mut tx = db.begin().await?;
-            batch.run(&mut tx).await?;
-            tx.commit().await
+            let locked = batch.run_locking(&mut tx).await?;
+            tx.commit().await?;
+            if let Some(since) = locked {
+                serial::record(since.elapsed());
+            }
+            Ok(())
         }
     }
 }

@@ -356,9 +356,12 @@ async fn remember(
     Ok(Response::from_parts(parts, Body::from(bytes)))
 }
 
+/// Records created before `$1`.
+pub const PRUNE: &str = "DELETE FROM idempotency_keys WHERE created_at < $1";
+
 /// Drops the records older than the replay window.
 pub async fn prune(db: &Db) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+    sqlx::query(PRUNE)
         .bind(now_seconds() - KEEP_SECONDS)
         .write(db)
         .await?;

@@ -53,6 +53,17 @@ pub struct Settler {
     state: AppState,
 }
 
+/// Up to 20 paid sessions of merchants with a payout destination and no
+/// settlement yet, oldest first.
+pub const PAID_UNSETTLED: &str =
+    "SELECT s.id AS session_id, s.merchant_id, s.amount_due_minor, s.currency, d.network,
+            d.token, d.address
+     FROM sessions s
+     JOIN settlement_destinations d ON d.merchant_id = s.merchant_id
+     LEFT JOIN settlements t ON t.session_id = s.id
+     WHERE s.status = 'paid' AND t.session_id IS NULL
+     ORDER BY s.updated_at LIMIT 20";
+
 impl Settler {
     pub fn new(state: AppState) -> Self {
         Self { state }
@@ -93,17 +104,9 @@ impl Settler {
 
     /// Asks the sender for the payout of each newly paid session.
     async fn start(&self) -> anyhow::Result<usize> {
-        let due: Vec<Due> = sqlx::query_as(
-            "SELECT s.id AS session_id, s.merchant_id, s.amount_due_minor, s.currency, d.network,
-                    d.token, d.address
-             FROM sessions s
-             JOIN settlement_destinations d ON d.merchant_id = s.merchant_id
-             LEFT JOIN settlements t ON t.session_id = s.id
-             WHERE s.status = 'paid' AND t.session_id IS NULL
-             ORDER BY s.updated_at LIMIT 20",
-        )
-        .fetch_all(&self.state.db)
-        .await?;
+        let due: Vec<Due> = sqlx::query_as(PAID_UNSETTLED)
+            .fetch_all(&self.state.db)
+            .await?;
         let mut sent = 0;
         for row in due {
             match self.pay_out(&row).await {

@@ -13,19 +13,35 @@ pub use record::{
 
 use crate::db::{self, Backend, Conn, Db};
 
+/// Enabled endpoints with a delivery due at `$1` that no one holds: one
+/// index probe per endpoint (a backlog of an endpoint that is paused is
+/// never read through).
+pub const DUE_ENDPOINTS: &str = "SELECT w.id FROM webhook_endpoints w
+     WHERE w.deleted_at IS NULL AND w.disabled_at IS NULL
+       AND EXISTS (SELECT 1 FROM deliveries d
+                   WHERE d.endpoint_id = w.id AND d.status = 'pending'
+                     AND d.next_attempt_ms <= $1 AND d.locked_until_ms <= $1)";
+
 /// The endpoints with deliveries due at `now` that no one holds.
 pub async fn due_endpoints(db: &Db, now: i64) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT w.id FROM webhook_endpoints w
-         WHERE w.deleted_at IS NULL AND w.disabled_at IS NULL
-           AND EXISTS (SELECT 1 FROM deliveries d
-                       WHERE d.endpoint_id = w.id AND d.status = 'pending'
-                         AND d.next_attempt_ms <= $1 AND d.locked_until_ms <= $1)",
-    )
-    .bind(now)
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<(String,)> = sqlx::query_as(DUE_ENDPOINTS)
+        .bind(now)
+        .fetch_all(db)
+        .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Leases up to `$4` of an endpoint's due deliveries until `$1`;
+/// `skip_locked` is PostgreSQL's `FOR UPDATE SKIP LOCKED` (or nothing).
+pub fn claim_sql(skip_locked: &str) -> String {
+    format!(
+        "UPDATE deliveries SET locked_until_ms = $1
+         WHERE id IN (SELECT id FROM deliveries
+                      WHERE endpoint_id = $2 AND status = 'pending'
+                        AND next_attempt_ms <= $3 AND locked_until_ms <= $3
+                      ORDER BY next_attempt_ms LIMIT $4{skip_locked})
+         RETURNING id, attempts, event_id"
+    )
 }
 
 /// A leased delivery, with what sending it takes.
@@ -55,20 +71,14 @@ pub async fn claim(
     // A write: on SQLite it takes its turn with the others (a write beside
     // the group's transaction would wait on SQLite's lock, and make it wait).
     let mut tx = db::begin_write(db).await?;
-    let claimed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE deliveries SET locked_until_ms = $1
-         WHERE id IN (SELECT id FROM deliveries
-                      WHERE endpoint_id = $2 AND status = 'pending'
-                        AND next_attempt_ms <= $3 AND locked_until_ms <= $3
-                      ORDER BY next_attempt_ms LIMIT $4{skip_locked})
-         RETURNING id, attempts, event_id"
-    )))
-    .bind(until)
-    .bind(endpoint)
-    .bind(now)
-    .bind(limit as i64)
-    .fetch_all(&mut *tx)
-    .await?;
+    let claimed: Vec<(i64, i64, String)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(claim_sql(skip_locked)))
+            .bind(until)
+            .bind(endpoint)
+            .bind(now)
+            .bind(limit as i64)
+            .fetch_all(&mut *tx)
+            .await?;
     tx.commit().await?;
     if claimed.is_empty() {
         return Ok(Vec::new());
@@ -161,20 +171,21 @@ pub async fn end_pending(
     Ok(())
 }
 
+/// Up to `$2` events older than `$1` with nothing left to deliver.
+pub const PAST_RETENTION: &str = "SELECT e.id FROM events e
+     WHERE e.created_at < $1
+       AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+     ORDER BY e.created_at LIMIT $2";
+
 /// Deletes up to `batch` events created before `before` (unix seconds)
 /// that have no delivery still pending, with their deliveries and
 /// attempts, in one write. Answers how many events went.
 pub async fn prune(db: &Db, before: i64, batch: usize) -> anyhow::Result<usize> {
-    let old: Vec<(String,)> = sqlx::query_as(
-        "SELECT e.id FROM events e
-         WHERE e.created_at < $1
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
-         ORDER BY e.created_at LIMIT $2",
-    )
-    .bind(before)
-    .bind(batch as i64)
-    .fetch_all(db)
-    .await?;
+    let old: Vec<(String,)> = sqlx::query_as(PAST_RETENTION)
+        .bind(before)
+        .bind(batch as i64)
+        .fetch_all(db)
+        .await?;
     if old.is_empty() {
         return Ok(0);
     }

@@ -139,6 +139,7 @@ fn record_data(
     let payload = serde_json::to_string(&event)?;
     // The merchant's row stays locked until commit (on PostgreSQL), so its
     // events are numbered in commit order; taken as late as it can be.
+    batch.locks_here();
     batch
         .add("UPDATE merchants SET event_seq = event_seq + 1 WHERE id = $1")
         .bind(merchant.as_str());

@@ -1,0 +1,31 @@
+//! The queries background workers run over tables that grow without
+//! bound, named, so `tests/query_plans.rs` can check that each one reads
+//! through an index rather than the whole table (`EXPLAIN QUERY PLAN`).
+
+use crate::chain::sweeps;
+use crate::checkout::expiry;
+use crate::merchants::idempotency;
+use crate::settlement::settler;
+use crate::webhooks::outbox;
+
+/// (what runs it, the SQL as SQLite gets it).
+pub fn worker_queries() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "dispatcher: due endpoints",
+            outbox::DUE_ENDPOINTS.to_owned(),
+        ),
+        ("dispatcher: claim", outbox::claim_sql("")),
+        ("expiry: sessions past expiresAt", expiry::DUE.to_owned()),
+        (
+            "retention: events past retention",
+            outbox::PAST_RETENTION.to_owned(),
+        ),
+        ("idempotency: prune", idempotency::PRUNE.to_owned()),
+        ("sweeps: open sweeps", sweeps::OPEN.to_owned()),
+        (
+            "settler: paid sessions unsettled",
+            settler::PAID_UNSETTLED.to_owned(),
+        ),
+    ]
+}
