@@ -98,6 +98,37 @@ impl Statement<'_> {
     }
 }
 
+/// Batches joined into one SQLite query, in these numbers only: a joined
+/// query is prepared once and kept by the connection, so a few sizes keep
+/// few prepared (and memory flat), where any number would keep thousands.
+pub const JOINED: [usize; 3] = [16, 4, 1];
+
+/// How many of `left` batches to join next.
+pub fn next_join(left: usize) -> usize {
+    JOINED.into_iter().find(|&n| n <= left).unwrap_or(1)
+}
+
+/// Runs batches in order in `conn`'s transaction: on SQLite joined a few
+/// at a time ([`JOINED`]), so many batches take few round trips.
+pub async fn run_many(conn: &mut Conn, mut batches: Vec<Batch>) -> Result<(), sqlx::Error> {
+    if conn.backend_name() != "SQLite" {
+        for batch in batches {
+            batch.run(conn).await?;
+        }
+        return Ok(());
+    }
+    while !batches.is_empty() {
+        let rest = batches.split_off(next_join(batches.len()));
+        let mut joined = Joined::default();
+        for batch in batches {
+            joined.push(batch);
+        }
+        joined.run(conn).await?;
+        batches = rest;
+    }
+    Ok(())
+}
+
 /// Statements joined into one SQLite query.
 #[derive(Default)]
 pub struct Joined {

@@ -18,7 +18,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 use super::serial;
 
-use super::batch::{Batch, Joined};
+use super::batch::{Batch, Joined, next_join};
 use super::{Conn, Db, Tx};
 
 /// Changes committed together, at most.
@@ -271,10 +271,7 @@ async fn lead(db: &Db, shared: &mut Shared, mut batches: Vec<(Batch, Answer)>) {
         }
     }
     while !batches.is_empty() {
-        let n = JOINED
-            .into_iter()
-            .find(|&n| n <= batches.len())
-            .unwrap_or(1);
+        let n = next_join(batches.len());
         let rest = batches.split_off(n);
         if let Err(err) = run_joined(shared, batches).await {
             fail(shared, &err);
@@ -286,11 +283,6 @@ async fn lead(db: &Db, shared: &mut Shared, mut batches: Vec<(Batch, Answer)>) {
         batches = rest;
     }
 }
-
-/// Batches joined into one query, in these numbers only: a joined query is
-/// prepared once and kept by the connection, so a few sizes keep few (and
-/// memory flat), where any number up to [`MOST`] would keep thousands.
-const JOINED: [usize; 3] = [16, 4, 1];
 
 /// Runs batches as one query; if it fails, each again in a savepoint of
 /// its own, so only a bad one fails. An error here means the shared

@@ -14,7 +14,7 @@ mod batch;
 mod group;
 pub mod serial;
 
-pub use batch::Batch;
+pub use batch::{Batch, run_many};
 
 pub type Db = sqlx::AnyPool;
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -57,7 +57,13 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         _ => url.to_owned(),
     };
     let pool = AnyPoolOptions::new()
-        .max_connections(8)
+        // SQLite: one writer at a time takes its turn whatever the number,
+        // so a few connections (each with its page and statement caches)
+        // serve the readers; PostgreSQL writes side by side.
+        .max_connections(match backend {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 8,
+        })
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

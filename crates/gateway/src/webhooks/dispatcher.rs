@@ -12,7 +12,7 @@
 //! an endpoint and after `CACHE_FOR` otherwise.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::clock::{now_ms, now_seconds};
+use crate::db::Batch;
 use crate::state::AppState;
 use crate::webhooks::outbox::{self, AttemptRecord, Claimed};
 use crate::webhooks::pacing::{Pacing, Signal};
@@ -38,6 +39,10 @@ pub const PER_ENDPOINT: usize = crate::webhooks::pacing::INITIAL;
 const CACHE_FOR: Duration = Duration::from_secs(30);
 /// Outcomes written in one transaction, at most.
 const RECORD_BATCH: usize = 256;
+/// Deliveries claimed and not yet recorded, at most: when the recorder
+/// falls behind (the database is busy), nothing more is claimed, so the
+/// outcomes waiting for it cannot pile up in memory.
+const UNRECORDED: usize = 1024;
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,6 +76,8 @@ pub struct Dispatcher {
     tasks: tokio::sync::Mutex<JoinSet<()>>,
     finished: mpsc::UnboundedSender<Finished>,
     recorder: Mutex<Option<mpsc::UnboundedReceiver<Finished>>>,
+    /// Claimed deliveries whose outcome is not recorded yet.
+    unrecorded: Arc<AtomicUsize>,
 }
 
 impl Dispatcher {
@@ -83,6 +90,7 @@ impl Dispatcher {
             tasks: tokio::sync::Mutex::new(JoinSet::new()),
             finished,
             recorder: Mutex::new(Some(outcomes)),
+            unrecorded: Arc::default(),
         }
     }
 
@@ -94,11 +102,13 @@ impl Dispatcher {
         let endpoints = outbox::due_endpoints(&self.state.db, now).await?;
         let mut outcome = Outcome::default();
         for endpoint in endpoints {
+            let room = UNRECORDED.saturating_sub(self.unrecorded.load(Ordering::Acquire));
             let free = self
                 .pacing
                 .lock()
                 .expect("pacing")
-                .free(&endpoint, Instant::now());
+                .free(&endpoint, Instant::now())
+                .min(room);
             if free == 0 {
                 continue;
             }
@@ -107,6 +117,7 @@ impl Dispatcher {
             if claimed.is_empty() {
                 continue;
             }
+            self.unrecorded.fetch_add(claimed.len(), Ordering::AcqRel);
             let target = self.target(&endpoint).await?;
             let mut tasks = self.tasks.lock().await;
             for claim in claimed {
@@ -163,7 +174,8 @@ impl Dispatcher {
     /// every poll interval. The recorder runs beside it.
     pub async fn run(self, shutdown: CancellationToken) {
         let outcomes = self.recorder.lock().expect("recorder").take();
-        let recorder = outcomes.map(|o| tokio::spawn(record_all(self.state.clone(), o)));
+        let recorder = outcomes
+            .map(|o| tokio::spawn(record_all(self.state.clone(), o, self.unrecorded.clone())));
         let poll = Duration::from_millis(self.state.config.webhooks.poll_interval_ms);
         loop {
             if let Err(err) = self.tick().await {
@@ -255,7 +267,11 @@ async fn send(
 }
 
 /// Writes outcomes as they come, as many as are waiting in one transaction.
-async fn record_all(state: AppState, mut outcomes: mpsc::UnboundedReceiver<Finished>) {
+async fn record_all(
+    state: AppState,
+    mut outcomes: mpsc::UnboundedReceiver<Finished>,
+    unrecorded: Arc<AtomicUsize>,
+) {
     let mut batch = Vec::with_capacity(RECORD_BATCH);
     while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
         if let Err(err) = record(&state, &batch).await {
@@ -266,6 +282,10 @@ async fn record_all(state: AppState, mut outcomes: mpsc::UnboundedReceiver<Finis
                 "delivery bookkeeping failed"
             );
         }
+        // Done with, either way (an unrecorded one is claimed again when
+        // its lease ends): room to claim more.
+        unrecorded.fetch_sub(batch.len(), Ordering::AcqRel);
+        state.outbox.notify_one();
         batch.clear();
     }
 }
@@ -276,6 +296,7 @@ async fn record(state: &AppState, batch: &[Finished]) -> anyhow::Result<()> {
     let schedule = &state.config.webhooks.retry_schedule_ms;
     let mut tx = crate::db::begin_write(&state.db).await?;
     let mut logs = Vec::with_capacity(batch.len());
+    let mut writes = Vec::with_capacity(batch.len());
     for done in batch {
         let attempts = done.claim.attempts + 1;
         let next = retry::next(schedule, attempts as usize, &done.answer);
@@ -289,11 +310,14 @@ async fn record(state: &AppState, batch: &[Finished]) -> anyhow::Result<()> {
             attempted_ms: done.attempted_ms,
             latency_ms: done.latency_ms,
         };
-        outbox::finish(&mut tx, &record).await?;
-        if done.answer.gone() {
-            endpoints::disable(&mut tx, &done.endpoint).await?;
-        }
+        let mut write = Batch::new();
+        outbox::finish(&mut write, &record);
+        writes.push(write);
         logs.push((done, attempts, next.status()));
+    }
+    crate::db::run_many(&mut tx, writes).await?;
+    for done in batch.iter().filter(|d| d.answer.gone()) {
+        endpoints::disable(&mut tx, &done.endpoint).await?;
     }
     tx.commit().await?;
     if batch.iter().any(|d| d.answer.gone()) {

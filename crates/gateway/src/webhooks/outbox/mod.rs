@@ -11,7 +11,7 @@ pub use record::{
     record_test,
 };
 
-use crate::db::{self, Backend, Conn, Db};
+use crate::db::{self, Backend, Batch, Conn, Db};
 
 /// Enabled endpoints with a delivery due at `$1` that no one holds: one
 /// index probe per endpoint (a backlog of an endpoint that is paused is
@@ -128,32 +128,29 @@ pub struct AttemptRecord<'a> {
 /// Records an attempt and what comes next, in the caller's transaction.
 /// Only a pending delivery moves on: one cancelled (its endpoint deleted)
 /// while this attempt was in flight stays cancelled.
-pub async fn finish(conn: &mut Conn, attempt: &AttemptRecord<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_ms = $3,
-                locked_until_ms = 0, last_status_code = $4, last_error = $5
-         WHERE id = $6 AND status = 'pending'",
-    )
-    .bind(attempt.status)
-    .bind(attempt.attempts)
-    .bind(attempt.next_attempt_ms)
-    .bind(attempt.status_code.map(i64::from))
-    .bind(attempt.error)
-    .bind(attempt.delivery_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO delivery_attempts (delivery_id, attempted_ms, status_code, latency_ms, error)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(attempt.delivery_id)
-    .bind(attempt.attempted_ms)
-    .bind(attempt.status_code.map(i64::from))
-    .bind(attempt.latency_ms)
-    .bind(attempt.error)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+pub fn finish(batch: &mut Batch, attempt: &AttemptRecord<'_>) {
+    batch
+        .add(
+            "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_ms = $3,
+                    locked_until_ms = 0, last_status_code = $4, last_error = $5
+             WHERE id = $6 AND status = 'pending'",
+        )
+        .bind(attempt.status)
+        .bind(attempt.attempts)
+        .bind(attempt.next_attempt_ms)
+        .bind(attempt.status_code.map(i64::from))
+        .bind(attempt.error)
+        .bind(attempt.delivery_id);
+    batch
+        .add(
+            "INSERT INTO delivery_attempts (delivery_id, attempted_ms, status_code, latency_ms, error)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(attempt.delivery_id)
+        .bind(attempt.attempted_ms)
+        .bind(attempt.status_code.map(i64::from))
+        .bind(attempt.latency_ms)
+        .bind(attempt.error);
 }
 
 /// Ends every pending delivery to `endpoint` with `status` (`cancelled`
