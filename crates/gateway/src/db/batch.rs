@@ -22,13 +22,13 @@ pub struct Batch {
     lock_point: Option<usize>,
 }
 
-/// A statement's argument, owned so a batch can wait in a queue.
+/// A statement's argument, owned so a batch can wait in a queue; a NULL
+/// keeps its type (PostgreSQL will not put a text NULL in an integer).
 #[derive(Debug, Clone)]
 pub enum Arg {
-    Null,
-    Int(i64),
-    Text(String),
-    Bytes(Vec<u8>),
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bytes(Option<Vec<u8>>),
 }
 
 /// One statement of a batch, taking its arguments.
@@ -167,7 +167,6 @@ fn arguments(args: Vec<Arg>) -> Result<AnyArguments, sqlx::Error> {
     let mut out = AnyArguments::default();
     for arg in args {
         match arg {
-            Arg::Null => out.add(Option::<String>::None),
             Arg::Int(v) => out.add(v),
             Arg::Text(v) => out.add(v),
             Arg::Bytes(v) => out.add(v),
@@ -179,37 +178,49 @@ fn arguments(args: Vec<Arg>) -> Result<AnyArguments, sqlx::Error> {
 
 impl From<i64> for Arg {
     fn from(v: i64) -> Self {
+        Self::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
         Self::Int(v)
     }
 }
 
 impl From<String> for Arg {
     fn from(v: String) -> Self {
+        Self::Text(Some(v))
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
         Self::Text(v)
     }
 }
 
 impl From<&str> for Arg {
     fn from(v: &str) -> Self {
-        Self::Text(v.to_owned())
+        Self::Text(Some(v.to_owned()))
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Self::Text(v.map(str::to_owned))
     }
 }
 
 impl From<&String> for Arg {
     fn from(v: &String) -> Self {
-        Self::Text(v.clone())
+        Self::Text(Some(v.clone()))
     }
 }
 
 impl From<&[u8]> for Arg {
     fn from(v: &[u8]) -> Self {
-        Self::Bytes(v.to_vec())
-    }
-}
-
-impl<T: Into<Arg>> From<Option<T>> for Arg {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Self::Null, Into::into)
+        Self::Bytes(Some(v.to_vec()))
     }
 }
 
