@@ -84,10 +84,6 @@ impl Batch {
         }
         Ok(locked)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.statements.is_empty()
-    }
 }
 
 impl Statement<'_> {

@@ -16,10 +16,8 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use super::serial;
-
 use super::batch::{Batch, Joined, next_join};
-use super::{Conn, Db, Tx};
+use super::{Conn, Db, Tx, serial};
 
 /// Changes committed together, at most.
 const MOST: usize = 64;

@@ -66,6 +66,25 @@ struct Finished {
     answer: Answer,
     attempted_ms: i64,
     latency_ms: i64,
+    _counted: Unrecorded,
+}
+
+/// A claimed delivery, counted among the unrecorded until this is dropped:
+/// once its outcome is recorded, or when it is given up unrecorded (an
+/// error, a panicking send) and its lease will bring it back.
+struct Unrecorded(Arc<AtomicUsize>);
+
+impl Unrecorded {
+    fn count(unrecorded: &Arc<AtomicUsize>) -> Self {
+        unrecorded.fetch_add(1, Ordering::AcqRel);
+        Self(unrecorded.clone())
+    }
+}
+
+impl Drop for Unrecorded {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Sends due deliveries.
@@ -76,7 +95,7 @@ pub struct Dispatcher {
     tasks: tokio::sync::Mutex<JoinSet<()>>,
     finished: mpsc::UnboundedSender<Finished>,
     recorder: Mutex<Option<mpsc::UnboundedReceiver<Finished>>>,
-    /// Claimed deliveries whose outcome is not recorded yet.
+    /// Claimed deliveries whose outcome is not recorded yet (`Unrecorded`).
     unrecorded: Arc<AtomicUsize>,
 }
 
@@ -117,10 +136,13 @@ impl Dispatcher {
             if claimed.is_empty() {
                 continue;
             }
-            self.unrecorded.fetch_add(claimed.len(), Ordering::AcqRel);
+            let counted: Vec<_> = claimed
+                .iter()
+                .map(|_| Unrecorded::count(&self.unrecorded))
+                .collect();
             let target = self.target(&endpoint).await?;
             let mut tasks = self.tasks.lock().await;
-            for claim in claimed {
+            for (claim, counted) in claimed.into_iter().zip(counted) {
                 self.pacing.lock().expect("pacing").start(&endpoint);
                 outcome.started += 1;
                 tasks.spawn(send(
@@ -130,6 +152,7 @@ impl Dispatcher {
                     endpoint.clone(),
                     target.clone(),
                     claim,
+                    counted,
                 ));
             }
             // Reap finished tasks so the set does not grow.
@@ -174,8 +197,7 @@ impl Dispatcher {
     /// every poll interval. The recorder runs beside it.
     pub async fn run(self, shutdown: CancellationToken) {
         let outcomes = self.recorder.lock().expect("recorder").take();
-        let recorder = outcomes
-            .map(|o| tokio::spawn(record_all(self.state.clone(), o, self.unrecorded.clone())));
+        let recorder = outcomes.map(|o| tokio::spawn(record_all(self.state.clone(), o)));
         let poll = Duration::from_millis(self.state.config.webhooks.poll_interval_ms);
         loop {
             if let Err(err) = self.tick().await {
@@ -210,6 +232,7 @@ async fn send(
     endpoint: String,
     target: Target,
     claim: Claimed,
+    counted: Unrecorded,
 ) {
     let attempted_ms = now_ms();
     let started = Instant::now();
@@ -263,15 +286,12 @@ async fn send(
         answer,
         attempted_ms,
         latency_ms,
+        _counted: counted,
     });
 }
 
 /// Writes outcomes as they come, as many as are waiting in one transaction.
-async fn record_all(
-    state: AppState,
-    mut outcomes: mpsc::UnboundedReceiver<Finished>,
-    unrecorded: Arc<AtomicUsize>,
-) {
+async fn record_all(state: AppState, mut outcomes: mpsc::UnboundedReceiver<Finished>) {
     let mut batch = Vec::with_capacity(RECORD_BATCH);
     while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
         if let Err(err) = record(&state, &batch).await {
@@ -283,10 +303,9 @@ async fn record_all(
             );
         }
         // Done with, either way (an unrecorded one is claimed again when
-        // its lease ends): room to claim more.
-        unrecorded.fetch_sub(batch.len(), Ordering::AcqRel);
-        state.outbox.notify_one();
+        // its lease ends): dropping them makes room to claim more.
         batch.clear();
+        state.outbox.notify_one();
     }
 }
 

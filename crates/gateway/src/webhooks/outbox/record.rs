@@ -16,10 +16,7 @@ pub async fn record(
     kind: EventType,
     session: &Session,
 ) -> anyhow::Result<EventId> {
-    let mut batch = Batch::new();
-    let id = record_in(&mut batch, merchant, kind, session)?;
-    batch.run(conn).await?;
-    Ok(id)
+    run(conn, |batch| record_in(batch, merchant, kind, session)).await
 }
 
 /// [`record`], as statements added to the caller's batch.
