@@ -14,8 +14,7 @@ use crate::chain::rpc::Chain;
 use crate::chain::sender::{self, Request, Signer};
 use crate::chain::treasury;
 use crate::clock::now_seconds;
-use crate::db;
-use crate::db::WriteOne;
+use crate::db::{self, Conn, WriteOne};
 use crate::state::AppState;
 
 /// A sweep whose transaction fails this many times starts over.
@@ -142,7 +141,7 @@ async fn advance(state: &AppState, chain: &Chain, sweep: &Sweep) -> anyhow::Resu
             if balance <= gas {
                 return set(state, key, "done", None, None).await;
             }
-            let id = ask(
+            ask(
                 state,
                 chain,
                 Signer::Deposit(index),
@@ -150,10 +149,9 @@ async fn advance(state: &AppState, chain: &Chain, sweep: &Sweep) -> anyhow::Resu
                 None,
                 balance,
                 Some(budget),
-                &sweep.quote_id,
+                sweep,
             )
-            .await?;
-            set(state, key, "sweeping", None, Some(id)).await
+            .await
         }
         ("new", Some(token)) => {
             if chain.token_balance(token, deposit).await?.is_zero() {
@@ -176,10 +174,13 @@ async fn advance(state: &AppState, chain: &Chain, sweep: &Sweep) -> anyhow::Resu
                 fee_cap: None,
                 reference: &sweep.quote_id,
             };
+            // The request and the sweep's move to `funding` commit
+            // together: a crash between them would fund the gas twice.
             let mut tx = db::begin_write(&state.db).await?;
             let id = sender::request(&mut tx, &request).await?;
+            set_in(&mut tx, key, "funding", Some(id), None).await?;
             tx.commit().await?;
-            set(state, key, "funding", Some(id), None).await
+            Ok(true)
         }
         ("funding", Some(token)) => {
             let funding = sweep
@@ -228,7 +229,7 @@ async fn sweep_token(
     let gas = chain.balance(deposit).await?;
     let budget =
         u128::try_from(gas / U256::from(treasury::TOKEN_TRANSFER_GAS)).unwrap_or(u128::MAX);
-    let id = ask(
+    ask(
         state,
         chain,
         Signer::Deposit(index),
@@ -236,13 +237,14 @@ async fn sweep_token(
         Some(token),
         amount,
         Some(budget),
-        &sweep.quote_id,
+        sweep,
     )
-    .await?;
-    set(state, sweep.key(), "sweeping", sweep.funding_id, Some(id)).await
+    .await
 }
 
-/// Asks the sender for a transfer to the treasury.
+/// Asks the sender for the sweep's transfer to the treasury and moves the
+/// sweep to `sweeping`, in one transaction: a crash between the two would
+/// ask for the transfer again.
 #[allow(clippy::too_many_arguments)]
 async fn ask(
     state: &AppState,
@@ -252,8 +254,8 @@ async fn ask(
     token: Option<EvmAddress>,
     amount: U256,
     fee_cap: Option<u128>,
-    quote: &str,
-) -> anyhow::Result<i64> {
+    sweep: &Sweep,
+) -> anyhow::Result<bool> {
     let request = Request {
         chain_id: chain.network.chain_id,
         signer,
@@ -262,12 +264,13 @@ async fn ask(
         token,
         amount,
         fee_cap,
-        reference: quote,
+        reference: &sweep.quote_id,
     };
     let mut tx = db::begin_write(&state.db).await?;
     let id = sender::request(&mut tx, &request).await?;
+    set_in(&mut tx, sweep.key(), "sweeping", sweep.funding_id, Some(id)).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(true)
 }
 
 async fn stuck(state: &AppState, outgoing: i64) -> anyhow::Result<bool> {
@@ -285,6 +288,20 @@ async fn set(
     funding: Option<i64>,
     sweep: Option<i64>,
 ) -> anyhow::Result<bool> {
+    let mut tx = db::begin_write(&state.db).await?;
+    set_in(&mut tx, key, status, funding, sweep).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// [`set`], in the caller's transaction.
+async fn set_in(
+    conn: &mut Conn,
+    key: Key<'_>,
+    status: &str,
+    funding: Option<i64>,
+    sweep: Option<i64>,
+) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE sweeps SET status = $1, funding_id = $2, sweep_id = $3, last_error = NULL,
                 updated_at = $4
@@ -297,9 +314,9 @@ async fn set(
     .bind(key.quote)
     .bind(key.chain_id)
     .bind(key.token)
-    .write(&state.db)
+    .execute(conn)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Puts a sweep back to `status` and looks at it again in a minute.
