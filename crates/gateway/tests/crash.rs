@@ -84,8 +84,10 @@ lease_ms = 3000
         .unwrap()
         .to_owned();
 
-    // A receiver slow enough (10 ms a request) that the kill lands mid-flight.
-    let receiver = Receiver::start_slow(Duration::from_millis(10), |_| StatusCode::OK).await;
+    // A receiver slow enough (100 ms a request: at most 320 a second at
+    // 32 in flight) that the kill lands mid-flight, however fast the
+    // dispatcher has become.
+    let receiver = Receiver::start_slow(Duration::from_millis(100), |_| StatusCode::OK).await;
     let http = reqwest::Client::new();
     let mut gateway = start(&config);
     wait_healthy(&http, &url).await;
