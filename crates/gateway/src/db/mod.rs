@@ -77,6 +77,10 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
                 Ok(())
             })
         })
+        // A SQLite connection is a file handle in this process: it cannot
+        // go stale, so it is not pinged (a round trip to its thread) at
+        // every acquire.
+        .test_before_acquire(backend == Backend::Postgres)
         .acquire_timeout(Duration::from_secs(30))
         .connect(&url)
         .await
