@@ -33,7 +33,7 @@ pub async fn quote(id: &SessionId, network: &str, token: &str) -> Result<Quote, 
         network: network.to_owned(),
         token: token.to_owned(),
     };
-    let body = serde_json::to_string(&body).map_err(|e| e.to_string())?;
+    let body = tender_web::to_json(&body).ok_or("This request could not be written.")?;
     fetch_json("POST", &format!("/v1/pay/{id}/quote"), Some(body))
         .await
         .map_err(explain)
@@ -56,7 +56,8 @@ pub async fn claim_refund(
         address: address.to_owned(),
         confirm_contract,
     };
-    let body = serde_json::to_string(&body).map_err(|e| (0, e.to_string()))?;
+    let body =
+        tender_web::to_json(&body).ok_or((0, "This request could not be written.".to_owned()))?;
     fetch_json("POST", &format!("/v1/claims/{token}"), Some(body))
         .await
         .map_err(|e| {

@@ -29,7 +29,7 @@ pub fn follow(id: SessionId, session: RwSignal<PublicSession>) {
             let Some(data) = event.data().as_string() else {
                 return;
             };
-            if let Ok(fresh) = serde_json::from_str::<PublicSession>(&data) {
+            if let Some(fresh) = tender_web::from_json::<PublicSession>(&data) {
                 let done = !fresh.status.is_payable();
                 session.set(fresh);
                 if done {

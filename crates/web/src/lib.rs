@@ -3,7 +3,10 @@
 //! own reader, leaving the page for another (`go_to`), and waiting between
 //! polls (`sleep`).
 
+mod json;
+
 use gloo_net::http::{Request, RequestBuilder};
+pub use json::{from_json, to_json};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -58,13 +61,11 @@ pub async fn fetch_json<T: DeserializeOwned>(
     let response = request.send().await.map_err(|_| FetchError::Unreachable)?;
     let text = response.text().await.map_err(|_| FetchError::Unreachable)?;
     if response.ok() {
-        serde_json::from_str(&text).map_err(|_| FetchError::Unreadable)
+        from_json(&text).ok_or(FetchError::Unreadable)
     } else {
         Err(FetchError::Refused {
             status: response.status(),
-            message: serde_json::from_str::<ErrorMessage>(&text)
-                .ok()
-                .map(|b| b.error.message),
+            message: from_json::<ErrorMessage>(&text).map(|b| b.error.message),
         })
     }
 }

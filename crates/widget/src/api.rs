@@ -30,7 +30,7 @@ pub async fn checkout(
         product_id: product_id.clone(),
         quantity,
     };
-    let body = serde_json::to_string(&body).map_err(|e| e.to_string())?;
+    let body = tender_web::to_json(&body).ok_or("This request could not be written.")?;
     fetch_json("POST", &format!("{base}/api/checkout"), Some(body))
         .await
         .map_err(explain)

@@ -27,13 +27,15 @@ pub fn run_all() -> anyhow::Result<()> {
     drop(cluster);
     step("doc tests");
     exec(&mut cargo(&["test", "--doc"]))?;
-    step("widget component tests in headless Chromium");
+    step("widget component and bundle JSON tests in headless Chromium");
     exec(&mut cargo(&[
         "test",
         "--target",
         "wasm32-unknown-unknown",
         "-p",
         "tender-widget",
+        "-p",
+        "tender-web",
     ]))?;
     step("lints (cargo clippy -D warnings)");
     exec(&mut cargo(&[
