@@ -97,6 +97,9 @@ pub async fn create(
     // The session, its event and deliveries, and the key's answer: one
     // batch, sent (on SQLite) with the others of the moment.
     let mut batch = db::Batch::new();
+    // Each statement writes rows the others only name (on PostgreSQL
+    // the event's number comes from a trigger).
+    batch.as_one_statement();
     let session = lifecycle::create(&state, &mut batch, &new)?;
     let answer = Answer::json(StatusCode::CREATED, &session)?;
     idempotency::keep(&mut batch, &answer);

@@ -20,6 +20,8 @@ pub struct Batch {
     /// The statement from which every writer like this one waits for
     /// this one's commit (see [`Batch::locks_here`]).
     lock_point: Option<usize>,
+    /// Run as one statement on PostgreSQL ([`Batch::as_one_statement`]).
+    one_statement: bool,
 }
 
 /// A statement's argument, owned so a batch can wait in a queue; a NULL
@@ -55,6 +57,20 @@ impl Batch {
         self.lock_point.get_or_insert(self.statements.len());
     }
 
+    /// Lets PostgreSQL run the batch as one statement, each of its
+    /// statements a part of a `WITH`: one round trip, atomic without a
+    /// transaction, and any row lock taken in it held only while it runs.
+    /// Only for statements none of which reads what another writes (they
+    /// all see the database as it was before the statement; foreign keys
+    /// are checked at its end, so a row may name one inserted beside it).
+    pub fn as_one_statement(&mut self) {
+        self.one_statement = true;
+    }
+
+    pub fn is_one_statement(&self) -> bool {
+        self.one_statement
+    }
+
     /// Runs the statements in `conn`'s transaction, in order; the first
     /// failure ends the batch.
     pub async fn run(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
@@ -72,6 +88,13 @@ impl Batch {
             joined.push(self);
             return joined.run(conn).await.map(|()| None);
         }
+        if self.one_statement && self.statements.len() > 1 {
+            let (sql, args) = self.into_with();
+            sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(args)?)
+                .execute(&mut *conn)
+                .await?;
+            return Ok(None);
+        }
         let mut locked = None;
         for (i, (sql, args)) in self.statements.into_iter().enumerate() {
             sqlx::query_with(sql, arguments(args)?)
@@ -83,6 +106,29 @@ impl Batch {
             }
         }
         Ok(locked)
+    }
+}
+
+impl Batch {
+    /// The statements as one (PostgreSQL): `WITH s0 AS (…), s1 AS (…) …`
+    /// and the last, parameters renumbered into one list.
+    fn into_with(self) -> (String, Vec<Arg>) {
+        let mut sql = String::new();
+        let mut all = Vec::new();
+        let last = self.statements.len() - 1;
+        for (i, (statement, args)) in self.statements.into_iter().enumerate() {
+            sql.push_str(match i {
+                0 => "WITH ",
+                _ if i == last => ")\n",
+                _ => "),\n",
+            });
+            if i < last {
+                sql.push_str(&format!("s{i} AS ("));
+            }
+            renumber(statement, all.len(), &mut sql);
+            all.extend(args);
+        }
+        (sql, all)
     }
 }
 
