@@ -23,6 +23,7 @@ pub fn worker_queries() -> Vec<(&'static str, String)> {
         ),
         ("idempotency: prune", idempotency::PRUNE.to_owned()),
         ("sweeps: open sweeps", sweeps::OPEN.to_owned()),
+        ("sweeps: payments to sweep", sweeps::UNSWEPT.to_owned()),
         (
             "settler: paid sessions unsettled",
             settler::PAID_UNSETTLED.to_owned(),

@@ -83,25 +83,32 @@ pub async fn step(state: &AppState, chain: &Chain) -> anyhow::Result<usize> {
     Ok(advanced)
 }
 
-/// A round for each deposit address and token on this network with
-/// confirmed payments not yet swept, whose session is settled one way or
-/// another (money may come on any network, in any accepted token).
+/// Deposit addresses and tokens of network `$1` with confirmed payments
+/// not yet in a sweep round, whose session is settled one way or another
+/// and whose address has no round under way; with the last such payment.
+/// Read through the partial index of payments not in a round, so a step
+/// costs what is new, not the network's whole history.
+pub const UNSWEPT: &str = "SELECT p.quote_id, p.token, MAX(p.id) FROM payments p
+     JOIN sessions s ON s.id = p.session_id
+     WHERE p.chain_id = $1 AND p.status = 'confirmed' AND p.in_sweep = 0
+       AND s.status IN ('paid', 'completed', 'expired')
+       AND NOT EXISTS (SELECT 1 FROM sweeps w
+                       WHERE w.quote_id = p.quote_id AND w.chain_id = p.chain_id
+                         AND w.token = p.token AND w.status <> 'done')
+     GROUP BY p.quote_id, p.token
+     LIMIT 20";
+
+/// A round for each deposit address and token with payments no round has
+/// taken yet (money may come on any network, in any accepted token); the
+/// round and the payments it takes are written together.
 async fn start_rounds(state: &AppState, chain_id: i64) -> anyhow::Result<()> {
-    let fresh: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT q.id, p.token, MAX(p.id) FROM quotes q
-         JOIN payments p ON p.quote_id = q.id AND p.status = 'confirmed' AND p.chain_id = $1
-         JOIN sessions s ON s.id = q.session_id
-         LEFT JOIN sweeps w ON w.quote_id = q.id AND w.chain_id = p.chain_id AND w.token = p.token
-         WHERE s.status IN ('paid', 'completed', 'expired')
-         GROUP BY q.id, p.token, w.quote_id, w.status, w.swept_through
-         HAVING w.quote_id IS NULL OR (w.status = 'done' AND w.swept_through < MAX(p.id))
-         LIMIT 20",
-    )
-    .bind(chain_id)
-    .fetch_all(&state.db)
-    .await?;
+    let fresh: Vec<(String, String, i64)> = sqlx::query_as(UNSWEPT)
+        .bind(chain_id)
+        .fetch_all(&state.db)
+        .await?;
     for (quote, token, through) in &fresh {
-        sqlx::query(
+        let mut tx = db::begin_write(&state.db).await?;
+        let started = sqlx::query(
             "INSERT INTO sweeps (quote_id, chain_id, token, status, swept_through, created_at,
                                  updated_at)
              VALUES ($1, $2, $3, 'new', $4, $5, $5)
@@ -115,8 +122,23 @@ async fn start_rounds(state: &AppState, chain_id: i64) -> anyhow::Result<()> {
         .bind(token)
         .bind(through)
         .bind(now_seconds())
-        .write(&state.db)
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if started == 1 {
+            sqlx::query(
+                "UPDATE payments SET in_sweep = 1
+                 WHERE quote_id = $1 AND chain_id = $2 AND token = $3 AND status = 'confirmed'
+                   AND in_sweep = 0 AND id <= $4",
+            )
+            .bind(quote)
+            .bind(chain_id)
+            .bind(token)
+            .bind(through)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
     }
     Ok(())
 }
