@@ -127,7 +127,6 @@ impl Application {
             limits: Arc::new(limits::Limits::new(&config_limits)),
             endpoints_changed: Arc::default(),
             keys: Arc::default(),
-            settings: Arc::default(),
         };
         Ok(Self { listener, state })
     }

@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::limits::Limits;
-use crate::merchants::key_cache::{KeyCache, SettingsCache};
+use crate::merchants::key_cache::KeyCache;
 use crate::rates::Rates;
 use crate::vault::Vault;
 
@@ -49,8 +49,6 @@ pub struct AppState {
     pub endpoints_changed: Arc<AtomicU64>,
     /// Recently authenticated API keys.
     pub keys: Arc<KeyCache>,
-    /// Recently read account settings.
-    pub settings: Arc<SettingsCache>,
 }
 
 impl AppState {

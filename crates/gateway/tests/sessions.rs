@@ -475,31 +475,3 @@ async fn the_public_session_never_shows_metadata() {
     assert_eq!(public["merchantName"], "Test Shop");
     assert_eq!(public["amountDue"]["amount"], "7.00");
 }
-
-#[tokio::test]
-async fn settings_are_cached_yet_a_change_is_seen_here_at_once_and_by_a_sibling_soon() {
-    let gw = gateway().await;
-    let sibling = gw.sibling().await;
-    let bps = |answer: &common::Answer| answer.body["underpaymentTolerance"]["bps"].clone();
-    // Both instances read (and remember) the defaults.
-    assert_eq!(bps(&gw.get("/v1/account/settings").await), Value::Null);
-    assert_eq!(bps(&sibling.get("/v1/account/settings").await), Value::Null);
-    let changed = gw
-        .put(
-            "/v1/account/settings",
-            json!({"underpaymentTolerance": {"bps": 100}}),
-        )
-        .await;
-    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
-    assert_eq!(
-        bps(&gw.get("/v1/account/settings").await),
-        json!(100),
-        "the instance that made the change forgets what it remembered"
-    );
-    common::until(
-        "the sibling to see the new settings",
-        std::time::Duration::from_secs(15),
-        async || bps(&sibling.get("/v1/account/settings").await) == json!(100),
-    )
-    .await;
-}

@@ -78,7 +78,7 @@ pub async fn create(
             }
             *tolerance
         }
-        None => settings::of(&state, &merchant.id)
+        None => settings::of(&state.db, &merchant.id)
             .await?
             .underpayment_tolerance
             .unwrap_or_default(),

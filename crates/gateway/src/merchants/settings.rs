@@ -8,8 +8,8 @@ use axum::routing::get;
 use tender_protocol::{AccountSettings, ErrorBody, MerchantId, Tolerance};
 
 use crate::clock::now_seconds;
-use crate::db::Conn;
 use crate::db::WriteOne;
+use crate::db::{Conn, Db};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::merchants::auth::Merchant;
 use crate::state::AppState;
@@ -21,19 +21,10 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/v1/account/settings", get(show).put(update))
 }
 
-/// A merchant's settings; the defaults until it sets them. Read at most
-/// [`TRUST_FOR`](crate::merchants::key_cache::TRUST_FOR) ago: a change made
-/// here is seen at once, one made by another instance within that time.
-pub async fn of(state: &AppState, merchant: &MerchantId) -> anyhow::Result<AccountSettings> {
-    if let Some(settings) = state.settings.get(merchant.as_str()) {
-        return Ok(settings);
-    }
-    let version = state.settings.version();
-    let settings = of_in(&mut *state.db.acquire().await?, merchant).await?;
-    state
-        .settings
-        .put(merchant.as_str().to_owned(), settings.clone(), version);
-    Ok(settings)
+/// A merchant's settings; the defaults until it sets them.
+pub async fn of(db: &Db, merchant: &MerchantId) -> anyhow::Result<AccountSettings> {
+    let mut conn = db.acquire().await?;
+    of_in(&mut conn, merchant).await
 }
 
 /// [`of`], in the caller's transaction.
@@ -74,7 +65,7 @@ pub async fn show(
     State(state): State<AppState>,
     merchant: Merchant,
 ) -> ApiResult<ApiJson<AccountSettings>> {
-    Ok(ApiJson(of(&state, &merchant.id).await?))
+    Ok(ApiJson(of(&state.db, &merchant.id).await?))
 }
 
 /// Set the merchant's defaults (the whole object).
@@ -100,6 +91,5 @@ pub async fn update(
     .bind(now_seconds())
     .write(&state.db)
     .await?;
-    state.settings.forget_all();
     Ok(ApiJson(body))
 }
