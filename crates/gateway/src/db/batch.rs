@@ -67,6 +67,12 @@ impl Batch {
         self.one_statement = true;
     }
 
+    /// The statements' texts: batches of one shape join into one query
+    /// text (see `group`).
+    pub fn shape(&self) -> Vec<&'static str> {
+        self.statements.iter().map(|(sql, _)| *sql).collect()
+    }
+
     pub fn is_one_statement(&self) -> bool {
         self.one_statement
     }
@@ -150,8 +156,28 @@ pub fn next_join(left: usize) -> usize {
     JOINED.into_iter().find(|&n| n <= left).unwrap_or(1)
 }
 
-/// Runs batches in order in `conn`'s transaction: on SQLite joined a few
-/// at a time ([`JOINED`]), so many batches take few round trips.
+/// How many of `items` (sorted by their batch's shape) to join next: a
+/// [`JOINED`] number of the first ones of one shape.
+pub fn next_alike<T>(items: &[T], batch: impl Fn(&T) -> &Batch) -> usize {
+    let Some(first) = items.first().map(&batch) else {
+        return 0;
+    };
+    let alike = items
+        .iter()
+        .take_while(|item| {
+            batch(item)
+                .statements
+                .iter()
+                .map(|s| s.0)
+                .eq(first.statements.iter().map(|s| s.0))
+        })
+        .count();
+    next_join(alike)
+}
+
+/// Runs independent batches in `conn`'s transaction: on SQLite joined a
+/// few of one shape at a time ([`JOINED`]), so many batches take few
+/// round trips and few query texts.
 pub async fn run_many(conn: &mut Conn, mut batches: Vec<Batch>) -> Result<(), sqlx::Error> {
     if conn.backend_name() != "SQLite" {
         for batch in batches {
@@ -159,8 +185,9 @@ pub async fn run_many(conn: &mut Conn, mut batches: Vec<Batch>) -> Result<(), sq
         }
         return Ok(());
     }
+    batches.sort_by_cached_key(Batch::shape);
     while !batches.is_empty() {
-        let rest = batches.split_off(next_join(batches.len()));
+        let rest = batches.split_off(next_alike(&batches, |batch| batch));
         let mut joined = Joined::default();
         for batch in batches {
             joined.push(batch);

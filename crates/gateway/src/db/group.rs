@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use super::batch::{Batch, Joined, next_join};
+use super::batch::{Batch, Joined, next_alike};
 use super::{Conn, Db, Tx, serial};
 
 /// Changes committed together, at most.
@@ -268,9 +268,13 @@ async fn lead(db: &Db, shared: &mut Shared, mut batches: Vec<(Batch, Answer)>) {
             }
         }
     }
+    // Joined with their like only: a joined query is kept prepared by its
+    // text, and mixing kinds in any order would make ever new texts (each
+    // a few hundred KB of SQLite's memory, a hundred kept per connection).
+    // Callers in one group are independent, so any order is theirs.
+    batches.sort_by_cached_key(|(batch, _)| batch.shape());
     while !batches.is_empty() {
-        let n = next_join(batches.len());
-        let rest = batches.split_off(n);
+        let rest = batches.split_off(next_alike(&batches, |(batch, _)| batch));
         if let Err(err) = run_joined(shared, batches).await {
             fail(shared, &err);
             for (_, answer) in rest {
