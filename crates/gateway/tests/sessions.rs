@@ -475,3 +475,60 @@ async fn the_public_session_never_shows_metadata() {
     assert_eq!(public["merchantName"], "Test Shop");
     assert_eq!(public["amountDue"]["amount"], "7.00");
 }
+
+#[tokio::test]
+async fn a_reorged_payment_mined_again_is_new_to_the_sweeper() {
+    use tender_gateway::checkout::payments::{self, Seen};
+    let gw = gateway_with(offline_eth).await;
+    let session = gw.create_session().await;
+    let id = session["id"].as_str().unwrap();
+    let quote = gw
+        .send(
+            gw.http
+                .post(format!("{}/v1/pay/{id}/quote", gw.url))
+                .json(&json!({"network": "local", "token": "ETH"})),
+        )
+        .await;
+    assert_eq!(quote.status, StatusCode::CREATED, "{}", quote.body);
+    let seen = Seen {
+        session_id: id.to_owned(),
+        quote_id: quote.body["id"].as_str().unwrap().to_owned(),
+        chain_id: 31337,
+        tx_hash: format!("0x{}", "ab".repeat(32)),
+        log_index: -1,
+        token: "ETH".into(),
+        amount_raw: "1000".into(),
+        from: format!("0x{}", "11".repeat(20)),
+        block_number: 5,
+        block_hash: format!("0x{}", "cd".repeat(32)),
+        block_timestamp: 1,
+        off_quote: false,
+        gas_fee_raw: "0".into(),
+    };
+    let db = &gw.state.db;
+    let mut conn = db.acquire().await.unwrap();
+    assert!(payments::record(&gw.state, &mut conn, &seen).await.unwrap());
+    // Confirmed and taken into a sweep round; then a deep reorg.
+    for set in ["status = 'confirmed', in_sweep = 1", "status = 'reorged'"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE payments SET {set}")))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    let mined_again = Seen {
+        block_number: 7,
+        ..seen.clone()
+    };
+    assert!(
+        payments::record(&gw.state, &mut conn, &mined_again)
+            .await
+            .unwrap()
+    );
+    let (status, in_sweep): (String, i64) =
+        sqlx::query_as("SELECT status, CAST(in_sweep AS BIGINT) FROM payments")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(status, "pending");
+    assert_eq!(in_sweep, 0, "a round must take it again once it confirms");
+}

@@ -35,8 +35,10 @@ pub struct Seen {
 }
 
 /// Records a transfer as a pending payment, once (a re-scan of the same block
-/// changes nothing; a reorged payment mined again is pending again), and
-/// updates its session. Returns whether it was new.
+/// changes nothing; a reorged payment mined again is pending again, and new
+/// to the sweeper: a round that took it before the reorg may have swept
+/// nothing of it on the chain that stands), and updates its session.
+/// Returns whether it was new.
 pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::Result<bool> {
     let session = SessionId::parse(&seen.session_id)?;
     let inserted = sqlx::query(
@@ -47,7 +49,7 @@ pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::R
          ON CONFLICT (chain_id, tx_hash, log_index) DO UPDATE
          SET status = excluded.status, block_number = excluded.block_number,
              block_hash = excluded.block_hash, block_timestamp = excluded.block_timestamp,
-             credited_minor = NULL, credited_rate = NULL
+             credited_minor = NULL, credited_rate = NULL, in_sweep = 0
          WHERE payments.status = $14",
     )
     .bind(&seen.session_id)
