@@ -10,6 +10,14 @@ use crate::process::{exec, root, step, tool_path};
 
 fn trunk_build(dir: &Path, what: &str, rustflags: &str) -> anyhow::Result<()> {
     step(&format!("building the {what} with trunk"));
+    // Added to the caller's own, not in place of them.
+    let rustflags = [
+        std::env::var("RUSTFLAGS").unwrap_or_default(),
+        rustflags.to_owned(),
+    ]
+    .join(" ")
+    .trim()
+    .to_owned();
     exec(
         Command::new(crate::process::cargo_bin("trunk"))
             .args(["build", "--release", "--offline"])
@@ -17,7 +25,7 @@ fn trunk_build(dir: &Path, what: &str, rustflags: &str) -> anyhow::Result<()> {
             .env("PATH", tool_path())
             // Only the wasm: with `--target` (which trunk passes), build
             // scripts and proc macros are built without them.
-            .env("RUSTFLAGS", rustflags)
+            .env("RUSTFLAGS", &rustflags)
             // trunk parses NO_COLOR as a boolean flag: "1" (common in CI) is an error.
             .env("NO_COLOR", "true"),
     )

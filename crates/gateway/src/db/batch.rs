@@ -113,9 +113,7 @@ impl Batch {
         }
         Ok(locked)
     }
-}
 
-impl Batch {
     /// The statements as one (PostgreSQL): `WITH s0 AS (…), s1 AS (…) …`
     /// and the last, parameters renumbered into one list.
     fn into_with(self) -> (String, Vec<Arg>) {
@@ -164,13 +162,7 @@ pub fn next_alike<T>(items: &[T], batch: impl Fn(&T) -> &Batch) -> usize {
     };
     let alike = items
         .iter()
-        .take_while(|item| {
-            batch(item)
-                .statements
-                .iter()
-                .map(|s| s.0)
-                .eq(first.statements.iter().map(|s| s.0))
-        })
+        .take_while(|item| batch(item).shape() == first.shape())
         .count();
     next_join(alike)
 }
