@@ -36,8 +36,9 @@ struct Shared {
 }
 
 /// One database's writers.
-#[derive(Default)]
 struct Writers {
+    /// Their one connection.
+    db: Db,
     shared: Arc<Mutex<Shared>>,
     /// Writers waiting for their turn.
     queued: AtomicUsize,
@@ -53,7 +54,14 @@ fn writers(db: &Db) -> Arc<Writers> {
         .lock()
         .expect("group commit writers")
         .entry(url)
-        .or_default()
+        .or_insert_with(|| {
+            Arc::new(Writers {
+                db: super::writer_pool(db),
+                shared: Arc::default(),
+                queued: AtomicUsize::new(0),
+                batches: std::sync::Mutex::default(),
+            })
+        })
         .clone()
 }
 
@@ -118,7 +126,7 @@ pub async fn begin(db: &Db) -> Result<Turn, sqlx::Error> {
         Held::take(&writers.shared).await
     };
     if shared.tx.is_none() {
-        shared.tx = Some(db.begin_with("BEGIN IMMEDIATE").await?);
+        shared.tx = Some(writers.db.begin_with("BEGIN IMMEDIATE").await?);
     }
     let tx = shared.tx.as_mut().expect("just opened");
     if let Err(err) = sqlx::query("SAVEPOINT writer").execute(&mut **tx).await {
@@ -228,7 +236,6 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
         .push((batch, answer));
     // In a task of its own: a caller that stops waiting does not stop the
     // batches of the others.
-    let db = db.clone();
     tokio::spawn(async move {
         let mut shared = {
             writers.queued.fetch_add(1, Ordering::AcqRel);
@@ -244,7 +251,7 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
             if batches.is_empty() {
                 break;
             }
-            lead(&db, &mut shared, batches).await;
+            lead(&writers.db, &mut shared, batches).await;
             flush(&mut shared).await;
         }
     });

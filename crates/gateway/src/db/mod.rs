@@ -56,14 +56,33 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         }
         _ => url.to_owned(),
     };
-    let pool = AnyPoolOptions::new()
-        // SQLite: one writer at a time takes its turn whatever the number,
-        // so a few connections (each with its page and statement caches)
-        // serve the readers; PostgreSQL writes side by side.
+    let pool = pool_options(backend)
+        // SQLite: one writer at a time takes its turn whatever the number
+        // (on a connection of its own, `group`), so a few connections
+        // (each with its page and statement caches) serve the readers;
+        // PostgreSQL writes side by side.
         .max_connections(match backend {
             Backend::Sqlite => 4,
             Backend::Postgres => 8,
         })
+        .connect(&url)
+        .await
+        .with_context(|| format!("cannot open database {}", redact(&url)))?;
+    let migrations = match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+    };
+    migrations
+        .run(&pool)
+        .await
+        .context("cannot apply database migrations")?;
+    Ok(pool)
+}
+
+/// A pool's options on `backend`: each SQLite connection set up for the
+/// write-ahead log, with checkpoints left to [`checkpoints`].
+fn pool_options(backend: Backend) -> AnyPoolOptions {
+    AnyPoolOptions::new()
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
@@ -82,18 +101,16 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         // every acquire.
         .test_before_acquire(backend == Backend::Postgres)
         .acquire_timeout(Duration::from_secs(30))
-        .connect(&url)
-        .await
-        .with_context(|| format!("cannot open database {}", redact(&url)))?;
-    let migrations = match backend {
-        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-        Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-    };
-    migrations
-        .run(&pool)
-        .await
-        .context("cannot apply database migrations")?;
-    Ok(pool)
+}
+
+/// The one connection SQLite's writers share (`group`), beside `db`'s
+/// readers: always the same, so its page cache stays warm (a reader's is
+/// dropped whenever another connection has written), where taking any of
+/// the pool's would re-read every page it touches.
+pub(super) fn writer_pool(db: &Db) -> Db {
+    pool_options(Backend::Sqlite)
+        .max_connections(1)
+        .connect_lazy_with((*db.connect_options()).clone())
 }
 
 /// How often SQLite's log is copied back into the database file.
