@@ -60,7 +60,7 @@ async fn measure(quotes: usize) -> serde_json::Value {
     // The gateway's state, without its workers: the bench drives the watcher.
     let app = tender_gateway::Application::build(config).await.unwrap();
     let state = app.state().clone();
-    let merchant = tender_gateway::merchants::accounts::create(&state.db, "Bench")
+    let merchant = tender_gateway::merchants::accounts::create(&state.db, "Bench", None)
         .await
         .unwrap()
         .merchant_id;

@@ -28,6 +28,15 @@ pub enum ApiError {
     },
     #[error("invalid API key")]
     Unauthenticated,
+    /// The dashboard: no sign-in, or it has expired.
+    #[error("not signed in")]
+    SignedOut,
+    /// The dashboard's sign-in: no such user, or the wrong password.
+    #[error("wrong email or password")]
+    WrongCredentials,
+    /// A dashboard change without its sign-in's CSRF token.
+    #[error("missing or wrong CSRF token")]
+    Csrf,
     #[error("this API key lacks the {} scope", .0.as_str())]
     Forbidden(Scope),
     #[error("no such {0}")]
@@ -91,6 +100,25 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 ErrorType::Authentication,
                 "Invalid API key: send `Authorization: Bearer sk_test_...`".to_owned(),
+                None,
+            ),
+            ApiError::SignedOut => (
+                StatusCode::UNAUTHORIZED,
+                ErrorType::Authentication,
+                "Not signed in, or the sign-in has expired: sign in again".to_owned(),
+                None,
+            ),
+            ApiError::WrongCredentials => (
+                StatusCode::UNAUTHORIZED,
+                ErrorType::Authentication,
+                "Wrong email or password".to_owned(),
+                None,
+            ),
+            ApiError::Csrf => (
+                StatusCode::FORBIDDEN,
+                ErrorType::Permission,
+                "This change lacks the X-CSRF-Token the dashboard was given at sign-in; reload the page"
+                    .to_owned(),
                 None,
             ),
             ApiError::Forbidden(scope) => (

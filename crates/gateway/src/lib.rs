@@ -9,6 +9,7 @@ pub mod chain;
 pub mod checkout;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod leader;
@@ -46,14 +47,9 @@ pub use state::AppState;
 /// All routes of the gateway: the merchant API behind its pipeline (a key
 /// checked once, then idempotency), and the public cashier.
 pub fn router(state: AppState) -> Router {
-    let merchant_api = Router::new()
-        .merge(checkout::router())
-        .merge(merchants::router())
-        .merge(webhooks::router())
-        .merge(settlement::router())
-        .merge(refunds::api::router());
     Router::new()
-        .merge(merchants::pipeline(merchant_api, &state))
+        .merge(merchants::pipeline(merchant_api(), &state))
+        .merge(dashboard::router(merchant_api(), &state))
         .merge(public::router(&state))
         .merge(cashier::page::router(&state))
         .merge(openapi::router())
@@ -62,6 +58,17 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The merchant API's routes, without their pipeline: behind a key under
+/// `/v1`, and behind the dashboard's sign-in under `/dashboard/api/v1`.
+fn merchant_api() -> Router<AppState> {
+    Router::new()
+        .merge(checkout::router())
+        .merge(merchants::router())
+        .merge(webhooks::router())
+        .merge(settlement::router())
+        .merge(refunds::api::router())
 }
 
 /// A gateway with its listener bound, ready to run.

@@ -66,6 +66,10 @@ enum Command {
         /// The name shoppers see on the cashier.
         #[arg(long)]
         name: String,
+        /// The first dashboard user's email (its password is generated and
+        /// printed); by default `owner@{merchant id}.invalid`.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Dev chains only (anvil): deploy the test stablecoin, mint it to the
     /// first dev accounts and the treasury, fund the treasury's gas, and
@@ -153,9 +157,9 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::CreateMerchant { name } => {
+        Command::CreateMerchant { name, email } => {
             let pool = db::connect(&config.database_url).await?;
-            let created = accounts::create(&pool, &name)
+            let created = accounts::create(&pool, &name, email.as_deref())
                 .await
                 .context("creating merchant")?;
             println!("{}", serde_json::to_string(&created)?);

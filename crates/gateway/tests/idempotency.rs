@@ -83,7 +83,7 @@ async fn a_client_error_is_replayed_too_but_keys_are_per_merchant() {
     assert_eq!(first.status, StatusCode::BAD_REQUEST);
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
     assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
-    let other = tender_gateway::merchants::accounts::create(&gw.state.db, "Other")
+    let other = tender_gateway::merchants::accounts::create(&gw.state.db, "Other", None)
         .await
         .unwrap()
         .api_key;

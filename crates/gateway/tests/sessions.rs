@@ -437,7 +437,7 @@ async fn an_expired_session_cannot_be_expired_again_or_quoted() {
 async fn another_merchants_session_is_not_found() {
     let gw = gateway().await;
     let session = gw.create_session().await;
-    let other = tender_gateway::merchants::accounts::create(&gw.state.db, "Other")
+    let other = tender_gateway::merchants::accounts::create(&gw.state.db, "Other", None)
         .await
         .unwrap()
         .api_key;

@@ -148,6 +148,9 @@ pub struct GatewayProcess {
 pub struct NewMerchant {
     pub merchant_id: String,
     pub api_key: String,
+    /// Its first dashboard user's sign-in.
+    pub dashboard_email: String,
+    pub dashboard_password: String,
 }
 
 impl GatewayProcess {
@@ -198,6 +201,8 @@ impl GatewayProcess {
         Ok(NewMerchant {
             merchant_id: field("merchantId")?,
             api_key: field("apiKey")?,
+            dashboard_email: field("dashboardEmail")?,
+            dashboard_password: field("dashboardPassword")?,
         })
     }
 

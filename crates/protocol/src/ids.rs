@@ -152,6 +152,11 @@ prefixed_id!(
     "key_"
 );
 prefixed_id!(
+    /// A person who signs in to the merchant dashboard.
+    UserId,
+    "user_"
+);
+prefixed_id!(
     /// A refund.
     RefundId,
     "re_"

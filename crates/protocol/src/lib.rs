@@ -30,7 +30,7 @@ pub use event::{
     EventData, EventDetails, EventListParams, EventType, Redeliver, RotateSecret, WebhookEndpoint,
 };
 pub use ids::{
-    ApiKeyId, EventId, MerchantId, OrderId, ProductId, QuoteId, RefundId, SessionId,
+    ApiKeyId, EventId, MerchantId, OrderId, ProductId, QuoteId, RefundId, SessionId, UserId,
     WebhookEndpointId,
 };
 pub use list::{List, ListParams};

@@ -222,7 +222,7 @@ impl Stack {
         tokio::spawn(gateway_app.run(gateway_stop.clone()));
 
         let merchant_account =
-            tender_gateway::merchants::accounts::create(&gateway.db, "Tender Demo Shop")
+            tender_gateway::merchants::accounts::create(&gateway.db, "Tender Demo Shop", None)
                 .await
                 .expect("create merchant");
         let client = Client::new(&gateway_url, &merchant_account.api_key).expect("client");

@@ -125,12 +125,12 @@ pub async fn create(
         NewKey {
             merchant: &merchant.id,
             scopes: &scopes,
-            parent: Some(&merchant.key),
+            parent: merchant.key.as_ref(),
         },
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(key = %key.id, parent = %merchant.key, scopes = store_scopes(&scopes), "API key created");
+    tracing::info!(key = %key.id, parent = ?merchant.key, scopes = store_scopes(&scopes), "API key created");
     Ok((StatusCode::CREATED, ApiJson(key)))
 }
 

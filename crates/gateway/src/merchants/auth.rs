@@ -72,7 +72,7 @@ pub async fn authenticate(
     }
     let merchant = Merchant {
         id: MerchantId::parse(merchant_id)?,
-        key: ApiKeyId::parse(key_id)?,
+        key: Some(ApiKeyId::parse(key_id)?),
         scopes: parse_scopes(scopes)?,
     };
     state.keys.put(hash, merchant.clone(), version);

@@ -15,8 +15,9 @@ use tender_protocol::{ApiKeyId, MerchantId, Scope};
 #[derive(Debug, Clone)]
 pub struct Merchant {
     pub id: MerchantId,
-    /// The key the request came with.
-    pub key: ApiKeyId,
+    /// The key the request came with (none from the dashboard, where a
+    /// signed-in user acts for the merchant).
+    pub key: Option<ApiKeyId>,
     pub scopes: Vec<Scope>,
 }
 
@@ -80,7 +81,7 @@ mod tests {
     fn merchant() -> Merchant {
         Merchant {
             id: MerchantId::generate(),
-            key: ApiKeyId::generate(),
+            key: Some(ApiKeyId::generate()),
             scopes: vec![],
         }
     }

@@ -87,7 +87,7 @@ pub async fn gateway_with(adjust: impl FnOnce(&mut Config)) -> Gateway {
     };
     adjust(&mut config);
     let (url, state, shutdown, running) = launch(config).await;
-    let key = merchants::accounts::create(&state.db, "Test Shop")
+    let key = merchants::accounts::create(&state.db, "Test Shop", None)
         .await
         .unwrap()
         .api_key;
@@ -219,7 +219,7 @@ impl Gateway {
 
     /// A second merchant on this gateway; answers its API key.
     pub async fn another_merchant(&self, name: &str) -> String {
-        merchants::accounts::create(&self.state.db, name)
+        merchants::accounts::create(&self.state.db, name, None)
             .await
             .unwrap()
             .api_key
