@@ -47,11 +47,12 @@ pub fn chromium() -> PathBuf {
     )
 }
 
-/// The storefront built by trunk (`cargo xtask test` builds it first).
-pub fn storefront_dist() -> PathBuf {
+/// A bundle trunk built into `target/dist/{name}` (`cargo xtask test`
+/// builds them first).
+fn dist(name: &str) -> PathBuf {
     require(
-        root().join("target/dist/storefront/index.html"),
-        "the built storefront",
+        root().join(format!("target/dist/{name}/index.html")),
+        &format!("the built {name}"),
         "cargo xtask test (it builds the web bundles)",
     )
     .parent()
@@ -59,14 +60,17 @@ pub fn storefront_dist() -> PathBuf {
     .to_path_buf()
 }
 
-/// The cashier built by trunk (`cargo xtask test` builds it first).
+/// The storefront, with the widget.
+pub fn storefront_dist() -> PathBuf {
+    dist("storefront")
+}
+
+/// The cashier.
 pub fn cashier_dist() -> PathBuf {
-    require(
-        root().join("target/dist/cashier/index.html"),
-        "the built cashier",
-        "cargo xtask test (it builds the web bundles)",
-    )
-    .parent()
-    .expect("index.html has a directory")
-    .to_path_buf()
+    dist("cashier")
+}
+
+/// The merchant dashboard.
+pub fn dashboard_dist() -> PathBuf {
+    dist("dashboard")
 }

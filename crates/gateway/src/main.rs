@@ -50,6 +50,9 @@ struct Cli {
     /// Directory of the built cashier page (trunk's output).
     #[arg(long, env = "TENDER_CASHIER_DIR", global = true)]
     cashier_dir: Option<PathBuf>,
+    /// Directory of the built dashboard (trunk's output).
+    #[arg(long, env = "TENDER_DASHBOARD_DIR", global = true)]
+    dashboard_dir: Option<PathBuf>,
     /// Development mode: allows the well-known dev mnemonic and local chains.
     #[arg(long, env = "TENDER_DEV", global = true)]
     dev: bool,
@@ -115,6 +118,9 @@ impl Cli {
         }
         if let Some(v) = self.cashier_dir {
             config.cashier_dir = Some(v);
+        }
+        if let Some(v) = self.dashboard_dir {
+            config.dashboard_dir = Some(v);
         }
         config.dev |= self.dev;
         Ok((config, self.command))

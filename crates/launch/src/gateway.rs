@@ -55,6 +55,7 @@ pub struct GatewayToml {
     pub port: u16,
     pub database_url: String,
     pub cashier_dir: Option<PathBuf>,
+    pub dashboard_dir: Option<PathBuf>,
     pub watcher_poll_ms: u64,
     pub networks: Vec<NetworkToml>,
     /// Static rates: (token, currency, price).
@@ -69,6 +70,7 @@ impl GatewayToml {
             port,
             database_url: database_url.to_owned(),
             cashier_dir: None,
+            dashboard_dir: None,
             watcher_poll_ms: 1000,
             networks: Vec::new(),
             rates: Vec::new(),
@@ -95,6 +97,9 @@ impl GatewayToml {
         );
         if let Some(dir) = &self.cashier_dir {
             let _ = writeln!(toml, "cashier_dir = {:?}", dir.display().to_string());
+        }
+        if let Some(dir) = &self.dashboard_dir {
+            let _ = writeln!(toml, "dashboard_dir = {:?}", dir.display().to_string());
         }
         for (token, currency, price) in &self.rates {
             let _ = write!(
@@ -178,10 +183,25 @@ impl GatewayProcess {
     /// `tender-gateway create-merchant --name {name}`: a merchant and its
     /// first API key.
     pub fn create_merchant(&self, name: &str) -> anyhow::Result<NewMerchant> {
-        let created = Command::new(&self.binary)
+        self.create_merchant_as(name, None)
+    }
+
+    /// [`create_merchant`](Self::create_merchant) with its first dashboard
+    /// user's email (`--email`).
+    pub fn create_merchant_as(
+        &self,
+        name: &str,
+        email: Option<&str>,
+    ) -> anyhow::Result<NewMerchant> {
+        let mut command = Command::new(&self.binary);
+        command
             .arg("--config")
             .arg(&self.config)
-            .args(["create-merchant", "--name", name])
+            .args(["create-merchant", "--name", name]);
+        if let Some(email) = email {
+            command.args(["--email", email]);
+        }
+        let created = command
             .output()
             .context("cannot run tender-gateway create-merchant")?;
         if !created.status.success() {

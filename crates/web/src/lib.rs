@@ -1,4 +1,4 @@
-//! What Tender's browser bundles (the widget, the cashier) share: JSON
+//! What Tender's browser bundles (the widget, the cashier, the dashboard) share: JSON
 //! calls over gloo-net, with errors typed so each bundle words them for its
 //! own reader, leaving the page for another (`go_to`), and waiting between
 //! polls (`sleep`).
@@ -44,13 +44,27 @@ pub async fn fetch_json<T: DeserializeOwned>(
     url: &str,
     body: Option<String>,
 ) -> Result<T, FetchError> {
-    let builder: RequestBuilder = match method {
+    fetch_json_with(method, url, body, None).await
+}
+
+/// [`fetch_json`] with one more request header (the dashboard's CSRF
+/// token); an answer without a body (`204`) reads as JSON `null`.
+pub async fn fetch_json_with<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    header: Option<(&str, &str)>,
+) -> Result<T, FetchError> {
+    let mut builder: RequestBuilder = match method {
         "POST" => Request::post(url),
         "PUT" => Request::put(url),
         "DELETE" => Request::delete(url),
         _ => Request::get(url),
     }
     .header("accept", "application/json");
+    if let Some((name, value)) = header {
+        builder = builder.header(name, value);
+    }
     let request = match body {
         Some(body) => builder
             .header("content-type", "application/json")
@@ -61,7 +75,7 @@ pub async fn fetch_json<T: DeserializeOwned>(
     let response = request.send().await.map_err(|_| FetchError::Unreachable)?;
     let text = response.text().await.map_err(|_| FetchError::Unreachable)?;
     if response.ok() {
-        from_json(&text).ok_or(FetchError::Unreadable)
+        from_json(if text.is_empty() { "null" } else { &text }).ok_or(FetchError::Unreadable)
     } else {
         Err(FetchError::Refused {
             status: response.status(),

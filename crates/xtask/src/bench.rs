@@ -50,6 +50,7 @@ pub fn run(filter: Option<&str>) -> anyhow::Result<()> {
         for (name, dir) in [
             ("widget_wasm_js_bytes", "target/dist/storefront"),
             ("cashier_wasm_js_bytes", "target/dist/cashier"),
+            ("dashboard_wasm_js_bytes", "target/dist/dashboard"),
         ] {
             sizes.insert(
                 name.into(),

@@ -26,6 +26,8 @@ const GATEWAY_PORT: u16 = 4000;
 const MERCHANT_PORT: u16 = 3000;
 /// How long a server may take to start.
 const START: Duration = Duration::from_secs(30);
+/// The dev merchant's dashboard user (its password is made at each start).
+const DASHBOARD_EMAIL: &str = "demo@tender.local";
 
 /// The two local chains: (network id, name, chain id, port).
 const CHAINS: [(&str, &str, u64, u16); 2] = [
@@ -63,6 +65,7 @@ fn gateway_config(dir: &Path, stablecoins: &[String]) -> GatewayToml {
         .rate("ETH", "USD", "2000.00")
         .rate("TUSD", "USD", "1");
     config.cashier_dir = Some(root().join("target/dist/cashier"));
+    config.dashboard_dir = Some(root().join("target/dist/dashboard"));
     for ((id, name, chain_id, port), stablecoin) in CHAINS.iter().zip(stablecoins) {
         let rpc = format!("http://127.0.0.1:{port}");
         let mut network = NetworkToml::new(id, name, *chain_id, &rpc, 2);
@@ -145,7 +148,8 @@ pub fn run() -> anyhow::Result<()> {
     started.add(gateway.start("the gateway", Some(&dir.join("gateway.log")), "info")?);
 
     step("creating the dev merchant, its products, webhook endpoint and payout wallet");
-    let api_key = gateway.create_merchant("Tender Demo Shop")?.api_key;
+    let created = gateway.create_merchant_as("Tender Demo Shop", Some(DASHBOARD_EMAIL))?;
+    let api_key = created.api_key;
     let gateway_url = gateway.url.clone();
     let merchant_url = format!("http://127.0.0.1:{MERCHANT_PORT}");
     let accounts = dev_accounts(first_log.as_deref().context("no chain started")?)?;
@@ -191,6 +195,9 @@ pub fn run() -> anyhow::Result<()> {
         "merchantUrl": merchant_url,
         "gatewayUrl": gateway_url,
         "apiKey": api_key,
+        "dashboardUrl": format!("{gateway_url}/dashboard"),
+        "dashboardEmail": &created.dashboard_email,
+        "dashboardPassword": &created.dashboard_password,
         "webhookSecret": webhook_secret,
         "productIds": product_ids,
         "chains": chains,
@@ -205,6 +212,10 @@ pub fn run() -> anyhow::Result<()> {
     println!(
         "  Gateway API   {gateway_url}   (API key and more in {})",
         summary_path.display()
+    );
+    println!(
+        "  Dashboard     {gateway_url}/dashboard   (sign in as {}, password {})",
+        created.dashboard_email, created.dashboard_password
     );
     println!("  Chains        31337 on :8545, 31338 on :8546 (ETH and TUSD on both)");
     println!("  Logs          {}", dir.display());

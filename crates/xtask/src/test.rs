@@ -54,6 +54,8 @@ pub fn run_all() -> anyhow::Result<()> {
         "-p",
         "tender-cashier",
         "-p",
+        "tender-dashboard",
+        "-p",
         "tender-web",
         "--all-targets",
         "--",

@@ -1,5 +1,6 @@
 //! Builds the browser bundles with trunk, offline: the storefront (root
-//! Trunk.toml, with the widget) and the cashier (crates/cashier).
+//! Trunk.toml, with the widget), the cashier (crates/cashier) and the
+//! dashboard (crates/dashboard).
 
 use std::path::Path;
 use std::process::Command;
@@ -37,13 +38,20 @@ fn trunk_build(dir: &Path, what: &str, rustflags: &str) -> anyhow::Result<()> {
 /// the widget, with two, 9 KB larger, so it is built without.
 const CASHIER_RUSTFLAGS: &str = "--cfg erase_components";
 
-/// Builds both bundles into target/dist/{storefront,cashier}.
+/// Builds the bundles into target/dist/{storefront,cashier,dashboard}
+/// (the dashboard, with as many components as the cashier, erased too).
 pub fn build() -> anyhow::Result<()> {
     trunk_build(&root(), "storefront", "")?;
     trunk_build(&root().join("crates/cashier"), "cashier", CASHIER_RUSTFLAGS)?;
+    trunk_build(
+        &root().join("crates/dashboard"),
+        "dashboard",
+        CASHIER_RUSTFLAGS,
+    )?;
     for (name, dir) in [
         ("storefront", "target/dist/storefront"),
         ("cashier", "target/dist/cashier"),
+        ("dashboard", "target/dist/dashboard"),
     ] {
         if let Ok(size) = bundle_size(&root().join(dir)) {
             step(&format!(

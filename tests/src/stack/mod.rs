@@ -77,6 +77,9 @@ pub struct Stack {
     pub gateway_url: String,
     pub merchant_url: String,
     pub api_key: String,
+    /// The merchant's first dashboard user.
+    pub dashboard_email: String,
+    pub dashboard_password: String,
     pub webhook_secret: WebhookSecret,
     pub gateway: tender_gateway::AppState,
     pub merchant: tender_merchant::AppState,
@@ -180,6 +183,7 @@ impl Stack {
             ],
             rates: vec![rate("ETH", "2000.00"), rate(STABLECOIN, "1")],
             cashier_dir: options.web.then(crate::tools::cashier_dist),
+            dashboard_dir: options.web.then(crate::tools::dashboard_dist),
             watcher_poll_ms: 100,
             webhooks: WebhookConfig {
                 retry_schedule_ms: vec![0, 200, 500, 1000, 2000],
@@ -221,10 +225,13 @@ impl Stack {
         let gateway_stop = shutdown.child_token();
         tokio::spawn(gateway_app.run(gateway_stop.clone()));
 
-        let merchant_account =
-            tender_gateway::merchants::accounts::create(&gateway.db, "Tender Demo Shop", None)
-                .await
-                .expect("create merchant");
+        let merchant_account = tender_gateway::merchants::accounts::create(
+            &gateway.db,
+            "Tender Demo Shop",
+            Some("demo@tender.local"),
+        )
+        .await
+        .expect("create merchant");
         let client = Client::new(&gateway_url, &merchant_account.api_key).expect("client");
         for (id, name, price) in [
             (TSHIRT, "Tender T-shirt", "25.00"),
@@ -302,6 +309,8 @@ impl Stack {
             gateway_url,
             merchant_url,
             api_key: merchant_account.api_key,
+            dashboard_email: merchant_account.dashboard_email,
+            dashboard_password: merchant_account.dashboard_password,
             webhook_secret,
             gateway,
             merchant,

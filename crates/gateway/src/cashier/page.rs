@@ -31,7 +31,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
     if let Some(dir) = &state.config.cashier_dir {
         router = router.nest_service("/cashier", ServeDir::new(dir));
     }
-    let csp = HeaderValue::from_str(&policy(&state.config)).expect("a CSP is a valid header value");
+    guarded(router, &policy(&state.config))
+}
+
+/// A page's routes under `csp` and the headers every page of ours has: no
+/// referrer, no sniffing, no framing.
+pub fn guarded(router: Router<AppState>, csp: &str) -> Router<AppState> {
+    let csp = HeaderValue::from_str(csp).expect("a CSP is a valid header value");
     router
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -73,9 +79,9 @@ fn origin(url: &url::Url) -> String {
     url.origin().ascii_serialization()
 }
 
-/// trunk's `index.html` with its inline boot script replaced by `BOOT`;
-/// and the script.
-fn split(index: &str) -> (String, String) {
+/// trunk's `index.html` with its inline boot script replaced by `boot`
+/// (its path); and the script.
+pub fn split(index: &str, boot: &str) -> (String, String) {
     const OPEN: &str = "<script type=\"module\">";
     let Some(start) = index.find(OPEN) else {
         return (index.to_owned(), String::new());
@@ -86,19 +92,20 @@ fn split(index: &str) -> (String, String) {
     };
     let script = index[body_start..body_start + len].to_owned();
     let page = format!(
-        "{}<script type=\"module\" src=\"{BOOT}\"></script>{}",
+        "{}<script type=\"module\" src=\"{boot}\"></script>{}",
         &index[..start],
         &index[body_start + len + "</script>".len()..]
     );
     (page, script)
 }
 
-async fn read_index(dir: Option<&FsPath>) -> Option<String> {
+/// A bundle's `index.html` (trunk's output in `dir`).
+pub async fn read_index(dir: Option<&FsPath>) -> Option<String> {
     let dir = dir?;
     match tokio::fs::read_to_string(dir.join("index.html")).await {
         Ok(html) => Some(html),
         Err(err) => {
-            tracing::error!(error = %err, dir = %dir.display(), "cannot read the cashier page");
+            tracing::error!(error = %err, dir = %dir.display(), "cannot read a bundle's page");
             None
         }
     }
@@ -117,7 +124,7 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response
 async fn serve_index(state: &AppState) -> Response {
     match read_index(state.config.cashier_dir.as_deref()).await {
         Some(index) => {
-            let mut response = Html(split(&index).0).into_response();
+            let mut response = Html(split(&index, BOOT).0).into_response();
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -141,9 +148,11 @@ async fn claim_page(State(state): State<AppState>, Path(token): Path<String>) ->
 
 async fn boot(State(state): State<AppState>) -> Response {
     match read_index(state.config.cashier_dir.as_deref()).await {
-        Some(index) => {
-            ([(header::CONTENT_TYPE, "text/javascript")], split(&index).1).into_response()
-        }
+        Some(index) => (
+            [(header::CONTENT_TYPE, "text/javascript")],
+            split(&index, BOOT).1,
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -175,7 +184,7 @@ mod tests {
     #[test]
     fn the_inline_boot_script_moves_to_its_own_file() {
         let index = r#"<head><link rel="stylesheet" href="/cashier/a.css"><script type="module">import init from '/cashier/x.js'; await init();</script></head><body></body>"#;
-        let (page, script) = split(index);
+        let (page, script) = split(index, BOOT);
         assert_eq!(script, "import init from '/cashier/x.js'; await init();");
         assert!(page.contains(r#"<script type="module" src="/cashier/boot.js"></script>"#));
         assert!(!page.contains("import init"));

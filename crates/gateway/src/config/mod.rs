@@ -205,6 +205,8 @@ pub struct Config {
     pub settlement: SettlementConfig,
     /// Directory of the built cashier (trunk's dist), served at `/pay/{id}`.
     pub cashier_dir: Option<PathBuf>,
+    /// Directory of the built dashboard (trunk's dist), served at `/dashboard`.
+    pub dashboard_dir: Option<PathBuf>,
     /// How long a quote's amount is locked, in seconds.
     pub quote_ttl_seconds: u64,
     /// Default session lifetime, in seconds.
@@ -236,6 +238,7 @@ impl Default for Config {
             pricing: PricingConfig::default(),
             settlement: SettlementConfig::default(),
             cashier_dir: None,
+            dashboard_dir: None,
             quote_ttl_seconds: 15 * 60,
             session_ttl_seconds: 3600,
             refund_claim_ttl_seconds: 30 * 24 * 3600,

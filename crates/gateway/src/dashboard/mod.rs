@@ -2,8 +2,10 @@
 //! their signed-in browsers (`sign_ins`: the cookie, CSRF, sign-out), and
 //! the merchant API once more under `/dashboard/api`, authenticated by
 //! that cookie instead of a key: the dashboard does what a key does,
-//! through the same handlers, so the two never diverge.
+//! through the same handlers, so the two never diverge; and the page
+//! itself (`page`).
 
+pub mod page;
 pub mod sign_ins;
 pub mod users;
 
@@ -26,7 +28,7 @@ pub fn router(api: Router<AppState>, state: &AppState) -> Router<AppState> {
             state.clone(),
             sign_ins::require_user,
         ));
-    Router::new()
+    page::router(state)
         .route(
             "/dashboard/api/session",
             post(sign_ins::sign_in)

@@ -1,0 +1,105 @@
+//! The dashboard's calls: its sign-in, and the merchant API under
+//! `/dashboard/api`; every change carries the sign-in's CSRF token. Errors
+//! come back worded for the reader.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tender_protocol::{List, Session};
+use tender_web::{FetchError, fetch_json_with, to_json};
+
+const BASE: &str = "/dashboard/api";
+
+/// Who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedIn {
+    pub email: String,
+    pub merchant_id: String,
+    pub csrf_token: String,
+}
+
+fn worded(err: FetchError) -> String {
+    match err {
+        FetchError::Unreachable => {
+            "The gateway did not answer: check your connection and try again.".into()
+        }
+        FetchError::Unreadable => "The gateway's answer could not be read: reload the page.".into(),
+        FetchError::Refused {
+            message: Some(message),
+            ..
+        } => message,
+        FetchError::Refused {
+            status,
+            message: None,
+        } => format!("The gateway refused the request ({status})."),
+    }
+}
+
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    csrf: Option<&str>,
+) -> Result<T, FetchError> {
+    let url = format!("{BASE}{path}");
+    fetch_json_with(
+        method,
+        &url,
+        body,
+        csrf.map(|token| ("x-csrf-token", token)),
+    )
+    .await
+}
+
+/// The sign-in of this browser, if any.
+pub async fn me() -> Result<Option<SignedIn>, String> {
+    match call("GET", "/session", None, None).await {
+        Ok(me) => Ok(Some(me)),
+        Err(FetchError::Refused { status: 401, .. }) => Ok(None),
+        Err(err) => Err(worded(err)),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Credentials<'a> {
+    email: &'a str,
+    password: &'a str,
+}
+
+pub async fn sign_in(email: &str, password: &str) -> Result<SignedIn, String> {
+    let body =
+        to_json(&Credentials { email, password }).ok_or("This request could not be written.")?;
+    call("POST", "/session", Some(body), None)
+        .await
+        .map_err(worded)
+}
+
+/// Signs this browser out, or (`everywhere`) every one of the user's.
+pub async fn sign_out(me: &SignedIn, everywhere: bool) -> Result<(), String> {
+    let path = if everywhere { "/sessions" } else { "/session" };
+    call::<()>("DELETE", path, None, Some(&me.csrf_token))
+        .await
+        .map_err(worded)
+}
+
+/// The latest checkout sessions, newest first.
+pub async fn sessions(limit: u32) -> Result<List<Session>, String> {
+    call(
+        "GET",
+        &format!("/v1/checkout/sessions?limit={limit}"),
+        None,
+        None,
+    )
+    .await
+    .map_err(worded)
+}
+
+/// One checkout session, by its id (`None` if there is none of this
+/// merchant's).
+pub async fn session(id: &str) -> Result<Option<Session>, String> {
+    match call("GET", &format!("/v1/checkout/sessions/{id}"), None, None).await {
+        Ok(session) => Ok(Some(session)),
+        Err(FetchError::Refused { status: 404, .. }) => Ok(None),
+        Err(err) => Err(worded(err)),
+    }
+}

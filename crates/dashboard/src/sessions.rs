@@ -1,0 +1,119 @@
+//! The signed-in dashboard: who is signed in, signing out, and the
+//! merchant's checkout sessions, newest first, or one found by its id.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tender_protocol::Session;
+
+use crate::api::{self, SignedIn};
+use crate::format::local_time;
+
+/// How many of the latest sessions are listed.
+const LATEST: u32 = 25;
+
+#[component]
+pub fn Sessions(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
+    let listed = RwSignal::new(None::<Result<Vec<Session>, String>>);
+    let status = RwSignal::new(String::new());
+    let load_latest = move || {
+        listed.set(None);
+        spawn_local(async move {
+            let latest = api::sessions(LATEST).await.map(|list| list.data);
+            if let Ok(found) = &latest {
+                status.set(match found.len() {
+                    1 => "1 session shown".to_owned(),
+                    n => format!("{n} sessions shown"),
+                });
+            }
+            listed.set(Some(latest));
+        });
+    };
+    load_latest();
+    let query = RwSignal::new(String::new());
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let id = query.get_untracked().trim().to_owned();
+        if id.is_empty() {
+            load_latest();
+            return;
+        }
+        listed.set(None);
+        spawn_local(async move {
+            let found = api::session(&id)
+                .await
+                .map(|s| s.into_iter().collect::<Vec<_>>());
+            status.set(match &found {
+                Ok(found) if found.is_empty() => format!("No session {id}"),
+                Ok(_) => format!("Session {id} found"),
+                Err(_) => String::new(),
+            });
+            listed.set(Some(found));
+        });
+    };
+    let out_error = RwSignal::new(None::<String>);
+    let sign_out = {
+        let me = me.clone();
+        move |everywhere: bool| {
+            let me = me.clone();
+            spawn_local(async move {
+                match api::sign_out(&me, everywhere).await {
+                    Ok(()) => signed_out.run(()),
+                    Err(message) => out_error.set(Some(message)),
+                }
+            });
+        }
+    };
+    let sign_out_here = sign_out.clone();
+    view! {
+        <header class="topbar">
+            <p class="brand">"Tender"</p>
+            <p class="who">{me.email.clone()}</p>
+            <button type="button" class="secondary" on:click=move |_| sign_out_here(false)>"Sign out"</button>
+            <button type="button" class="secondary" on:click=move |_| sign_out(true)>"Sign out everywhere"</button>
+        </header>
+        <p class="error" role="alert">{move || out_error.get()}</p>
+        <section aria-labelledby="sessions-title">
+            <h1 id="sessions-title">"Checkout sessions"</h1>
+            <form class="search" role="search" on:submit=search>
+                <label for="search">"Find a session by its id"</label>
+                <input id="search" name="search" type="search" placeholder="cs_…"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))/>
+                <button type="submit">"Find"</button>
+            </form>
+            <p class="status" aria-live="polite">{move || status.get()}</p>
+            {move || match listed.get() {
+                None => view! { <p class="loading" aria-busy="true">"Loading sessions…"</p> }.into_any(),
+                Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Some(Ok(sessions)) if sessions.is_empty() => view! {
+                    <p class="empty">"No checkout sessions here yet. Create one with the API (POST /v1/checkout/sessions) or a Pay button on your shop."</p>
+                }.into_any(),
+                Some(Ok(sessions)) => view! { <Table sessions/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Table(sessions: Vec<Session>) -> impl IntoView {
+    view! {
+        <table class="sessions">
+            <thead><tr>
+                <th scope="col">"Session"</th>
+                <th scope="col">"Status"</th>
+                <th scope="col">"Amount"</th>
+                <th scope="col">"Created"</th>
+            </tr></thead>
+            <tbody>
+                {sessions.into_iter().map(|session| view! {
+                    <tr>
+                        <td class="id">{session.id.to_string()}</td>
+                        <td><span class=format!("badge badge--{}", session.status.as_str())>{session.status.as_str()}</span></td>
+                        <td class="amount">{session.amount_due.to_string()}</td>
+                        <td>{local_time(&session.created_at)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,94 @@
+//! The merchant dashboard in a real Chromium, against a real gateway: sign
+//! in (a wrong password said, then locked out after the limit), the
+//! merchant's sessions listed and one found by its id, sign-out; the
+//! sign-in cookie out of the page's reach. Screenshots at 1280 and 375 px
+//! in `target/screenshots/`.
+
+use fantoccini::Locator;
+use tender_e2e::stack::TSHIRT;
+use tender_e2e::{Browser, Stack, StackOptions};
+
+async fn fill(browser: &Browser, id: &str, text: &str) {
+    let field = browser
+        .client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("no #{id}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+async fn sign_in(browser: &Browser, email: &str, password: &str) {
+    browser.text_of("#email").await;
+    fill(browser, "email", email).await;
+    fill(browser, "password", password).await;
+    browser.click_button("Sign in").await;
+}
+
+#[tokio::test]
+async fn a_merchant_signs_in_finds_a_session_and_signs_out() {
+    let stack = Stack::start(StackOptions {
+        web: true,
+        ..StackOptions::default()
+    })
+    .await;
+    let checkout = stack.checkout(TSHIRT).await;
+    let id = Stack::session_of(&checkout.payment_url).to_string();
+    let browser = Browser::start().await;
+    let dashboard = format!("{}/dashboard", stack.gateway_url);
+    browser.client.goto(&dashboard).await.unwrap();
+    browser.wait_for_text("Sign in to Tender").await;
+    browser.screenshots("dashboard-sign-in").await;
+
+    sign_in(&browser, &stack.dashboard_email, "not the password").await;
+    browser.wait_for_text("Wrong email or password").await;
+
+    sign_in(&browser, &stack.dashboard_email, &stack.dashboard_password).await;
+    browser.wait_for_text("Checkout sessions").await;
+    browser.wait_for_text(&id).await;
+    let table = browser.text_of("table.sessions").await;
+    assert!(
+        table.contains("25.00 USD") && table.contains("open"),
+        "{table}"
+    );
+    let cookies: String = browser
+        .client
+        .execute("return document.cookie", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!cookies.contains("tender_dashboard"), "HttpOnly: {cookies}");
+    browser.screenshots("dashboard-sessions").await;
+
+    // Found by its id; an id of nobody's is said so.
+    fill(&browser, "search", &id).await;
+    browser.click_button("Find").await;
+    browser.wait_for_text(&format!("Session {id} found")).await;
+    fill(&browser, "search", "cs_nosuchsession").await;
+    browser.click_button("Find").await;
+    browser.wait_for_text("No session cs_nosuchsession").await;
+
+    // Signed out, a reload shows the sign-in form again.
+    browser.click_button("Sign out").await;
+    browser.wait_for_text("Sign in to Tender").await;
+    browser.client.goto(&dashboard).await.unwrap();
+    browser.wait_for_text("Sign in to Tender").await;
+
+    // The fifth wrong password in a row locks the account, even for the
+    // right one. (One was wrong above; the sign-in between reset the count.)
+    for _ in 0..4 {
+        sign_in(&browser, &stack.dashboard_email, "still not the password").await;
+        browser.wait_for_text("Wrong email or password").await;
+        // A fresh page, so the next answer is not the last one's alert.
+        browser.client.goto(&dashboard).await.unwrap();
+    }
+    sign_in(&browser, &stack.dashboard_email, "still not the password").await;
+    browser.wait_for_text("it is locked; try again in").await;
+    browser.client.goto(&dashboard).await.unwrap();
+    sign_in(&browser, &stack.dashboard_email, &stack.dashboard_password).await;
+    browser.wait_for_text("it is locked; try again in").await;
+    browser.screenshots("dashboard-locked").await;
+    browser.close().await;
+}
