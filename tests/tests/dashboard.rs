@@ -4,9 +4,14 @@
 //! sign-in cookie out of the page's reach. Screenshots at 1280 and 375 px
 //! in `target/screenshots/`.
 
+use std::time::Duration;
+
 use fantoccini::Locator;
 use tender_e2e::stack::TSHIRT;
-use tender_e2e::{Browser, Stack, StackOptions};
+use tender_e2e::{Browser, Stack, StackOptions, eventually};
+use tender_protocol::{DeliveryStatus, EventListParams, EventType};
+
+const WAIT: Duration = Duration::from_secs(30);
 
 async fn fill(browser: &Browser, id: &str, text: &str) {
     let field = browser
@@ -66,6 +71,41 @@ async fn a_merchant_signs_in_finds_a_session_and_signs_out() {
     fill(&browser, "search", &id).await;
     browser.click_button("Find").await;
     browser.wait_for_text(&format!("Session {id} found")).await;
+
+    // Its page: the timeline, the webhook delivered to the merchant's
+    // server, sent again with Resend.
+    browser.click_button(&id).await;
+    browser.wait_for_text("Timeline").await;
+    browser.wait_for_text("session.created").await;
+    browser.wait_for_text("delivered").await;
+    let attempts = browser.text_of("ul.attempts").await;
+    assert!(attempts.contains("ms"), "{attempts}");
+    browser.screenshots("dashboard-session").await;
+    browser.click_button("Resend").await;
+    browser.wait_for_text("Resent evt_").await;
+    let created = stack
+        .client
+        .list_events(&EventListParams {
+            session_id: Some(id.clone()),
+            ..EventListParams::default()
+        })
+        .await
+        .unwrap()
+        .data
+        .into_iter()
+        .find(|e| e.kind == EventType::SessionCreated)
+        .expect("the session's created event");
+    eventually("the resent webhook's second attempt", WAIT, || async {
+        let details = stack.client.get_event(created.id.as_str()).await.ok()?;
+        details
+            .deliveries
+            .iter()
+            .any(|d| d.attempts.len() >= 2 && d.status == DeliveryStatus::Succeeded)
+            .then_some(())
+    })
+    .await;
+    browser.click_button("All sessions").await;
+
     fill(&browser, "search", "cs_nosuchsession").await;
     browser.click_button("Find").await;
     browser.wait_for_text("No session cs_nosuchsession").await;

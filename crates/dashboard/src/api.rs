@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tender_protocol::{List, Session};
+use tender_protocol::{Event, EventDetails, List, Session};
 use tender_web::{FetchError, fetch_json_with, to_json};
 
 const BASE: &str = "/dashboard/api";
@@ -102,4 +102,38 @@ pub async fn session(id: &str) -> Result<Option<Session>, String> {
         Err(FetchError::Refused { status: 404, .. }) => Ok(None),
         Err(err) => Err(worded(err)),
     }
+}
+
+/// The session's events, oldest first.
+pub async fn events_of(session: &str) -> Result<Vec<Event>, String> {
+    let list: List<Event> = call(
+        "GET",
+        &format!("/v1/events?sessionId={session}&limit=100"),
+        None,
+        None,
+    )
+    .await
+    .map_err(worded)?;
+    let mut events = list.data;
+    events.reverse();
+    Ok(events)
+}
+
+/// An event with its deliveries and their attempts.
+pub async fn event(id: &str) -> Result<EventDetails, String> {
+    call("GET", &format!("/v1/events/{id}"), None, None)
+        .await
+        .map_err(worded)
+}
+
+/// Sends an event again to every endpoint subscribed to it.
+pub async fn redeliver(me: &SignedIn, id: &str) -> Result<EventDetails, String> {
+    call(
+        "POST",
+        &format!("/v1/events/{id}/redeliver"),
+        Some("{}".to_owned()),
+        Some(&me.csrf_token),
+    )
+    .await
+    .map_err(worded)
 }

@@ -3,6 +3,7 @@
 //! `/dashboard/api` (`api`), signed in by a cookie the page never sees.
 
 mod api;
+mod detail;
 mod format;
 mod sessions;
 mod sign_in;

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use tender_protocol::Session;
 
 use crate::api::{self, SignedIn};
+use crate::detail::SessionDetail;
 use crate::format::local_time;
 
 /// How many of the latest sessions are listed.
@@ -64,6 +65,10 @@ pub fn Sessions(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
         }
     };
     let sign_out_here = sign_out.clone();
+    // The session shown in full, if one was chosen.
+    let selected = RwSignal::new(None::<String>);
+    let open = Callback::new(move |id: String| selected.set(Some(id)));
+    let back = Callback::new(move |()| selected.set(None));
     view! {
         <header class="topbar">
             <p class="brand">"Tender"</p>
@@ -72,7 +77,8 @@ pub fn Sessions(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
             <button type="button" class="secondary" on:click=move |_| sign_out(true)>"Sign out everywhere"</button>
         </header>
         <p class="error" role="alert">{move || out_error.get()}</p>
-        <section aria-labelledby="sessions-title">
+        {move || selected.get().map(|id| view! { <SessionDetail id me=me.clone() back/> })}
+        <section aria-labelledby="sessions-title" hidden=move || selected.get().is_some()>
             <h1 id="sessions-title">"Checkout sessions"</h1>
             <form class="search" role="search" on:submit=search>
                 <label for="search">"Find a session by its id"</label>
@@ -88,14 +94,14 @@ pub fn Sessions(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
                 Some(Ok(sessions)) if sessions.is_empty() => view! {
                     <p class="empty">"No checkout sessions here yet. Create one with the API (POST /v1/checkout/sessions) or a Pay button on your shop."</p>
                 }.into_any(),
-                Some(Ok(sessions)) => view! { <Table sessions/> }.into_any(),
+                Some(Ok(sessions)) => view! { <Table sessions open/> }.into_any(),
             }}
         </section>
     }
 }
 
 #[component]
-fn Table(sessions: Vec<Session>) -> impl IntoView {
+fn Table(sessions: Vec<Session>, open: Callback<String>) -> impl IntoView {
     view! {
         <table class="sessions">
             <thead><tr>
@@ -105,14 +111,16 @@ fn Table(sessions: Vec<Session>) -> impl IntoView {
                 <th scope="col">"Created"</th>
             </tr></thead>
             <tbody>
-                {sessions.into_iter().map(|session| view! {
+                {sessions.into_iter().map(|session| {
+                    let id = session.id.to_string();
+                    view! {
                     <tr>
-                        <td class="id">{session.id.to_string()}</td>
+                        <td class="id"><button type="button" class="link" on:click=move |_| open.run(id.clone())>{session.id.to_string()}</button></td>
                         <td><span class=format!("badge badge--{}", session.status.as_str())>{session.status.as_str()}</span></td>
                         <td class="amount">{session.amount_due.to_string()}</td>
                         <td>{local_time(&session.created_at)}</td>
                     </tr>
-                }).collect_view()}
+                }}).collect_view()}
             </tbody>
         </table>
     }
