@@ -1,12 +1,14 @@
-//! The merchant dashboard in a real Chromium, against a real gateway: sign
-//! in (a wrong password said, then locked out after the limit), the
-//! merchant's sessions listed and one found by its id, sign-out; the
-//! sign-in cookie out of the page's reach. Screenshots at 1280 and 375 px
+//! The merchant dashboard in a real Chromium, against a real gateway and
+//! anvil: sign in (a wrong password said, then locked out after the
+//! limit), the merchant's sessions listed, a paid one found by its id, its
+//! order id and its transaction hash, its page (timeline, payment, webhooks
+//! and Resend), sign-out; the sign-in cookie out of the page's reach. Screenshots at 1280 and 375 px
 //! in `target/screenshots/`.
 
 use std::time::Duration;
 
 use fantoccini::Locator;
+use tender_e2e::anvil::DEV_ACCOUNT;
 use tender_e2e::stack::TSHIRT;
 use tender_e2e::{Browser, Stack, StackOptions, eventually};
 use tender_protocol::{DeliveryStatus, EventListParams, EventType};
@@ -38,7 +40,28 @@ async fn a_merchant_signs_in_finds_a_session_and_signs_out() {
     })
     .await;
     let checkout = stack.checkout(TSHIRT).await;
-    let id = Stack::session_of(&checkout.payment_url).to_string();
+    let session_id = Stack::session_of(&checkout.payment_url);
+    let id = session_id.to_string();
+    // Paid, with its two confirmations.
+    let quote = stack.quote_eth(&session_id).await;
+    let tx_hash = stack
+        .anvil
+        .send_eth(
+            DEV_ACCOUNT,
+            quote.deposit_address.as_str(),
+            quote.amount_raw.0,
+        )
+        .await;
+    stack.anvil.mine(1).await;
+    eventually("the order to be paid", WAIT, || async {
+        stack
+            .order(&checkout.order_id)
+            .await
+            .status
+            .is_paid()
+            .then_some(())
+    })
+    .await;
     let browser = Browser::start().await;
     let dashboard = format!("{}/dashboard", stack.gateway_url);
     browser.client.goto(&dashboard).await.unwrap();
@@ -53,7 +76,7 @@ async fn a_merchant_signs_in_finds_a_session_and_signs_out() {
     browser.wait_for_text(&id).await;
     let table = browser.text_of("table.sessions").await;
     assert!(
-        table.contains("25.00 USD") && table.contains("open"),
+        table.contains("25.00 USD") && (table.contains("paid") || table.contains("completed")),
         "{table}"
     );
     let cookies: String = browser
@@ -70,13 +93,33 @@ async fn a_merchant_signs_in_finds_a_session_and_signs_out() {
     // Found by its id; an id of nobody's is said so.
     fill(&browser, "search", &id).await;
     browser.click_button("Find").await;
-    browser.wait_for_text(&format!("Session {id} found")).await;
+    browser.wait_for_text(&format!("1 session for {id}")).await;
 
-    // Its page: the timeline, the webhook delivered to the merchant's
-    // server, sent again with Resend.
+    // Found by the transaction that paid it, and by its order id.
+    fill(&browser, "search", &checkout.order_id.to_string()).await;
+    browser.click_button("Find").await;
+    browser
+        .wait_for_text(&format!("1 session for {}", checkout.order_id))
+        .await;
+    fill(&browser, "search", &tx_hash).await;
+    browser.click_button("Find").await;
+    browser
+        .wait_for_text(&format!("1 session for {tx_hash}"))
+        .await;
+
+    // Its page: the timeline to paid, the payment with its confirmations,
+    // the webhooks delivered to the merchant's server, one sent again with
+    // Resend.
     browser.click_button(&id).await;
     browser.wait_for_text("Timeline").await;
-    browser.wait_for_text("session.created").await;
+    browser.wait_for_text("session.paid").await;
+    let payments = browser.text_of("table.payments").await;
+    assert!(
+        payments.contains(&tx_hash)
+            && payments.contains("0.0125 ETH")
+            && payments.contains("(confirmed)"),
+        "{payments}"
+    );
     browser.wait_for_text("delivered").await;
     let attempts = browser.text_of("ul.attempts").await;
     assert!(attempts.contains("ms"), "{attempts}");
@@ -108,7 +151,9 @@ async fn a_merchant_signs_in_finds_a_session_and_signs_out() {
 
     fill(&browser, "search", "cs_nosuchsession").await;
     browser.click_button("Find").await;
-    browser.wait_for_text("No session cs_nosuchsession").await;
+    browser
+        .wait_for_text("No session for cs_nosuchsession")
+        .await;
 
     // Signed out, a reload shows the sign-in form again.
     browser.click_button("Sign out").await;

@@ -94,6 +94,25 @@ pub async fn sessions(limit: u32) -> Result<List<Session>, String> {
     .map_err(worded)
 }
 
+/// The sessions a search names: one by its id (`cs_…`), those a
+/// transaction paid (`0x…`), or those with the metadata value (an order id).
+pub async fn search(query: &str) -> Result<Vec<Session>, String> {
+    if query.starts_with("cs_") {
+        return Ok(session(query).await?.into_iter().collect());
+    }
+    let value = String::from(js_sys::encode_uri_component(query));
+    let filter = if query.starts_with("0x") {
+        "txHash"
+    } else {
+        "metadataValue"
+    };
+    let path = format!("/v1/checkout/sessions?limit=100&{filter}={value}");
+    call::<List<Session>>("GET", &path, None, None)
+        .await
+        .map(|list| list.data)
+        .map_err(worded)
+}
+
 /// One checkout session, by its id (`None` if there is none of this
 /// merchant's).
 pub async fn session(id: &str) -> Result<Option<Session>, String> {

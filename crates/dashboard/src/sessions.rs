@@ -33,19 +33,18 @@ pub fn Sessions(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let id = query.get_untracked().trim().to_owned();
-        if id.is_empty() {
+        let wanted = query.get_untracked().trim().to_owned();
+        if wanted.is_empty() {
             load_latest();
             return;
         }
         listed.set(None);
         spawn_local(async move {
-            let found = api::session(&id)
-                .await
-                .map(|s| s.into_iter().collect::<Vec<_>>());
+            let found = api::search(&wanted).await;
             status.set(match &found {
-                Ok(found) if found.is_empty() => format!("No session {id}"),
-                Ok(_) => format!("Session {id} found"),
+                Ok(found) if found.is_empty() => format!("No session for {wanted}"),
+                Ok(found) if found.len() == 1 => format!("1 session for {wanted}"),
+                Ok(found) => format!("{} sessions for {wanted}", found.len()),
                 Err(_) => String::new(),
             });
             listed.set(Some(found));
@@ -81,8 +80,8 @@ pub fn Sessions(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
         <section aria-labelledby="sessions-title" hidden=move || selected.get().is_some()>
             <h1 id="sessions-title">"Checkout sessions"</h1>
             <form class="search" role="search" on:submit=search>
-                <label for="search">"Find a session by its id"</label>
-                <input id="search" name="search" type="search" placeholder="cs_…"
+                <label for="search">"Find sessions by id, transaction hash or metadata value (an order id)"</label>
+                <input id="search" name="search" type="search" placeholder="cs_…, 0x… or ord_…"
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))/>
                 <button type="submit">"Find"</button>

@@ -93,8 +93,17 @@ pub struct ListQuery<'a> {
     pub listed: Listed,
     /// The columns each row is read with.
     pub columns: &'static str,
-    /// `column = value` filters; those without a value are left out.
-    pub filters: Vec<(&'static str, Option<&'a str>)>,
+    /// Conditions on a value; those without a value are left out.
+    pub filters: Vec<(Condition, Option<&'a str>)>,
+}
+
+/// A list's condition on one value.
+#[derive(Debug, Clone, Copy)]
+pub enum Condition {
+    /// `column = value`.
+    Equals(&'static str),
+    /// SQL in which `?` stands for the value.
+    Sql(&'static str),
 }
 
 impl<'a> ListQuery<'a> {
@@ -108,7 +117,13 @@ impl<'a> ListQuery<'a> {
 
     /// Adds `column = value` when `value` is given.
     pub fn filter(mut self, column: &'static str, value: Option<&'a str>) -> Self {
-        self.filters.push((column, value));
+        self.filters.push((Condition::Equals(column), value));
+        self
+    }
+
+    /// Adds `sql` (where `?` stands for `value`) when `value` is given.
+    pub fn matching(mut self, sql: &'static str, value: Option<&'a str>) -> Self {
+        self.filters.push((Condition::Sql(sql), value));
         self
     }
 }
@@ -172,14 +187,20 @@ where
         listed.shown()
     );
     let mut n = 1;
-    let filters: Vec<(&str, &str)> = query
+    let filters: Vec<(Condition, &str)> = query
         .filters
         .iter()
-        .filter_map(|(column, value)| value.map(|v| (*column, v)))
+        .filter_map(|(condition, value)| value.map(|v| (*condition, v)))
         .collect();
-    for (column, _) in &filters {
+    for (condition, _) in &filters {
         n += 1;
-        sql.push_str(&format!(" AND {column} = ${n}"));
+        match condition {
+            Condition::Equals(column) => sql.push_str(&format!(" AND {column} = ${n}")),
+            Condition::Sql(text) => {
+                sql.push_str(" AND ");
+                sql.push_str(&text.replace('?', &format!("${n}")));
+            }
+        }
     }
     if after.is_some() {
         // A row-value comparison: one range on the (merchant, order, id)

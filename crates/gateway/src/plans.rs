@@ -1,9 +1,9 @@
-//! The queries background workers run over tables that grow without
-//! bound, named, so `tests/query_plans.rs` can check that each one reads
+//! The queries background workers (and a few searches) run over tables
+//! that grow without bound, named, so `tests/query_plans.rs` can check that each one reads
 //! through an index rather than the whole table (`EXPLAIN QUERY PLAN`).
 
 use crate::chain::sweeps;
-use crate::checkout::expiry;
+use crate::checkout::{expiry, sessions};
 use crate::merchants::idempotency;
 use crate::settlement::settler;
 use crate::webhooks::outbox;
@@ -27,6 +27,13 @@ pub fn worker_queries() -> Vec<(&'static str, String)> {
         (
             "settler: paid sessions unsettled",
             settler::PAID_UNSETTLED.to_owned(),
+        ),
+        (
+            "sessions list: paid by a transaction",
+            format!(
+                "SELECT id FROM sessions WHERE merchant_id = $1 AND {}",
+                sessions::PAID_BY_TX.replace('?', "$2")
+            ),
         ),
     ]
 }

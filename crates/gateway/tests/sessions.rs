@@ -532,3 +532,57 @@ async fn a_reorged_payment_mined_again_is_new_to_the_sweeper() {
     assert_eq!(status, "pending");
     assert_eq!(in_sweep, 0, "a round must take it again once it confirms");
 }
+
+#[tokio::test]
+async fn sessions_are_found_by_a_metadata_value_of_theirs_only() {
+    let gw = gateway().await;
+    let with = |order: &str| patched(session_body(), json!({"metadata": {"order_id": order}}));
+    let wanted = gw.post("/v1/checkout/sessions", with("ord_42")).await;
+    gw.post("/v1/checkout/sessions", with("ord_420")).await;
+    gw.post("/v1/checkout/sessions", with("ord%4")).await;
+    let other = gw.another_merchant("Other").await;
+    gw.post_as(&other, "/v1/checkout/sessions", with("ord_42"))
+        .await;
+    let found = |value: &str| {
+        let path = format!(
+            "/v1/checkout/sessions?metadataValue={}",
+            url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+        );
+        let gw = &gw;
+        async move {
+            let answer = gw.get(&path).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            answer.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        found("ord_42").await,
+        vec![wanted.body["id"].as_str().unwrap().to_owned()],
+        "the whole value, this merchant's only"
+    );
+    assert_eq!(
+        found("ord%4").await.len(),
+        1,
+        "LIKE's characters match only themselves"
+    );
+    assert!(found("ord_4").await.is_empty(), "not a part of a value");
+    assert!(found("nothing\"}").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_malformed_transaction_hash_is_refused_and_an_unknown_one_finds_nothing() {
+    let gw = gateway().await;
+    gw.create_session().await;
+    let bad = gw.get("/v1/checkout/sessions?txHash=0x1234").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["error"]["param"], "txHash");
+    let unknown = format!("/v1/checkout/sessions?txHash=0x{}", "AB".repeat(32));
+    let answer = gw.get(&unknown).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body["data"], json!([]));
+}

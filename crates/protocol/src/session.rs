@@ -289,6 +289,13 @@ pub struct SessionListParams {
     /// Only sessions in this status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
+    /// Only sessions a payment in this transaction (`0x` and 64 hex digits)
+    /// went to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<String>,
+    /// Only sessions with a metadata value equal to this one (an order id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_value: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

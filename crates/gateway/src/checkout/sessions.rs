@@ -209,8 +209,12 @@ pub async fn list(
     merchant: Merchant,
     ApiQuery(params): ApiQuery<SessionListParams>,
 ) -> ApiResult<ApiJson<List<Session>>> {
+    let tx_hash = params.tx_hash.as_deref().map(tx_hash).transpose()?;
+    let metadata = params.metadata_value.as_deref().map(metadata_pattern);
     let query = ListQuery::new(Listed::Sessions, "id")
-        .filter("status", params.status.map(SessionStatus::as_str));
+        .filter("status", params.status.map(SessionStatus::as_str))
+        .matching(PAID_BY_TX, tx_hash.as_deref())
+        .matching("metadata LIKE ? ESCAPE '\\'", metadata.as_deref());
     let page: List<(String,)> = pagination::fetch(&state.db, &merchant.id, &query, &params).await?;
     let ids = page
         .data
@@ -223,6 +227,40 @@ pub async fn list(
         data: sessions.into_iter().map(|loaded| loaded.session).collect(),
         has_more: page.has_more,
     }))
+}
+
+/// The list's `txHash` filter: sessions a payment in the transaction `?`
+/// went to (through `payments_by_tx`).
+pub const PAID_BY_TX: &str = "id IN (SELECT session_id FROM payments WHERE tx_hash = ?)";
+
+/// A transaction hash as payments keep it: `0x` and 64 lowercase hex digits.
+fn tx_hash(text: &str) -> ApiResult<String> {
+    let hash = text.trim().to_ascii_lowercase();
+    let hex = hash.strip_prefix("0x").unwrap_or_default();
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(hash)
+    } else {
+        Err(ApiError::invalid(
+            "txHash",
+            "txHash must be 0x followed by 64 hex digits",
+        ))
+    }
+}
+
+/// A `LIKE` pattern matching stored metadata (JSON) with `value` as one of
+/// its strings: the value as JSON writes it, quotes included, with `LIKE`'s
+/// own characters escaped.
+fn metadata_pattern(value: &str) -> String {
+    let json = serde_json::Value::from(value).to_string();
+    let mut pattern = String::from("%");
+    for c in json.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Expire an open Checkout Session now, so it can no longer be paid.
