@@ -572,6 +572,8 @@ async fn sessions_are_found_by_a_metadata_value_of_theirs_only() {
     );
     assert!(found("ord_4").await.is_empty(), "not a part of a value");
     assert!(found("nothing\"}").await.is_empty());
+    let nul = gw.get("/v1/checkout/sessions?metadataValue=a%00b").await;
+    assert_eq!(nul.status, StatusCode::BAD_REQUEST, "{}", nul.body);
 }
 
 #[tokio::test]

@@ -6,7 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use tender_protocol::{
-    CreateSession, ErrorBody, LineItem, List, Session, SessionId, SessionListParams, SessionStatus,
+    CreateSession, ErrorBody, LineItem, List, Metadata, Session, SessionId, SessionListParams,
+    SessionStatus,
 };
 
 use crate::checkout::lifecycle::{self, Change, NewSession};
@@ -210,7 +211,11 @@ pub async fn list(
     ApiQuery(params): ApiQuery<SessionListParams>,
 ) -> ApiResult<ApiJson<List<Session>>> {
     let tx_hash = params.tx_hash.as_deref().map(tx_hash).transpose()?;
-    let metadata = params.metadata_value.as_deref().map(metadata_pattern);
+    let metadata = params
+        .metadata_value
+        .as_deref()
+        .map(metadata_pattern)
+        .transpose()?;
     let query = ListQuery::new(Listed::Sessions, "id")
         .filter("status", params.status.map(SessionStatus::as_str))
         .matching(PAID_BY_TX, tx_hash.as_deref())
@@ -250,7 +255,15 @@ fn tx_hash(text: &str) -> ApiResult<String> {
 /// A `LIKE` pattern matching stored metadata (JSON) with `value` as one of
 /// its strings: the value as JSON writes it, quotes included, with `LIKE`'s
 /// own characters escaped.
-fn metadata_pattern(value: &str) -> String {
+fn metadata_pattern(value: &str) -> ApiResult<String> {
+    // No stored value is longer, or holds a NUL (which PostgreSQL's text
+    // cannot).
+    if value.chars().count() > Metadata::MAX_VALUE_CHARS || value.contains('\0') {
+        return Err(ApiError::invalid(
+            "metadataValue",
+            "metadataValue must be at most 500 characters, without NUL",
+        ));
+    }
     let json = serde_json::Value::from(value).to_string();
     let mut pattern = String::from("%");
     for c in json.chars() {
@@ -260,7 +273,7 @@ fn metadata_pattern(value: &str) -> String {
         pattern.push(c);
     }
     pattern.push('%');
-    pattern
+    Ok(pattern)
 }
 
 /// Expire an open Checkout Session now, so it can no longer be paid.
