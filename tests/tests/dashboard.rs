@@ -2,7 +2,8 @@
 //! anvil: sign in (a wrong password said, then locked out after the
 //! limit), the merchant's sessions listed, a paid one found by its id, its
 //! order id and its transaction hash, its page (timeline, payment, webhooks
-//! and Resend), sign-out; the sign-in cookie out of the page's reach. Screenshots at 1280 and 375 px
+//! and Resend), an API key created (its secret shown once) and revoked,
+//! sign-out; the sign-in cookie out of the page's reach. Screenshots at 1280 and 375 px
 //! in `target/screenshots/`.
 
 use std::time::Duration;
@@ -154,6 +155,62 @@ async fn a_merchant_signs_in_finds_a_session_and_signs_out() {
     browser
         .wait_for_text("No session for cs_nosuchsession")
         .await;
+
+    // An API key that may only read sessions: its secret shown once, good
+    // for that and nothing else, then revoked.
+    browser.click_button("API keys").await;
+    browser.wait_for_text("A new key may").await;
+    browser
+        .client
+        .find(Locator::Id("scope-sessions-read"))
+        .await
+        .expect("the sessions:read box")
+        .click()
+        .await
+        .unwrap();
+    browser.click_button("Create key").await;
+    let secret = browser.text_of("[data-testid='new-secret']").await;
+    assert!(secret.starts_with("sk_test_"), "{secret}");
+    let redacted = format!("sk_test_…{}", &secret[secret.len() - 4..]);
+    browser
+        .wait_for_text(&format!("Key {redacted} created"))
+        .await;
+    browser.screenshots("dashboard-keys").await;
+    let http = reqwest::Client::new();
+    let sessions = format!("{}/v1/checkout/sessions", stack.gateway_url);
+    let read = |key: String| {
+        let request = http.get(&sessions).bearer_auth(key);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(read(secret.clone()).await, 200);
+    let write = http
+        .post(&sessions)
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"productId": TSHIRT, "successUrl": "https://shop.test/ok"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        write.status().as_u16(),
+        403,
+        "a read-only key cannot create"
+    );
+    browser
+        .client
+        .find(Locator::Css(&format!(
+            "button[aria-label='Revoke {redacted}']"
+        )))
+        .await
+        .expect("the new key's Revoke button")
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text(&format!("Key {redacted} revoked"))
+        .await;
+    assert_eq!(read(secret).await, 401, "a revoked key opens nothing");
+    browser.click_button("Sessions").await;
+    browser.wait_for_text("Checkout sessions").await;
 
     // Signed out, a reload shows the sign-in form again.
     browser.click_button("Sign out").await;

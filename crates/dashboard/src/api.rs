@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tender_protocol::{Event, EventDetails, List, Session};
+use tender_protocol::{ApiKey, CreateApiKey, Event, EventDetails, List, Scope, Session};
 use tender_web::{FetchError, fetch_json_with, to_json};
 
 const BASE: &str = "/dashboard/api";
@@ -154,5 +154,38 @@ pub async fn redeliver(me: &SignedIn, id: &str) -> Result<EventDetails, String> 
         Some(&me.csrf_token),
     )
     .await
+    .map_err(worded)
+}
+
+/// The merchant's API keys, newest first (revoked ones too).
+pub async fn keys() -> Result<Vec<ApiKey>, String> {
+    call::<List<ApiKey>>("GET", "/v1/api-keys?limit=100", None, None)
+        .await
+        .map(|list| list.data)
+        .map_err(worded)
+}
+
+/// A new key with `scopes` (none: a standard key); its secret is in the
+/// answer, once.
+pub async fn create_key(me: &SignedIn, scopes: &[Scope]) -> Result<ApiKey, String> {
+    let request = CreateApiKey {
+        scopes: (!scopes.is_empty()).then(|| scopes.to_vec()),
+    };
+    let body = to_json(&request).ok_or("This request could not be written.")?;
+    call("POST", "/v1/api-keys", Some(body), Some(&me.csrf_token))
+        .await
+        .map_err(worded)
+}
+
+/// Revokes a key, and every key it made.
+pub async fn revoke_key(me: &SignedIn, id: &str) -> Result<(), String> {
+    call::<ApiKey>(
+        "DELETE",
+        &format!("/v1/api-keys/{id}"),
+        None,
+        Some(&me.csrf_token),
+    )
+    .await
+    .map(drop)
     .map_err(worded)
 }

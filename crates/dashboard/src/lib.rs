@@ -1,18 +1,21 @@
-//! The merchant dashboard: sign in, then the merchant's checkout sessions.
+//! The merchant dashboard: sign in, then the merchant's checkout sessions
+//! and API keys (`shell`).
 //! It speaks to the gateway through the merchant API under
 //! `/dashboard/api` (`api`), signed in by a cookie the page never sees.
 
 mod api;
 mod detail;
 mod format;
+mod keys;
 mod sessions;
+mod shell;
 mod sign_in;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 pub use api::SignedIn;
-use sessions::Sessions;
+use shell::Dashboard;
 use sign_in::SignIn;
 
 /// What the page shows: nothing yet, the sign-in form, or the dashboard.
@@ -41,7 +44,7 @@ pub fn App() -> impl IntoView {
             {move || match shown.get() {
                 Shown::Loading => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
                 Shown::SignIn => view! { <SignIn signed_in/> }.into_any(),
-                Shown::Dashboard(me) => view! { <Sessions me signed_out/> }.into_any(),
+                Shown::Dashboard(me) => view! { <Dashboard me signed_out/> }.into_any(),
                 Shown::Failed(message) => view! {
                     <section class="notice" role="alert">
                         <h1>"The dashboard could not load"</h1>

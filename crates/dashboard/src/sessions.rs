@@ -1,5 +1,5 @@
-//! The signed-in dashboard: who is signed in, signing out, and the
-//! merchant's checkout sessions, newest first, or one found by its id.
+//! The merchant's checkout sessions, newest first, or those a search finds;
+//! one of them in full (`detail`).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,7 +13,7 @@ use crate::format::local_time;
 const LATEST: u32 = 25;
 
 #[component]
-pub fn Sessions(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
+pub fn Sessions(me: SignedIn) -> impl IntoView {
     let listed = RwSignal::new(None::<Result<Vec<Session>, String>>);
     let status = RwSignal::new(String::new());
     let load_latest = move || {
@@ -50,32 +50,11 @@ pub fn Sessions(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
             listed.set(Some(found));
         });
     };
-    let out_error = RwSignal::new(None::<String>);
-    let sign_out = {
-        let me = me.clone();
-        move |everywhere: bool| {
-            let me = me.clone();
-            spawn_local(async move {
-                match api::sign_out(&me, everywhere).await {
-                    Ok(()) => signed_out.run(()),
-                    Err(message) => out_error.set(Some(message)),
-                }
-            });
-        }
-    };
-    let sign_out_here = sign_out.clone();
     // The session shown in full, if one was chosen.
     let selected = RwSignal::new(None::<String>);
     let open = Callback::new(move |id: String| selected.set(Some(id)));
     let back = Callback::new(move |()| selected.set(None));
     view! {
-        <header class="topbar">
-            <p class="brand">"Tender"</p>
-            <p class="who">{me.email.clone()}</p>
-            <button type="button" class="secondary" on:click=move |_| sign_out_here(false)>"Sign out"</button>
-            <button type="button" class="secondary" on:click=move |_| sign_out(true)>"Sign out everywhere"</button>
-        </header>
-        <p class="error" role="alert">{move || out_error.get()}</p>
         {move || selected.get().map(|id| view! { <SessionDetail id me=me.clone() back/> })}
         <section aria-labelledby="sessions-title" hidden=move || selected.get().is_some()>
             <h1 id="sessions-title">"Checkout sessions"</h1>
