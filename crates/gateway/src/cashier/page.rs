@@ -81,7 +81,7 @@ fn origin(url: &url::Url) -> String {
 
 /// trunk's `index.html` with its inline boot script replaced by `boot`
 /// (its path); and the script.
-pub fn split(index: &str, boot: &str) -> (String, String) {
+fn split(index: &str, boot: &str) -> (String, String) {
     const OPEN: &str = "<script type=\"module\">";
     let Some(start) = index.find(OPEN) else {
         return (index.to_owned(), String::new());
@@ -100,7 +100,7 @@ pub fn split(index: &str, boot: &str) -> (String, String) {
 }
 
 /// A bundle's `index.html` (trunk's output in `dir`).
-pub async fn read_index(dir: Option<&FsPath>) -> Option<String> {
+async fn read_index(dir: Option<&FsPath>) -> Option<String> {
     let dir = dir?;
     match tokio::fs::read_to_string(dir.join("index.html")).await {
         Ok(html) => Some(html),
@@ -120,21 +120,41 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response
     serve_index(&state).await
 }
 
-/// The cashier's document, never cached (it names the current bundle).
+/// The cashier's document.
 async fn serve_index(state: &AppState) -> Response {
-    match read_index(state.config.cashier_dir.as_deref()).await {
+    bundle_page(
+        state.config.cashier_dir.as_deref(),
+        BOOT,
+        "The cashier is not available on this gateway (cashier_dir is not set or not built).",
+    )
+    .await
+}
+
+/// A bundle's document from its `dir`, its boot script moved to `boot`,
+/// never cached (it names the current bundle); 503 saying `missing` when
+/// the bundle is not there.
+pub async fn bundle_page(dir: Option<&FsPath>, boot: &str, missing: &'static str) -> Response {
+    match read_index(dir).await {
         Some(index) => {
-            let mut response = Html(split(&index, BOOT).0).into_response();
+            let mut response = Html(split(&index, boot).0).into_response();
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        None => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The cashier is not available on this gateway (cashier_dir is not set or not built).",
+        None => (StatusCode::SERVICE_UNAVAILABLE, missing).into_response(),
+    }
+}
+
+/// A bundle's boot script (see [`split`]).
+pub async fn bundle_boot(dir: Option<&FsPath>, boot: &str) -> Response {
+    match read_index(dir).await {
+        Some(index) => (
+            [(header::CONTENT_TYPE, "text/javascript")],
+            split(&index, boot).1,
         )
             .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
@@ -147,14 +167,7 @@ async fn claim_page(State(state): State<AppState>, Path(token): Path<String>) ->
 }
 
 async fn boot(State(state): State<AppState>) -> Response {
-    match read_index(state.config.cashier_dir.as_deref()).await {
-        Some(index) => (
-            [(header::CONTENT_TYPE, "text/javascript")],
-            split(&index, BOOT).1,
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    bundle_boot(state.config.cashier_dir.as_deref(), BOOT).await
 }
 
 /// The dev wallet, configured with the local chains; 404 unless the gateway

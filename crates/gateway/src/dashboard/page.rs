@@ -5,12 +5,11 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use tower_http::services::ServeDir;
 
-use crate::cashier::page::{guarded, read_index, split};
+use crate::cashier::page::{bundle_boot, bundle_page, guarded};
 use crate::state::AppState;
 
 const BOOT: &str = "/dashboard/boot.js";
@@ -31,31 +30,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
     guarded(router, POLICY)
 }
 
-/// The dashboard's document, never cached (it names the current bundle).
 async fn page(State(state): State<AppState>) -> Response {
-    match read_index(state.config.dashboard_dir.as_deref()).await {
-        Some(index) => {
-            let mut response = Html(split(&index, BOOT).0).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        None => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The dashboard is not available on this gateway (dashboard_dir is not set or not built).",
-        )
-            .into_response(),
-    }
+    bundle_page(
+        state.config.dashboard_dir.as_deref(),
+        BOOT,
+        "The dashboard is not available on this gateway (dashboard_dir is not set or not built).",
+    )
+    .await
 }
 
 async fn boot(State(state): State<AppState>) -> Response {
-    match read_index(state.config.dashboard_dir.as_deref()).await {
-        Some(index) => (
-            [(header::CONTENT_TYPE, "text/javascript")],
-            split(&index, BOOT).1,
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    bundle_boot(state.config.dashboard_dir.as_deref(), BOOT).await
 }
