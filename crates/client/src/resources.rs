@@ -6,6 +6,7 @@ use tender_protocol::{
     EventListParams, IdempotencyKey, List, ListParams, Product, ProductId, Redeliver, RotateSecret,
     Session, SessionId, SessionListParams, SettlementDestination, WebhookEndpoint,
 };
+use tender_protocol::{Overview, OverviewParams, SettlementOption};
 
 use crate::{Client, Error};
 
@@ -109,10 +110,17 @@ impl Client {
         self.delete(format!("v1/webhook-endpoints/{id}")).await
     }
 
-    /// `POST /v1/webhook-endpoints/{id}/enable`, after a `410 Gone`
-    /// disabled it.
+    /// `POST /v1/webhook-endpoints/{id}/enable`, after it was disabled (by
+    /// the merchant, or by a `410 Gone`).
     pub async fn enable_webhook_endpoint(&self, id: &str) -> Result<WebhookEndpoint, Error> {
         self.post(format!("v1/webhook-endpoints/{id}/enable"), &(), None)
+            .await
+    }
+
+    /// `POST /v1/webhook-endpoints/{id}/disable`: nothing is queued for it
+    /// or sent to it until it is enabled again.
+    pub async fn disable_webhook_endpoint(&self, id: &str) -> Result<WebhookEndpoint, Error> {
+        self.post(format!("v1/webhook-endpoints/{id}/disable"), &(), None)
             .await
     }
 
@@ -150,6 +158,19 @@ impl Client {
     pub async fn get_settlement_destination(&self) -> Result<SettlementDestination, Error> {
         self.get("v1/settlement-destination".into(), None::<&()>)
             .await
+    }
+
+    /// `GET /v1/settlement-destination/options`: the networks and tokens
+    /// proceeds can go to.
+    pub async fn settlement_options(&self) -> Result<List<SettlementOption>, Error> {
+        self.get("v1/settlement-destination/options".into(), None::<&()>)
+            .await
+    }
+
+    /// `GET /v1/overview`: volume, sessions by status, payouts pending,
+    /// failing endpoints.
+    pub async fn overview(&self, params: &OverviewParams) -> Result<Overview, Error> {
+        self.get("v1/overview".into(), Some(params)).await
     }
 
     /// `GET /v1/events`.

@@ -9,6 +9,9 @@ use tender_web::{FetchError, fetch_json_with, to_json};
 
 const BASE: &str = "/dashboard/api";
 
+/// Rows a list page shows.
+pub const PAGE: u32 = 25;
+
 /// Who is signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -18,7 +21,7 @@ pub struct SignedIn {
     pub csrf_token: String,
 }
 
-fn worded(err: FetchError) -> String {
+pub fn worded(err: FetchError) -> String {
     match err {
         FetchError::Unreachable => {
             "The gateway did not answer: check your connection and try again.".into()
@@ -35,7 +38,7 @@ fn worded(err: FetchError) -> String {
     }
 }
 
-async fn call<T: DeserializeOwned>(
+pub async fn call<T: DeserializeOwned>(
     method: &str,
     path: &str,
     body: Option<String>,
@@ -49,6 +52,29 @@ async fn call<T: DeserializeOwned>(
         csrf.map(|token| ("x-csrf-token", token)),
     )
     .await
+}
+
+/// An empty JSON object, the body of a change that needs none.
+#[derive(serde::Serialize)]
+pub struct Nothing {}
+
+/// A read of the merchant API, errors worded.
+pub async fn read<T: DeserializeOwned>(path: &str) -> Result<T, String> {
+    call("GET", path, None, None).await.map_err(worded)
+}
+
+/// A change through the merchant API, with the sign-in's CSRF token and
+/// `body` as JSON; errors worded.
+pub async fn change<T: DeserializeOwned>(
+    me: &SignedIn,
+    method: &str,
+    path: &str,
+    body: &impl serde::Serialize,
+) -> Result<T, String> {
+    let body = to_json(body).ok_or("This request could not be written.")?;
+    call(method, path, Some(body), Some(&me.csrf_token))
+        .await
+        .map_err(worded)
 }
 
 /// The sign-in of this browser, if any.
@@ -82,16 +108,14 @@ pub async fn sign_out(me: &SignedIn, everywhere: bool) -> Result<(), String> {
         .map_err(worded)
 }
 
-/// The latest checkout sessions, newest first.
-pub async fn sessions(limit: u32) -> Result<List<Session>, String> {
-    call(
-        "GET",
-        &format!("/v1/checkout/sessions?limit={limit}"),
-        None,
-        None,
-    )
-    .await
-    .map_err(worded)
+/// A page of checkout sessions, newest first: `filters` is the list's
+/// query (`status=paid&createdGte=…`), `after` the last id already shown.
+pub async fn sessions(filters: &str, after: Option<&str>) -> Result<List<Session>, String> {
+    let mut path = format!("/v1/checkout/sessions?limit={PAGE}{filters}");
+    if let Some(after) = after {
+        path.push_str(&format!("&startingAfter={after}"));
+    }
+    call("GET", &path, None, None).await.map_err(worded)
 }
 
 /// The sessions a search names: one by its id (`cs_…`), those a

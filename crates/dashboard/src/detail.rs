@@ -1,13 +1,18 @@
-//! One checkout session: its amounts, its timeline (every event, with
-//! when), its payments on chain, and each event's webhook deliveries with
-//! their attempts and a Resend button.
+//! One checkout session: its amounts, its timeline (created, quoted, each
+//! payment seen and its confirmations, every event, with when), its
+//! payments on chain, its refunds, and each event's webhook deliveries
+//! with their attempts and a Resend button. It follows the session live.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tender_protocol::{DeliveryStatus, EventDetails, Payment, PaymentStatus, Session};
+use tender_protocol::{
+    DeliveryStatus, EventDetails, EventType, Payment, PaymentStatus, Session, Timestamp,
+};
 
 use crate::api::{self, SignedIn};
-use crate::format::local_time;
+use crate::format::{local_time, money};
+use crate::live::follow_session;
+use crate::refunds::Refunds;
 
 /// The session and its events' details.
 #[derive(Clone)]
@@ -28,19 +33,56 @@ async fn load(id: &str) -> Result<Option<Loaded>, String> {
 }
 
 #[component]
-pub fn SessionDetail(id: String, me: SignedIn, back: Callback<()>) -> impl IntoView {
+pub fn SessionDetail(
+    id: String,
+    me: SignedIn,
+    back: Callback<()>,
+    #[prop(into)] changed: Signal<u64>,
+) -> impl IntoView {
     let loaded = RwSignal::new(None::<Result<Option<Loaded>, String>>);
     let status = RwSignal::new(String::new());
+    // Blocks confirming its payments, seen through the cashier's stream.
+    let blocks = RwSignal::new(0u64);
+    follow_session(&id, blocks);
     let reload = {
         let id = id.clone();
         move || {
             let id = id.clone();
-            spawn_local(async move { loaded.set(Some(load(&id).await)) });
+            spawn_local(async move {
+                let fresh = load(&id).await;
+                // A passing failure keeps what is shown.
+                if fresh.is_ok() || loaded.with_untracked(Option::is_none) {
+                    loaded.set(Some(fresh));
+                }
+            });
         }
     };
-    reload();
+    {
+        let reload = reload.clone();
+        Effect::new(move |_| {
+            changed.track();
+            blocks.track();
+            reload();
+        });
+    }
+    // The currency of a session with money to refund: the refunds part
+    // stays (with a claim link it shows once) while the rest reloads.
+    let refundable = Memo::new(move |_| {
+        loaded.with(|l| match l {
+            Some(Ok(Some(l)))
+                if l.session.amount_received.minor() > 0
+                    || l.session.amount_unallocated.is_some() =>
+            {
+                Some(l.session.amount_due.currency())
+            }
+            _ => None,
+        })
+    });
+    let refunds_of = id.clone();
+    let refunds_as = me.clone();
+    let resend_as = me.clone();
     let resend = Callback::new(move |event: String| {
-        let me = me.clone();
+        let me = resend_as.clone();
         let reload = reload.clone();
         status.set(format!("Resending {event}…"));
         spawn_local(async move {
@@ -62,15 +104,18 @@ pub fn SessionDetail(id: String, me: SignedIn, back: Callback<()>) -> impl IntoV
             Some(Ok(None)) => view! { <p class="error" role="alert">{format!("No session {id} in this account.")}</p> }.into_any(),
             Some(Ok(Some(loaded))) => view! { <Detail loaded resend/> }.into_any(),
         }}
+        {move || refundable.get().map(|currency| view! {
+            <Refunds id=refunds_of.clone() currency me=refunds_as.clone() changed/>
+        })}
     }
 }
 
 #[component]
 fn Detail(loaded: Loaded, resend: Callback<String>) -> impl IntoView {
     let Loaded { session, events } = loaded;
-    let timeline = events
-        .iter()
-        .map(|e| view! { <li><span class="when">{local_time(&e.event.created_at)}</span>" "{e.event.kind.as_str()}</li> })
+    let timeline = timeline(&session, &events)
+        .into_iter()
+        .map(|(at, what)| view! { <li><span class="when">{local_time(&at)}</span>" "{what}</li> })
         .collect_view();
     let metadata = session
         .metadata
@@ -84,9 +129,9 @@ fn Detail(loaded: Loaded, resend: Callback<String>) -> impl IntoView {
             <h1 id="session-title">"Session "<span class="id">{session.id.to_string()}</span></h1>
             <dl class="facts">
                 <dt>"Status"</dt><dd><span class=format!("badge badge--{}", session.status.as_str())>{session.status.as_str()}</span></dd>
-                <dt>"Amount due"</dt><dd>{session.amount_due.to_string()}</dd>
-                <dt>"Received"</dt><dd>{session.amount_received.to_string()}</dd>
-                <dt>"Unallocated"</dt><dd>{session.amount_unallocated.map_or_else(|| "none".to_owned(), |m| m.to_string())}</dd>
+                <dt>"Amount due"</dt><dd>{money(&session.amount_due)}</dd>
+                <dt>"Received"</dt><dd>{money(&session.amount_received)}</dd>
+                <dt>"Unallocated"</dt><dd>{session.amount_unallocated.map_or_else(|| "none".to_owned(), |m| money(&m))}</dd>
                 <dt>"Created"</dt><dd>{local_time(&session.created_at)}</dd>
                 <dt>"Expires"</dt><dd>{local_time(&session.expires_at)}</dd>
                 <dt>"Metadata"</dt><dd>{if metadata.is_empty() { "none".to_owned() } else { metadata }}</dd>
@@ -111,6 +156,49 @@ fn Detail(loaded: Loaded, resend: Callback<String>) -> impl IntoView {
     }
 }
 
+/// What happened to the session, oldest first: its creation, each
+/// payment's quote, block and sighting, then every event.
+fn timeline(session: &Session, events: &[EventDetails]) -> Vec<(Timestamp, String)> {
+    let mut lines = vec![(session.created_at, "created".to_owned())];
+    for p in &session.payments {
+        lines.push((
+            p.quoted_at,
+            format!("quoted in {} on {}", p.token, p.network),
+        ));
+        lines.push((
+            p.mined_at,
+            format!(
+                "payment of {} {} mined in block {}",
+                p.amount, p.token, p.block_number
+            ),
+        ));
+        let progress = format!(
+            "payment seen: {} of {} confirmations ({})",
+            p.confirmations.min(p.confirmations_required),
+            p.confirmations_required,
+            payment_word(p.status)
+        );
+        lines.push((p.seen_at, progress));
+    }
+    for e in events {
+        lines.push((e.event.created_at, e.event.kind.as_str().to_owned()));
+    }
+    // The payout confirmed when the session completed.
+    let completed = events
+        .iter()
+        .find(|e| e.event.kind == EventType::SessionCompleted);
+    if let (Some(settlement), Some(completed)) = (&session.settlement, completed) {
+        let paid_out = format!(
+            "settled: {} {} paid out on {}",
+            settlement.amount, settlement.token, settlement.network
+        );
+        lines.push((completed.event.created_at, paid_out));
+    }
+    // Stable: equal times keep the order above.
+    lines.sort_by_key(|l| l.0);
+    lines
+}
+
 fn payment_word(status: PaymentStatus) -> &'static str {
     match status {
         PaymentStatus::Pending => "confirming",
@@ -125,7 +213,7 @@ fn Payments(payments: Vec<Payment>) -> impl IntoView {
         <table class="payments">
             <thead><tr>
                 <th scope="col">"Amount"</th><th scope="col">"Network"</th><th scope="col">"Gas fee"</th>
-                <th scope="col">"Confirmations"</th><th scope="col">"Transaction"</th>
+                <th scope="col">"Rate"</th><th scope="col">"Confirmations"</th><th scope="col">"Transaction"</th>
             </tr></thead>
             <tbody>
                 {payments.into_iter().map(|p| view! {
@@ -133,7 +221,8 @@ fn Payments(payments: Vec<Payment>) -> impl IntoView {
                         <td>{format!("{} {}", p.amount, p.token)}</td>
                         <td>{p.network.clone()}</td>
                         <td>{format!("{} {}", p.gas_fee.amount, p.gas_fee.token)}</td>
-                        <td>{format!("{} ({})", p.confirmations, payment_word(p.status))}</td>
+                        <td>{format!("1 {} = {} {}", p.exchange_rate.token, p.exchange_rate.price, p.exchange_rate.currency)}</td>
+                        <td>{format!("{} of {} ({})", p.confirmations.min(p.confirmations_required), p.confirmations_required, payment_word(p.status))}</td>
                         <td class="id">{p.tx_hash.to_string()}</td>
                     </tr>
                 }).collect_view()}

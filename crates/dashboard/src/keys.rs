@@ -7,6 +7,7 @@ use tender_protocol::{ApiKey, Scope};
 
 use crate::api::{self, SignedIn};
 use crate::format::local_time;
+use crate::ticks::Ticks;
 
 fn scopes_text(scopes: &[Scope]) -> String {
     if scopes.contains(&Scope::All) {
@@ -62,35 +63,18 @@ pub fn Keys(me: SignedIn) -> impl IntoView {
             }
         });
     });
-    let boxes = Scope::ALL
+    let choices = Scope::ALL
         .into_iter()
         .filter(|s| *s != Scope::All)
-        .map(|scope| {
-            let id = format!("scope-{}", scope.as_str().replace(':', "-"));
-            let label_for = id.clone();
-            view! {
-                <label class="check" for=label_for>
-                    <input type="checkbox" id=id
-                        prop:checked=move || ticked.with(|t| t.contains(&scope))
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            ticked.update(|t| {
-                                t.retain(|s| *s != scope);
-                                if on { t.push(scope); }
-                            });
-                        }/>
-                    {scope.as_str()}
-                </label>
-            }
-        })
-        .collect_view();
+        .map(|s| (s, s.as_str()))
+        .collect::<Vec<_>>();
     view! {
         <section aria-labelledby="keys-title">
             <h1 id="keys-title">"API keys"</h1>
             <form class="new-key" on:submit=create>
                 <fieldset>
                     <legend>"A new key may (none ticked: everything)"</legend>
-                    <div class="scopes">{boxes}</div>
+                    <div class="scopes"><Ticks choices prefix="scope" ticked/></div>
                 </fieldset>
                 <button type="submit">"Create key"</button>
             </form>

@@ -1,34 +1,60 @@
-//! The signed-in dashboard's frame: who is signed in, the pages, signing
-//! out (here or everywhere).
+//! The signed-in dashboard's frame: who is signed in, the pages, the live
+//! event stream they all follow, signing out (here or everywhere).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, SignedIn};
+use crate::invites::Invite;
 use crate::keys::Keys;
+use crate::live::follow_events;
+use crate::overview::OverviewPage;
+use crate::products::Products;
 use crate::sessions::Sessions;
+use crate::settlement::Settlement;
+use crate::webhooks::Webhooks;
 
 /// The dashboard's pages.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Page {
+    Overview,
     Sessions,
+    Webhooks,
+    Products,
+    Settlement,
     Keys,
+    Team,
 }
 
 impl Page {
-    const ALL: [Page; 2] = [Page::Sessions, Page::Keys];
+    const ALL: [Page; 7] = [
+        Page::Overview,
+        Page::Sessions,
+        Page::Webhooks,
+        Page::Products,
+        Page::Settlement,
+        Page::Keys,
+        Page::Team,
+    ];
 
     fn label(self) -> &'static str {
         match self {
+            Page::Overview => "Overview",
             Page::Sessions => "Sessions",
+            Page::Webhooks => "Webhooks",
+            Page::Products => "Products",
+            Page::Settlement => "Settlement",
             Page::Keys => "API keys",
+            Page::Team => "Team",
         }
     }
 }
 
 #[component]
 pub fn Dashboard(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
-    let page = RwSignal::new(Page::Sessions);
+    let page = RwSignal::new(Page::Overview);
+    let live = follow_events();
+    let changed = live.changed;
     let out_error = RwSignal::new(None::<String>);
     let sign_out = {
         let me = me.clone();
@@ -53,18 +79,25 @@ pub fn Dashboard(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
             }
         })
         .collect_view();
+    let to_webhooks = Callback::new(move |()| page.set(Page::Webhooks));
     view! {
         <header class="topbar">
             <p class="brand">"Tender"</p>
-            <nav aria-label="Dashboard">{nav}</nav>
             <p class="who">{me.email.clone()}</p>
             <button type="button" class="secondary" on:click=move |_| sign_out_here(false)>"Sign out"</button>
             <button type="button" class="secondary" on:click=move |_| sign_out(true)>"Sign out everywhere"</button>
+            <nav aria-label="Dashboard">{nav}</nav>
         </header>
         <p class="error" role="alert">{move || out_error.get()}</p>
+        <p class="live" aria-live="polite" data-testid="live">{move || live.said.get()}</p>
         {move || match page.get() {
-            Page::Sessions => view! { <Sessions me=me.clone()/> }.into_any(),
+            Page::Overview => view! { <OverviewPage changed to_webhooks/> }.into_any(),
+            Page::Sessions => view! { <Sessions me=me.clone() changed/> }.into_any(),
+            Page::Webhooks => view! { <Webhooks me=me.clone() changed/> }.into_any(),
+            Page::Products => view! { <Products me=me.clone()/> }.into_any(),
+            Page::Settlement => view! { <Settlement me=me.clone()/> }.into_any(),
             Page::Keys => view! { <Keys me=me.clone()/> }.into_any(),
+            Page::Team => view! { <Invite me=me.clone()/> }.into_any(),
         }}
     }
 }

@@ -7,12 +7,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::cashier::{api as pay, live};
-use crate::checkout::{products, sessions};
+use crate::checkout::{overview, products, sessions};
 use crate::merchants::{api_keys, settings};
 use crate::refunds::{api as refunds, claims};
 use crate::settlement::destination as settlement;
 use crate::state::AppState;
-use crate::webhooks::{endpoints as webhook_endpoints, events};
+use crate::webhooks::{endpoints as webhook_endpoints, events, stream};
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -25,14 +25,14 @@ use crate::webhooks::{endpoints as webhook_endpoints, events};
                        `Idempotency-Key`. Amounts are decimal strings, never floats."
     ),
     paths(
-        sessions::create, sessions::list, sessions::show, sessions::expire,
+        sessions::create, sessions::list, sessions::show, sessions::expire, overview::show,
         products::create, products::list, products::show, products::archive,
         api_keys::create, api_keys::list, api_keys::revoke,
         webhook_endpoints::create, webhook_endpoints::list, webhook_endpoints::show,
-        webhook_endpoints::remove, webhook_endpoints::rotate_secret, webhook_endpoints::enable, webhook_endpoints::send_test,
-        events::list, events::show, events::redeliver,
+        webhook_endpoints::remove, webhook_endpoints::rotate_secret, webhook_endpoints::enable, webhook_endpoints::disable_by_merchant, webhook_endpoints::send_test,
+        events::list, events::show, events::redeliver, stream::stream,
         pay::show, pay::quote, live::events,
-        settlement::show, settlement::update,
+        settlement::show, settlement::update, settlement::options,
         refunds::create, refunds::list, refunds::show, refunds::cancel,
         settings::show, settings::update,
         claims::show, claims::claim,

@@ -94,7 +94,14 @@ pub struct ListQuery<'a> {
     /// The columns each row is read with.
     pub columns: &'static str,
     /// Conditions on a value; those without a value are left out.
-    pub filters: Vec<(Condition, Option<&'a str>)>,
+    pub filters: Vec<(Condition, Option<Value<'a>>)>,
+}
+
+/// The value a list's condition compares with.
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'a> {
+    Text(&'a str),
+    Integer(i64),
 }
 
 /// A list's condition on one value.
@@ -104,6 +111,10 @@ pub enum Condition {
     Equals(&'static str),
     /// SQL in which `?` stands for the value.
     Sql(&'static str),
+    /// `column >= value`.
+    AtLeast(&'static str),
+    /// `column < value`.
+    Below(&'static str),
 }
 
 impl<'a> ListQuery<'a> {
@@ -117,13 +128,24 @@ impl<'a> ListQuery<'a> {
 
     /// Adds `column = value` when `value` is given.
     pub fn filter(mut self, column: &'static str, value: Option<&'a str>) -> Self {
-        self.filters.push((Condition::Equals(column), value));
+        self.filters
+            .push((Condition::Equals(column), value.map(Value::Text)));
         self
     }
 
     /// Adds `sql` (where `?` stands for `value`) when `value` is given.
     pub fn matching(mut self, sql: &'static str, value: Option<&'a str>) -> Self {
-        self.filters.push((Condition::Sql(sql), value));
+        self.filters
+            .push((Condition::Sql(sql), value.map(Value::Text)));
+        self
+    }
+
+    /// Adds `from <= column < until` for the bounds given.
+    pub fn between(mut self, column: &'static str, from: Option<i64>, until: Option<i64>) -> Self {
+        self.filters
+            .push((Condition::AtLeast(column), from.map(Value::Integer)));
+        self.filters
+            .push((Condition::Below(column), until.map(Value::Integer)));
         self
     }
 }
@@ -187,7 +209,7 @@ where
         listed.shown()
     );
     let mut n = 1;
-    let filters: Vec<(Condition, &str)> = query
+    let filters: Vec<(Condition, Value)> = query
         .filters
         .iter()
         .filter_map(|(condition, value)| value.map(|v| (*condition, v)))
@@ -200,6 +222,8 @@ where
                 sql.push_str(" AND ");
                 sql.push_str(&text.replace('?', &format!("${n}")));
             }
+            Condition::AtLeast(column) => sql.push_str(&format!(" AND {column} >= ${n}")),
+            Condition::Below(column) => sql.push_str(&format!(" AND {column} < ${n}")),
         }
     }
     if after.is_some() {
@@ -216,7 +240,10 @@ where
 
     let mut select = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql)).bind(merchant.as_str());
     for (_, value) in filters {
-        select = select.bind(value);
+        select = match value {
+            Value::Text(text) => select.bind(text),
+            Value::Integer(n) => select.bind(n),
+        };
     }
     if let Some((at, id)) = after {
         select = select.bind(at).bind(id);

@@ -3,7 +3,7 @@
 //! through an index rather than the whole table (`EXPLAIN QUERY PLAN`).
 
 use crate::chain::sweeps;
-use crate::checkout::{expiry, sessions};
+use crate::checkout::{expiry, overview, sessions};
 use crate::merchants::idempotency;
 use crate::settlement::settler;
 use crate::webhooks::outbox;
@@ -34,6 +34,11 @@ pub fn worker_queries() -> Vec<(&'static str, String)> {
                 "SELECT id FROM sessions WHERE merchant_id = $1 AND {}",
                 sessions::PAID_BY_TX.replace('?', "$2")
             ),
+        ),
+        ("overview: paid volume", overview::PAID_SINCE.to_owned()),
+        (
+            "overview: sessions by status",
+            overview::BY_STATUS.to_owned(),
         ),
     ]
 }

@@ -292,3 +292,93 @@ async fn signing_out_ends_this_sign_in_or_every_one() {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     }
 }
+
+#[tokio::test]
+async fn an_invitation_brings_in_one_user_of_its_merchant_once() {
+    let gw = gateway().await;
+    let (email, password, _) = merchant(&gw, "Shop A", "owner@shop-a.example").await;
+    let owner = signed_in(&gw, &email, &password).await;
+    let invite = |csrf: Option<String>, to: &str| {
+        let body = json!({"email": to});
+        let owner = &owner;
+        let gw = &gw;
+        async move {
+            owner
+                .send(
+                    gw,
+                    reqwest::Method::POST,
+                    "/dashboard/api/invites",
+                    csrf.as_deref(),
+                    Some(body),
+                )
+                .await
+        }
+    };
+    let no_token = invite(None, "clerk@shop-a.example").await;
+    assert_eq!(
+        no_token.status,
+        StatusCode::FORBIDDEN,
+        "CSRF: {}",
+        no_token.body
+    );
+    let taken = invite(Some(owner.csrf.clone()), "OWNER@shop-a.example").await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+    let made = invite(Some(owner.csrf.clone()), "Clerk@Shop-A.example").await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let url = made.body["url"].as_str().unwrap();
+    let token = url.split_once("#invite=").unwrap().1.to_owned();
+    assert!(url.starts_with(&format!("{}/dashboard/", gw.url)));
+
+    let path = format!("/dashboard/api/invites/{token}");
+    let shown = gw.get_as("", &path).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert_eq!(shown.body["email"], "clerk@shop-a.example");
+    assert_eq!(shown.body["merchantName"], "Shop A");
+    let accept = |password: &str| {
+        let request = gw
+            .http
+            .post(format!("{}{path}", gw.url))
+            .json(&json!({"password": password}));
+        gw.send(request)
+    };
+    let short = accept("short").await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST, "{}", short.body);
+    let accepted = accept("a long enough password").await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    assert_eq!(accepted.body["email"], "clerk@shop-a.example");
+    assert!(
+        accepted.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("HttpOnly")
+    );
+    let again = accept("another long password").await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "one time only");
+    assert_eq!(gw.get_as("", &path).await.status, StatusCode::NOT_FOUND);
+
+    // The new user acts for Shop A: it sees Shop A's sessions.
+    let session = gw
+        .post_as(
+            &merchant(&gw, "Shop B", "b@shop-b.example").await.2,
+            "/v1/checkout/sessions",
+            session_body(),
+        )
+        .await;
+    assert_eq!(session.status, StatusCode::CREATED);
+    let clerk = signed_in(&gw, "clerk@shop-a.example", "a long enough password").await;
+    let listed = clerk.get(&gw, "/dashboard/api/v1/checkout/sessions").await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.body["data"], json!([]), "none of Shop B's");
+    let me = clerk.get(&gw, "/dashboard/api/session").await;
+    assert_eq!(me.body["merchantId"], owner_merchant(&gw, &email).await);
+    let nobody = gw.get_as("", "/dashboard/api/invites/not-a-token").await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+}
+
+async fn owner_merchant(gw: &Gateway, email: &str) -> String {
+    sqlx::query_scalar("SELECT merchant_id FROM dashboard_users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&gw.state.db)
+        .await
+        .unwrap()
+}

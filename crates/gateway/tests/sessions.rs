@@ -588,3 +588,50 @@ async fn a_malformed_transaction_hash_is_refused_and_an_unknown_one_finds_nothin
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.body["data"], json!([]));
 }
+
+#[tokio::test]
+async fn sessions_are_listed_by_creation_date_and_paged_within_it() {
+    let gw = gateway().await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(gw.create_session().await["id"].as_str().unwrap().to_owned());
+    }
+    // Created at 1,000, 2,000, 2,000 and 3,000 seconds after the epoch.
+    for (id, at) in ids.iter().zip([1_000, 2_000, 2_000, 3_000]) {
+        sqlx::query("UPDATE sessions SET created_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&gw.state.db)
+            .await
+            .unwrap();
+    }
+    let listed = |query: String| {
+        let gw = &gw;
+        async move {
+            let answer = gw.get(&format!("/v1/checkout/sessions?{query}")).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            let ids = answer.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>();
+            (ids, answer.body["hasMore"].as_bool().unwrap())
+        }
+    };
+    let window = "createdGte=1970-01-01T00:33:20Z&createdLt=1970-01-01T00:50:00Z";
+    let (all, _) = listed(window.to_owned()).await;
+    let mut middle = vec![ids[1].clone(), ids[2].clone()];
+    middle.sort();
+    middle.reverse();
+    assert_eq!(all, middle, "from 2,000 (inclusive) to 3,000 (exclusive)");
+    let (first, more) = listed(format!("{window}&limit=1")).await;
+    assert!(more);
+    let (second, more) = listed(format!("{window}&limit=1&startingAfter={}", first[0])).await;
+    assert!(!more);
+    assert_eq!([first, second].concat(), middle, "pages keep to the window");
+    let (late, _) = listed("createdGte=1970-01-01T00:50:00Z".to_owned()).await;
+    assert_eq!(late, vec![ids[3].clone()]);
+    let bad = gw.get("/v1/checkout/sessions?createdGte=yesterday").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+}

@@ -187,6 +187,30 @@ pub struct WebhookEndpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     pub created_at: Timestamp,
+    /// How its deliveries went, over those kept (`retention_days`).
+    #[serde(default)]
+    pub deliveries: DeliveryCounts,
+}
+
+/// An endpoint's deliveries by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryCounts {
+    /// Answered with a 2xx.
+    pub succeeded: u64,
+    /// Tried and refused or unanswered, to be tried again.
+    pub retrying: u64,
+    /// Given up (after the last attempt, or the endpoint answered 410).
+    pub failed: u64,
+}
+
+impl DeliveryCounts {
+    /// Succeeded deliveries per hundred tried, if any was.
+    pub fn success_percent(self) -> Option<u64> {
+        let tried = self.succeeded + self.retrying + self.failed;
+        (tried > 0).then(|| self.succeeded * 100 / tried)
+    }
 }
 
 /// `POST /v1/webhook-endpoints/{id}/rotate-secret`.

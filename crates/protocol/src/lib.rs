@@ -11,6 +11,7 @@ pub mod list;
 pub mod money;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod overview;
 pub mod pay;
 pub mod payment;
 pub mod product;
@@ -26,8 +27,9 @@ pub use account::{AccountSettings, ApiKey, IdempotencyKey, StrayMoneyPolicy};
 pub use chain::{Address, TxHash};
 pub use error::{ErrorBody, ErrorDetail, ErrorType};
 pub use event::{
-    CreateWebhookEndpoint, Delivery, DeliveryAttempt, DeliveryStatus, EndpointStatus, Event,
-    EventData, EventDetails, EventListParams, EventType, Redeliver, RotateSecret, WebhookEndpoint,
+    CreateWebhookEndpoint, Delivery, DeliveryAttempt, DeliveryCounts, DeliveryStatus,
+    EndpointStatus, Event, EventData, EventDetails, EventListParams, EventType, Redeliver,
+    RotateSecret, WebhookEndpoint,
 };
 pub use ids::{
     ApiKeyId, EventId, MerchantId, OrderId, ProductId, QuoteId, RefundId, SessionId, UserId,
@@ -35,6 +37,7 @@ pub use ids::{
 };
 pub use list::{List, ListParams};
 pub use money::{Currency, ExchangeRate, Money, RawAmount};
+pub use overview::{FailingEndpoint, Overview, OverviewParams, StatusCount};
 pub use pay::{CreateQuote, DevWallet, PaymentOption, PublicSession, Quote, RefundOffer};
 pub use payment::{GasFee, Payment, PaymentStatus, UnallocatedPart, UnknownTokenTransfer};
 pub use product::{CreateProduct, Product};
@@ -46,7 +49,7 @@ pub use scope::{CreateApiKey, Scope};
 pub use secret::Secret;
 pub use session::{
     CreateSession, LineItem, Metadata, ProductData, Session, SessionListParams, SessionStatus,
-    Settlement, SettlementDestination, Tolerance,
+    Settlement, SettlementDestination, SettlementOption, Tolerance,
 };
 pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
 pub use timestamp::Timestamp;

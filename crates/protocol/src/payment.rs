@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::timestamp::Timestamp;
+
 use crate::chain::{Address, TxHash};
 use crate::money::{ExchangeRate, RawAmount};
 
@@ -72,7 +74,15 @@ pub struct Payment {
     pub from: Address,
     pub block_number: u64,
     pub confirmations: u64,
+    /// Confirmations its network needs before it counts.
+    pub confirmations_required: u64,
     pub status: PaymentStatus,
+    /// When the quote it paid was made (the shopper chose the token).
+    pub quoted_at: Timestamp,
+    /// When its block was mined, by the block's timestamp.
+    pub mined_at: Timestamp,
+    /// When the gateway saw it.
+    pub seen_at: Timestamp,
     /// Mined after the session's `expiresAt`, by its block's timestamp.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late: bool,

@@ -218,6 +218,20 @@ pub struct SettlementDestination {
     pub address: Address,
 }
 
+/// A network proceeds can go to, and the tokens it carries
+/// (`GET /v1/settlement-destination/options`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SettlementOption {
+    /// The network's id, for `SettlementDestination.network`.
+    pub network: String,
+    pub name: String,
+    pub chain_id: u64,
+    /// Token symbols, the native one first.
+    pub tokens: Vec<String>,
+}
+
 /// The transfer of the proceeds to the merchant, once completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -296,6 +310,12 @@ pub struct SessionListParams {
     /// Only sessions with a metadata value equal to this one (an order id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata_value: Option<String>,
+    /// Only sessions created at or after this moment (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_gte: Option<Timestamp>,
+    /// Only sessions created before this moment (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_lt: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,12 +11,14 @@
 //! - `tally`: the money rules as pure arithmetic.
 //! - `strays`: tokens nobody configured, reported (owns `unknown_tokens`).
 //! - `view`: a session as the API shows it (reads only).
+//! - `overview`: the merchant's figures at a glance (reads only).
 //! - `deadline`: whether a session's time is up, by the chains' own clocks.
 //! - `expiry`: the worker that expires unpaid sessions.
 
 pub mod deadline;
 pub mod expiry;
 pub mod lifecycle;
+pub mod overview;
 pub mod payments;
 pub mod products;
 pub mod quotes;
@@ -36,4 +38,5 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sessions::router())
         .merge(products::router())
+        .merge(overview::router())
 }

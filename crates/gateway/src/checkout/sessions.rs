@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use tender_protocol::{
     CreateSession, ErrorBody, LineItem, List, Metadata, Session, SessionId, SessionListParams,
-    SessionStatus,
+    SessionStatus, Timestamp,
 };
 
 use crate::checkout::lifecycle::{self, Change, NewSession};
@@ -219,7 +219,12 @@ pub async fn list(
     let query = ListQuery::new(Listed::Sessions, "id")
         .filter("status", params.status.map(SessionStatus::as_str))
         .matching(PAID_BY_TX, tx_hash.as_deref())
-        .matching("metadata LIKE ? ESCAPE '\\'", metadata.as_deref());
+        .matching("metadata LIKE ? ESCAPE '\\'", metadata.as_deref())
+        .between(
+            "created_at",
+            params.created_gte.map(Timestamp::unix),
+            params.created_lt.map(Timestamp::unix),
+        );
     let page: List<(String,)> = pagination::fetch(&state.db, &merchant.id, &query, &params).await?;
     let ids = page
         .data

@@ -187,6 +187,8 @@ struct PaymentRow {
     quoted_raw: String,
     head: Option<i64>,
     block_timestamp: i64,
+    seen_at: i64,
+    quoted_at: i64,
     credited_minor: Option<String>,
     credited_rate: Option<String>,
     unallocated_raw: Option<String>,
@@ -203,7 +205,8 @@ async fn payment_rows(
         "SELECT p.session_id, p.tx_hash, p.chain_id, p.token, p.amount_raw, p.from_address,
                 p.block_number, p.gas_fee_raw, p.status, q.network, q.decimals, q.rate_price,
                 q.rate_currency, q.covers_minor, q.amount_raw AS quoted_raw,
-                c.block_number AS head, p.block_timestamp, p.credited_minor, p.credited_rate,
+                c.block_number AS head, p.block_timestamp, p.created_at AS seen_at,
+                q.created_at AS quoted_at, p.credited_minor, p.credited_rate,
                 u.amount_raw AS unallocated_raw, p.off_quote
          FROM payments p
          LEFT JOIN unallocated u ON u.payment_id = p.id
@@ -297,6 +300,13 @@ fn decode_payment(state: &AppState, row: PaymentRow, expires_at: i64) -> anyhow:
         from: row.from_address.parse()?,
         block_number: u64::try_from(row.block_number)?,
         confirmations,
+        confirmations_required: state
+            .config
+            .network_by_chain(chain_id)
+            .map_or(1, |n| n.confirmations),
+        quoted_at: from_seconds(row.quoted_at),
+        mined_at: from_seconds(row.block_timestamp),
+        seen_at: from_seconds(row.seen_at),
         status: match row.status.as_str() {
             tally::CONFIRMED => PaymentStatus::Confirmed,
             tally::REORGED => PaymentStatus::Reorged,

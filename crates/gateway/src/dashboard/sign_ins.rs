@@ -70,6 +70,22 @@ pub async fn sign_in(
             });
         }
     };
+    start(
+        &state,
+        user,
+        merchant,
+        credentials.email.trim().to_lowercase(),
+    )
+    .await
+}
+
+/// Signs `user` in: a new sign-in, its cookie set by the answer.
+pub async fn start(
+    state: &AppState,
+    user: UserId,
+    merchant: MerchantId,
+    email: String,
+) -> ApiResult<Response> {
     let token = random_token(32);
     let csrf_token = random_token(32);
     let now = now_seconds();
@@ -94,11 +110,11 @@ pub async fn sign_in(
     tracing::info!(user = %user, merchant = %merchant, "dashboard sign-in");
     let signed_in = SignedIn {
         user_id: user,
-        email: credentials.email.trim().to_lowercase(),
+        email,
         merchant_id: merchant,
         csrf_token,
     };
-    let cookie = cookie(&state, &token, LIFETIME_SECONDS);
+    let cookie = cookie(state, &token, LIFETIME_SECONDS);
     Ok(([(SET_COOKIE, cookie)], Json(signed_in)).into_response())
 }
 
@@ -108,6 +124,13 @@ pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<
         .await?
         .ok_or(ApiError::SignedOut)?;
     Ok(Json(current.signed_in))
+}
+
+/// The signed-in user a change comes from, its CSRF token checked.
+pub async fn changing_user(state: &AppState, headers: &HeaderMap) -> ApiResult<SignedIn> {
+    let current = current(state, headers).await?.ok_or(ApiError::SignedOut)?;
+    check_csrf(&current.signed_in, headers)?;
+    Ok(current.signed_in)
 }
 
 /// `DELETE /dashboard/api/session`: signs this browser out.

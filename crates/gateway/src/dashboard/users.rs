@@ -100,9 +100,33 @@ pub async fn create(
     email: &str,
     password: &str,
 ) -> Result<UserId, ApiError> {
-    let email = check_email(email)?;
     check_password(password)?;
     let hash = hash_password(password)?;
+    insert(conn, merchant, email, &hash).await
+}
+
+/// A hash of a chosen password, made in turn with the password checks and
+/// off the async threads.
+pub async fn hash_in_turn(password: &str) -> Result<String, ApiError> {
+    check_password(password)?;
+    let password = password.to_owned();
+    let _turn = CHECKING.acquire().await.map_err(anyhow::Error::from)?;
+    Ok(
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(anyhow::Error::from)??,
+    )
+}
+
+/// Adds a user with the password hash `hash`, in the caller's transaction;
+/// a taken email is a conflict.
+pub async fn insert(
+    conn: &mut Conn,
+    merchant: &MerchantId,
+    email: &str,
+    hash: &str,
+) -> Result<UserId, ApiError> {
+    let email = check_email(email)?;
     let id = UserId::generate();
     sqlx::query(
         "INSERT INTO dashboard_users (id, merchant_id, email, password_hash, created_at)

@@ -14,24 +14,28 @@ pub fn required(method: &Method, path: &str) -> Option<Scope> {
     let rest = path.strip_prefix("/v1/")?;
     match rest {
         "checkout/sessions/{id}/refunds" => Some(Scope::RefundsWrite),
+        "overview" => read.then_some(Scope::SessionsRead),
         "checkout/sessions" | "checkout/sessions/{id}" | "checkout/sessions/{id}/expire" => {
             pick(Scope::SessionsRead, Scope::SessionsWrite)
         }
         "products" | "products/{id}" | "products/{id}/archive" => {
             pick(Scope::ProductsRead, Scope::ProductsWrite)
         }
-        "events" | "events/{id}" => read.then_some(Scope::EventsRead),
+        "events" | "events/{id}" | "events/stream" => read.then_some(Scope::EventsRead),
         "events/{id}/redeliver" => Some(Scope::WebhooksWrite),
         "webhook-endpoints"
         | "webhook-endpoints/{id}"
         | "webhook-endpoints/{id}/enable"
+        | "webhook-endpoints/{id}/disable"
         | "webhook-endpoints/{id}/test"
         | "webhook-endpoints/{id}/rotate-secret" => pick(Scope::WebhooksRead, Scope::WebhooksWrite),
         "refunds" | "refunds/{id}" | "refunds/{id}/cancel" => {
             pick(Scope::RefundsRead, Scope::RefundsWrite)
         }
         "api-keys" | "api-keys/{id}" => pick(Scope::KeysRead, Scope::KeysWrite),
-        "settlement-destination" => pick(Scope::SettlementRead, Scope::SettlementWrite),
+        "settlement-destination" | "settlement-destination/options" => {
+            pick(Scope::SettlementRead, Scope::SettlementWrite)
+        }
         "account/settings" => pick(Scope::AccountRead, Scope::AccountWrite),
         _ => None,
     }

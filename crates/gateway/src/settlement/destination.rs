@@ -6,7 +6,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use tender_protocol::{ErrorBody, SettlementDestination};
+use tender_protocol::{ErrorBody, List, SettlementDestination, SettlementOption};
 
 use crate::clock::now_seconds;
 use crate::db;
@@ -17,7 +17,33 @@ use crate::validate;
 use crate::webhooks::outbox;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/settlement-destination", get(show).put(update))
+    Router::new()
+        .route("/v1/settlement-destination", get(show).put(update))
+        .route("/v1/settlement-destination/options", get(options))
+}
+
+/// The networks and tokens proceeds can go to.
+#[utoipa::path(get, path = "/v1/settlement-destination/options", tag = "Settlement",
+    responses((status = 200, body = List<SettlementOption>), (status = 401, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn options(State(state): State<AppState>) -> ApiJson<List<SettlementOption>> {
+    let data = state
+        .config
+        .networks
+        .iter()
+        .map(|n| SettlementOption {
+            network: n.id.clone(),
+            name: n.name.clone(),
+            chain_id: n.chain_id,
+            tokens: std::iter::once(n.native_token.clone())
+                .chain(n.tokens.iter().map(|t| t.symbol.clone()))
+                .collect(),
+        })
+        .collect();
+    ApiJson(List {
+        data,
+        has_more: false,
+    })
 }
 
 /// Where this merchant's proceeds go.

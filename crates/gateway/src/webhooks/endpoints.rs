@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use sqlx::FromRow;
 use tender_protocol::{
-    CreateWebhookEndpoint, EndpointStatus, ErrorBody, Event, EventType, List, ListParams,
-    RotateSecret, WebhookEndpoint, WebhookEndpointId,
+    CreateWebhookEndpoint, DeliveryCounts, EndpointStatus, ErrorBody, Event, EventType, List,
+    ListParams, RotateSecret, WebhookEndpoint, WebhookEndpointId,
 };
 
 use crate::clock::{from_seconds, now_seconds};
@@ -22,7 +22,7 @@ use crate::merchants::auth::Merchant;
 use crate::pagination::{self, ListQuery, Listed};
 use crate::state::AppState;
 use crate::validate;
-use crate::webhooks::{outbox, secrets, targets};
+use crate::webhooks::{health, outbox, secrets, targets};
 
 /// Default time an old secret keeps signing after a rotation.
 pub const DEFAULT_GRACE_SECONDS: u32 = 24 * 3600;
@@ -40,6 +40,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/webhook-endpoints", post(create).get(list))
         .route("/v1/webhook-endpoints/{id}", get(show).delete(remove))
         .route("/v1/webhook-endpoints/{id}/enable", post(enable))
+        .route(
+            "/v1/webhook-endpoints/{id}/disable",
+            post(disable_by_merchant),
+        )
         .route("/v1/webhook-endpoints/{id}/test", post(send_test))
         .route(
             "/v1/webhook-endpoints/{id}/rotate-secret",
@@ -141,6 +145,7 @@ impl EndpointRow {
             },
             secret: None,
             created_at: from_seconds(self.created_at),
+            deliveries: DeliveryCounts::default(),
         })
     }
 }
@@ -158,9 +163,11 @@ async fn find(
     .bind(merchant.id.as_str())
     .fetch_optional(&state.db)
     .await?;
-    Ok(row
+    let mut endpoint = row
         .ok_or(ApiError::NotFound("webhook endpoint"))?
-        .into_endpoint()?)
+        .into_endpoint()?;
+    health::count(&state.db, std::slice::from_mut(&mut endpoint)).await?;
+    Ok(endpoint)
 }
 
 fn parse_id(id: &str) -> ApiResult<WebhookEndpointId> {
@@ -177,14 +184,16 @@ pub async fn list(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<ApiJson<List<WebhookEndpoint>>> {
     let query = ListQuery::new(Listed::WebhookEndpoints, ENDPOINT_COLUMNS);
-    pagination::answer(
+    let ApiJson(mut page) = pagination::answer(
         &state.db,
         &merchant.id,
         &query,
         &params,
         EndpointRow::into_endpoint,
     )
-    .await
+    .await?;
+    health::count(&state.db, &mut page.data).await?;
+    Ok(ApiJson(page))
 }
 
 /// Retrieve a webhook endpoint.
@@ -224,9 +233,10 @@ pub async fn remove(
     Ok(ApiJson(endpoint))
 }
 
-/// Enable an endpoint again after the gateway disabled it (it answered
-/// `410 Gone`). Deliveries failed while it was disabled stay failed; resend
-/// them with `POST /v1/events/{id}/redeliver`.
+/// Enable an endpoint again, after the merchant disabled it or the gateway
+/// did (it answered `410 Gone`). Events of the time it was disabled were not
+/// queued for it, and deliveries failed by a `410` stay failed: resend them
+/// with `POST /v1/events/{id}/redeliver`.
 #[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/enable", tag = "Webhook endpoints",
     params(("id" = String, Path, description = "Endpoint id (we_...)")),
     responses((status = 200, body = WebhookEndpoint), (status = 404, body = ErrorBody)),
@@ -236,16 +246,44 @@ pub async fn enable(
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> ApiResult<ApiJson<WebhookEndpoint>> {
-    let id = parse_id(&id)?;
-    find(&state, &merchant, &id).await?;
+    switch(&state, &merchant, &id, None).await
+}
+
+/// Disable an endpoint: no event is queued for it, and nothing sent to it,
+/// until it is enabled again; what was already queued waits for that.
+#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/disable", tag = "Webhook endpoints",
+    params(("id" = String, Path, description = "Endpoint id (we_...)")),
+    responses((status = 200, body = WebhookEndpoint), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn disable_by_merchant(
+    State(state): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    switch(&state, &merchant, &id, Some(now_seconds())).await
+}
+
+/// Sets when the endpoint was disabled (`None`: enabled).
+async fn switch(
+    state: &AppState,
+    merchant: &Merchant,
+    id: &str,
+    disabled_at: Option<i64>,
+) -> ApiResult<ApiJson<WebhookEndpoint>> {
+    let id = parse_id(id)?;
+    find(state, merchant, &id).await?;
     let mut tx = db::begin_write(&state.db).await?;
-    sqlx::query("UPDATE webhook_endpoints SET disabled_at = NULL WHERE id = $1")
+    sqlx::query("UPDATE webhook_endpoints SET disabled_at = $1 WHERE id = $2")
+        .bind(disabled_at)
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    changed(&state);
-    Ok(ApiJson(find(&state, &merchant, &id).await?))
+    changed(state);
+    if disabled_at.is_none() {
+        state.announce();
+    }
+    Ok(ApiJson(find(state, merchant, &id).await?))
 }
 
 /// Send the endpoint a `webhook_endpoint.test` event, signed like any

@@ -22,6 +22,7 @@ use crate::webhooks::outbox;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/events", get(list))
+        .route("/v1/events/stream", get(super::stream::stream))
         .route("/v1/events/{id}", get(show))
         .route("/v1/events/{id}/redeliver", post(redeliver))
 }

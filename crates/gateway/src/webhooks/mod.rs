@@ -7,11 +7,13 @@
 pub mod dispatcher;
 pub mod endpoints;
 pub mod events;
+pub mod health;
 pub mod outbox;
 pub mod pacing;
 pub mod retention;
 pub mod retry;
 pub mod secrets;
+pub mod stream;
 pub mod targets;
 
 use axum::Router;
