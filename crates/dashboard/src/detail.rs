@@ -161,24 +161,26 @@ fn Detail(loaded: Loaded, resend: Callback<String>) -> impl IntoView {
 fn timeline(session: &Session, events: &[EventDetails]) -> Vec<(Timestamp, String)> {
     let mut lines = vec![(session.created_at, "created".to_owned())];
     for p in &session.payments {
-        lines.push((
-            p.quoted_at,
-            format!("quoted in {} on {}", p.token, p.network),
-        ));
-        lines.push((
-            p.mined_at,
-            format!(
-                "payment of {} {} mined in block {}",
-                p.amount, p.token, p.block_number
-            ),
-        ));
-        let progress = format!(
-            "payment seen: {} of {} confirmations ({})",
-            p.confirmations.min(p.confirmations_required),
-            p.confirmations_required,
+        let needed = p.confirmations_required.unwrap_or(p.confirmations);
+        let seen = format!(
+            "payment seen: {} of {needed} confirmations ({})",
+            p.confirmations.min(needed),
             payment_word(p.status)
         );
-        lines.push((p.seen_at, progress));
+        let mined = format!(
+            "payment of {} {} mined in block {}",
+            p.amount, p.token, p.block_number
+        );
+        let quoted = format!("quoted in {} on {}", p.token, p.network);
+        for (at, what) in [
+            (p.quoted_at, quoted),
+            (p.mined_at, mined),
+            (p.seen_at, seen),
+        ] {
+            if let Some(at) = at {
+                lines.push((at, what));
+            }
+        }
     }
     for e in events {
         lines.push((e.event.created_at, e.event.kind.as_str().to_owned()));
@@ -197,6 +199,17 @@ fn timeline(session: &Session, events: &[EventDetails]) -> Vec<(Timestamp, Strin
     // Stable: equal times keep the order above.
     lines.sort_by_key(|l| l.0);
     lines
+}
+
+fn confirmations(p: &Payment) -> String {
+    match p.confirmations_required {
+        Some(needed) => format!(
+            "{} of {needed} ({})",
+            p.confirmations.min(needed),
+            payment_word(p.status)
+        ),
+        None => format!("{} ({})", p.confirmations, payment_word(p.status)),
+    }
 }
 
 fn payment_word(status: PaymentStatus) -> &'static str {
@@ -222,7 +235,7 @@ fn Payments(payments: Vec<Payment>) -> impl IntoView {
                         <td>{p.network.clone()}</td>
                         <td>{format!("{} {}", p.gas_fee.amount, p.gas_fee.token)}</td>
                         <td>{format!("1 {} = {} {}", p.exchange_rate.token, p.exchange_rate.price, p.exchange_rate.currency)}</td>
-                        <td>{format!("{} of {} ({})", p.confirmations.min(p.confirmations_required), p.confirmations_required, payment_word(p.status))}</td>
+                        <td>{confirmations(&p)}</td>
                         <td class="id">{p.tx_hash.to_string()}</td>
                     </tr>
                 }).collect_view()}

@@ -74,15 +74,20 @@ pub struct Payment {
     pub from: Address,
     pub block_number: u64,
     pub confirmations: u64,
-    /// Confirmations its network needs before it counts.
-    pub confirmations_required: u64,
+    /// Confirmations its network needs before it counts. This and the
+    /// times below are absent from events recorded before they existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmations_required: Option<u64>,
     pub status: PaymentStatus,
     /// When the quote it paid was made (the shopper chose the token).
-    pub quoted_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted_at: Option<Timestamp>,
     /// When its block was mined, by the block's timestamp.
-    pub mined_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mined_at: Option<Timestamp>,
     /// When the gateway saw it.
-    pub seen_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<Timestamp>,
     /// Mined after the session's `expiresAt`, by its block's timestamp.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late: bool,

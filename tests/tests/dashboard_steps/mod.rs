@@ -48,6 +48,36 @@ pub async fn click_css(browser: &Browser, css: &str) {
         .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
 }
 
+/// The status of a call made from the page with its cookie (and, if
+/// given, a CSRF token), as a script of the page would make it.
+pub async fn status_from_page(
+    browser: &Browser,
+    method: &str,
+    path: &str,
+    csrf: Option<&str>,
+) -> u64 {
+    let script = "const [method, path, csrf, done] = arguments;
+        const headers = {'content-type': 'application/json'};
+        if (csrf) { headers['x-csrf-token'] = csrf; }
+        const body = method === 'GET' ? undefined
+            : JSON.stringify({name: 'Forged', price: {amount: '1.00', currency: 'USD'}});
+        fetch(path, {method, headers, body}).then(r => done(r.status), () => done(0));";
+    browser
+        .client
+        .execute_async(
+            script,
+            vec![
+                method.into(),
+                path.into(),
+                csrf.map_or(serde_json::Value::Null, Into::into),
+            ],
+        )
+        .await
+        .expect("the page's fetch")
+        .as_u64()
+        .expect("a status")
+}
+
 /// A session of the shop, paid on anvil with its confirmations.
 pub struct Paid {
     pub checkout: CheckoutResponse,

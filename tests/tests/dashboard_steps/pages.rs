@@ -7,7 +7,7 @@ use tender_e2e::{Browser, Receiver, Stack, Switch, eventually};
 use tender_gateway::merchants::accounts;
 use tender_protocol::{DeliveryStatus, EventListParams, EventType, WebhookSecret};
 
-use super::{Paid, WAIT, click_css, fill, sign_in};
+use super::{Paid, WAIT, click_css, fill, sign_in, status_from_page};
 
 /// An endpoint added in the page whose server is down: its delivery fails
 /// after the last retry and the overview says so; once the server is back,
@@ -109,10 +109,16 @@ pub async fn failing_endpoint_fixed_and_resent(stack: &Stack, browser: &Browser)
     browser.wait_for_text("Enable: done").await;
 }
 
-/// A product created in the page, then archived.
+/// A product created in the page, then archived; a change made with the
+/// cookie but without the CSRF token is refused.
 pub async fn products(browser: &Browser) {
     browser.click_button("Products").await;
     browser.wait_for_text("Create product").await;
+    let forged = status_from_page(browser, "POST", "/dashboard/api/v1/products", None).await;
+    assert_eq!(forged, 403, "no CSRF token, no change");
+    let wrong =
+        status_from_page(browser, "POST", "/dashboard/api/v1/products", Some("guess")).await;
+    assert_eq!(wrong, 403, "a wrong CSRF token, no change");
     fill(browser, "product-price", "12.5.0").await;
     fill(browser, "product-name", "Sticker pack").await;
     browser.click_button("Create product").await;
@@ -234,6 +240,25 @@ pub async fn another_merchant_sees_nothing(stack: &Stack, browser: &Browser, pai
     browser.wait_for_text("No webhook endpoints").await;
     browser.click_button("Products").await;
     browser.wait_for_text("No products yet").await;
+    // Nor through the API the pages use.
+    for path in [
+        format!("/dashboard/api/v1/checkout/sessions/{}", paid.id),
+        format!("/dashboard/api/v1/events?sessionId={}", paid.id),
+    ] {
+        let status = status_from_page(browser, "GET", &path, None).await;
+        let listed_nothing = status == 200 && path.contains("events?");
+        assert!(status == 404 || listed_nothing, "{path}: {status}");
+    }
+    let events = browser
+        .client
+        .execute_async(
+            "const [path, done] = arguments;
+             fetch(path).then(r => r.json()).then(b => done(b.data.length), () => done(-1));",
+            vec![format!("/dashboard/api/v1/events?sessionId={}", paid.id).into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "none of the first merchant's events");
     let page = browser.text_of("body").await;
     assert!(
         !page.contains("T-shirt") && !page.contains(&paid.id),

@@ -303,10 +303,10 @@ fn decode_payment(state: &AppState, row: PaymentRow, expires_at: i64) -> anyhow:
         confirmations_required: state
             .config
             .network_by_chain(chain_id)
-            .map_or(1, |n| n.confirmations),
-        quoted_at: from_seconds(row.quoted_at),
-        mined_at: from_seconds(row.block_timestamp),
-        seen_at: from_seconds(row.seen_at),
+            .map(|n| n.confirmations),
+        quoted_at: Some(from_seconds(row.quoted_at)),
+        mined_at: Some(from_seconds(row.block_timestamp)),
+        seen_at: Some(from_seconds(row.seen_at)),
         status: match row.status.as_str() {
             tally::CONFIRMED => PaymentStatus::Confirmed,
             tally::REORGED => PaymentStatus::Reorged,
