@@ -3,7 +3,7 @@
 //! after the limit); the overview's figures; the sessions list kept live,
 //! filtered and paged, a paid one found by its id, order id and transaction
 //! hash; its page (timeline with its confirmations, payment, webhooks,
-//! Resend, Refund); a failing webhook endpoint's event resent once it is
+//! Resend, Refund); another's page following its payment block by block; a failing webhook endpoint's event resent once it is
 //! fixed; products created and archived; the settlement destination
 //! changed; an API key created and revoked; a teammate invited by a
 //! one-time link; a second merchant's user seeing none of it; sign-out.
@@ -34,6 +34,7 @@ async fn a_merchant_works_through_every_page_of_the_dashboard() {
     dashboard_steps::overview(&browser).await;
     dashboard_steps::sessions(&stack, &browser, &paid).await;
     dashboard_steps::session_page(&browser, &paid).await;
+    dashboard_steps::live_confirmations(&stack, &browser).await;
     dashboard_steps::failing_endpoint_fixed_and_resent(&stack, &browser).await;
     dashboard_steps::products(&browser).await;
     dashboard_steps::settlement(&stack, &browser).await;

@@ -244,3 +244,30 @@ pub async fn session_page(browser: &Browser, paid: &Paid) {
     browser.wait_for_text("pending").await;
     browser.click_button("All sessions").await;
 }
+
+/// A session's page open while it is paid: the payment appears, then its
+/// second confirmation and `paid`, without a reload.
+pub async fn live_confirmations(stack: &Stack, browser: &Browser) {
+    let checkout = stack.checkout(TSHIRT).await;
+    let session_id = Stack::session_of(&checkout.payment_url);
+    let id = session_id.to_string();
+    let quote = stack.quote_eth(&session_id).await;
+    browser.click_button("Sessions").await;
+    fill(browser, "search", &id).await;
+    browser.click_button("Find").await;
+    browser.click_button(&id).await;
+    browser.wait_for_text("No payment seen on chain yet").await;
+    stack
+        .anvil
+        .send_eth(
+            DEV_ACCOUNT,
+            quote.deposit_address.as_str(),
+            quote.amount_raw.0,
+        )
+        .await;
+    browser.wait_for_text("1 of 2 (confirming)").await;
+    stack.anvil.mine(1).await;
+    browser.wait_for_text("2 of 2 (confirmed)").await;
+    browser.wait_for_text("session.paid").await;
+    browser.click_button("All sessions").await;
+}
