@@ -1,5 +1,6 @@
-//! Faults around the gateway: a chain node that drops its connections, and
-//! a merchant server that is down for a while.
+//! Faults around the gateway: a chain node that drops its connections (and
+//! `/readyz` saying so until it is back), and a merchant server that is
+//! down for a while.
 
 use std::time::Duration;
 
@@ -20,7 +21,30 @@ async fn the_watcher_reconnects_after_the_node_drops_it_and_misses_no_block() {
     let id = Stack::session_of(&checkout.payment_url);
     let quote = stack.quote(&id, CHAIN_A, "ETH").await;
     let hop = stack.flaky.as_ref().unwrap();
+    let readyz = format!("{}/readyz", stack.gateway_url);
+    let readiness = || async {
+        let answer = reqwest::get(&readyz).await.unwrap();
+        let status = answer.status().as_u16();
+        (status, answer.json::<serde_json::Value>().await.unwrap())
+    };
+    eventually("the gateway to be ready", WAIT, || async {
+        (readiness().await.0 == 200).then_some(())
+    })
+    .await;
     hop.go_down();
+    let unready = eventually("readiness to see the node gone", WAIT, || async {
+        let (status, body) = readiness().await;
+        (status == 503).then_some(body)
+    })
+    .await;
+    let check = unready["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["ok"] == false)
+        .unwrap()
+        .clone();
+    assert_eq!(check["name"], format!("network:{CHAIN_A}"), "{unready}");
     // Paid and confirmed while the gateway cannot reach the node.
     stack.pay(&quote, quote.amount_raw.0).await;
     stack.anvil.mine(4).await;
@@ -33,6 +57,10 @@ async fn the_watcher_reconnects_after_the_node_drops_it_and_misses_no_block() {
     let paid = eventually("the payment to be found", WAIT, || async {
         let session = stack.client.get_session(&id).await.unwrap();
         (session.status == SessionStatus::Paid).then_some(session)
+    })
+    .await;
+    eventually("the gateway to be ready again", WAIT, || async {
+        (readiness().await.0 == 200).then_some(())
     })
     .await;
     assert_eq!(paid.payments.len(), 1);

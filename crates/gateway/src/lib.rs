@@ -16,6 +16,7 @@ pub mod leader;
 pub mod limits;
 pub mod merchants;
 pub mod openapi;
+pub mod ops;
 pub mod pagination;
 pub mod plans;
 pub mod public;
@@ -53,8 +54,13 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router(&state))
         .merge(cashier::page::router(&state))
         .merge(openapi::router())
+        .merge(ops::health::router())
         .route("/health", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { error::ApiError::NotFound("route") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::metrics::time_requests,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -74,6 +80,7 @@ fn merchant_api() -> Router<AppState> {
 /// A gateway with its listener bound, ready to run.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: TcpListener,
     state: AppState,
 }
 
@@ -134,13 +141,34 @@ impl Application {
             limits: Arc::new(limits::Limits::new(&config_limits)),
             endpoints_changed: Arc::default(),
             keys: Arc::default(),
+            metrics: Arc::default(),
+            stopping: CancellationToken::new(),
         };
-        Ok(Self { listener, state })
+        let metrics_listener = TcpListener::bind(state.config.ops.metrics_listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen for metrics on {}",
+                    state.config.ops.metrics_listen
+                )
+            })?;
+        Ok(Self {
+            listener,
+            metrics_listener,
+            state,
+        })
     }
 
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Where `/metrics` is served.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics_listener
             .local_addr()
             .expect("a bound listener has an address")
     }
@@ -183,6 +211,24 @@ impl Application {
             self.state.limits.clone(),
             shutdown.clone(),
         ));
+        tracing::info!(addr = %self.metrics_addr(), "metrics listening");
+        let metrics = ops::metrics::router(self.state.clone());
+        let stop = shutdown.clone();
+        workers.spawn(async move {
+            let served = axum::serve(self.metrics_listener, metrics)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
+            if let Err(err) = served {
+                tracing::error!(error = %err, "metrics listener failed");
+            }
+        });
+        // Live streams end as the shutdown begins.
+        let stopping = self.state.stopping.clone();
+        let stop = shutdown.clone();
+        workers.spawn(async move {
+            stop.cancelled().await;
+            stopping.cancel();
+        });
         let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let stop = shutdown.clone();
         axum::serve(self.listener, app)

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -56,6 +57,9 @@ struct Cli {
     /// Development mode: allows the well-known dev mnemonic and local chains.
     #[arg(long, env = "TENDER_DEV", global = true)]
     dev: bool,
+    /// Logs as JSON lines (also `ops.json_logs`).
+    #[arg(long, env = "TENDER_JSON_LOGS", global = true)]
+    json_logs: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -123,27 +127,45 @@ impl Cli {
             config.dashboard_dir = Some(v);
         }
         config.dev |= self.dev;
+        config.ops.json_logs |= self.json_logs;
         Ok((config, self.command))
     }
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let (config, command) = Cli::parse().into_config()?;
     // Logs go to stderr: stdout carries the JSON that commands such as
     // create-merchant print, which a slow-statement warning must not spoil.
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-    let (config, command) = Cli::parse().into_config()?;
+        );
+    if config.ops.json_logs {
+        logs.json().flatten_event(true).init();
+    } else {
+        logs.init();
+    }
     match command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            let grace = Duration::from_secs(config.ops.shutdown_grace_seconds);
             let app = Application::build(config).await?;
             let shutdown = CancellationToken::new();
             tokio::spawn(stop_on_signal(shutdown.clone()));
-            let ran = app.run(shutdown).await;
+            let run = app.run(shutdown.clone());
+            let overdue = async {
+                shutdown.cancelled().await;
+                tokio::time::sleep(grace).await;
+            };
+            let ran = tokio::select! {
+                ran = run => ran,
+                () = overdue => {
+                    // What is still claimed is taken again when its lease ends.
+                    tracing::warn!(grace_seconds = grace.as_secs(), "not stopped within the grace period; exiting");
+                    Ok(())
+                }
+            };
             let (sections, held) = db::serial::totals();
             tracing::info!(
                 sections,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::chain::deposits::DepositKeys;
@@ -15,6 +16,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::limits::Limits;
 use crate::merchants::key_cache::KeyCache;
+use crate::ops::figures::Metrics;
 use crate::rates::Rates;
 use crate::vault::Vault;
 
@@ -49,6 +51,11 @@ pub struct AppState {
     pub endpoints_changed: Arc<AtomicU64>,
     /// Recently authenticated API keys.
     pub keys: Arc<KeyCache>,
+    /// Prometheus figures.
+    pub metrics: Arc<Metrics>,
+    /// Cancelled when the gateway stops: endless answers (the live
+    /// streams) end, so a shutdown is not held up by open pages.
+    pub stopping: CancellationToken,
 }
 
 impl AppState {

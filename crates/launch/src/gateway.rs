@@ -60,6 +60,9 @@ pub struct GatewayToml {
     pub networks: Vec<NetworkToml>,
     /// Static rates: (token, currency, price).
     pub rates: Vec<(String, String, String)>,
+    /// Where `/metrics` is served (`[ops] metrics_listen`); by default a
+    /// free loopback port.
+    pub metrics_port: Option<u16>,
     /// More TOML, appended as is (`[webhooks]`, `[settlement]` tables).
     pub extra: String,
 }
@@ -74,6 +77,7 @@ impl GatewayToml {
             watcher_poll_ms: 1000,
             networks: Vec::new(),
             rates: Vec::new(),
+            metrics_port: None,
             extra: String::new(),
         }
     }
@@ -124,6 +128,9 @@ impl GatewayToml {
                     t.symbol, t.address, t.decimals
                 );
             }
+        }
+        if let Some(port) = self.metrics_port {
+            let _ = write!(toml, "\n[ops]\nmetrics_listen = \"127.0.0.1:{port}\"\n");
         }
         if !self.extra.is_empty() {
             toml.push('\n');

@@ -24,6 +24,8 @@ use crate::{setup, web};
 
 const GATEWAY_PORT: u16 = 4000;
 const MERCHANT_PORT: u16 = 3000;
+/// The gateway's metrics listener (Prometheus's exporter range).
+const METRICS_PORT: u16 = 9464;
 /// How long a server may take to start.
 const START: Duration = Duration::from_secs(30);
 /// The dev merchant's dashboard user (its password is made at each start).
@@ -66,6 +68,7 @@ fn gateway_config(dir: &Path, stablecoins: &[String]) -> GatewayToml {
         .rate("TUSD", "USD", "1");
     config.cashier_dir = Some(root().join("target/dist/cashier"));
     config.dashboard_dir = Some(root().join("target/dist/dashboard"));
+    config.metrics_port = Some(METRICS_PORT);
     for ((id, name, chain_id, port), stablecoin) in CHAINS.iter().zip(stablecoins) {
         let rpc = format!("http://127.0.0.1:{port}");
         let mut network = NetworkToml::new(id, name, *chain_id, &rpc, 2);
@@ -198,6 +201,8 @@ pub fn run() -> anyhow::Result<()> {
         "dashboardUrl": format!("{gateway_url}/dashboard"),
         "dashboardEmail": &created.dashboard_email,
         "dashboardPassword": &created.dashboard_password,
+        "healthUrl": gateway_url,
+        "metricsUrl": format!("http://127.0.0.1:{METRICS_PORT}/metrics"),
         "webhookSecret": webhook_secret,
         "productIds": product_ids,
         "chains": chains,
@@ -216,6 +221,9 @@ pub fn run() -> anyhow::Result<()> {
     println!(
         "  Dashboard     {gateway_url}/dashboard   (sign in as {}, password {})",
         created.dashboard_email, created.dashboard_password
+    );
+    println!(
+        "  Operations    {gateway_url}/healthz, {gateway_url}/readyz, http://127.0.0.1:{METRICS_PORT}/metrics"
     );
     println!("  Chains        31337 on :8545, 31338 on :8546 (ETH and TUSD on both)");
     println!("  Logs          {}", dir.display());

@@ -64,6 +64,8 @@ pub async fn events(
                 tokio::select! {
                     _ = changes.changed() => {}
                     () = tokio::time::sleep(HEARTBEAT) => {}
+                    // The gateway is stopping: the page reconnects elsewhere.
+                    () = state.stopping.cancelled() => return None,
                 }
                 last = Some(json);
             }

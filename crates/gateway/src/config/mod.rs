@@ -16,7 +16,9 @@ use tender_protocol::{Currency, ExchangeRate};
 
 use url::Url;
 
+mod ops;
 mod security;
+pub use ops::OpsConfig;
 pub use security::{LimitsConfig, SecurityConfig};
 
 /// The mnemonic every local EVM node ships with. Fine for a laptop, fatal in
@@ -223,6 +225,7 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     pub limits: LimitsConfig,
     pub security: SecurityConfig,
+    pub ops: OpsConfig,
 }
 
 impl Default for Config {
@@ -247,6 +250,7 @@ impl Default for Config {
             webhooks: WebhookConfig::default(),
             limits: LimitsConfig::default(),
             security: SecurityConfig::default(),
+            ops: OpsConfig::default(),
         }
     }
 }

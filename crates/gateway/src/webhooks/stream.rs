@@ -77,6 +77,9 @@ pub async fn stream(
                         tokio::select! {
                             _ = changes.changed() => {}
                             () = tokio::time::sleep(POLL) => {}
+                            // The gateway is stopping: the client resumes
+                            // elsewhere from its last event id.
+                            () = state.stopping.cancelled() => return None,
                         }
                     }
                     Err(err) => {

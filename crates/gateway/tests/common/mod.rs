@@ -18,6 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 pub struct Gateway {
     pub url: String,
+    /// Base of the metrics listener.
+    pub metrics_url: String,
     pub key: String,
     pub http: reqwest::Client,
     pub state: tender_gateway::AppState,
@@ -86,13 +88,14 @@ pub async fn gateway_with(adjust: impl FnOnce(&mut Config)) -> Gateway {
         ..Config::default()
     };
     adjust(&mut config);
-    let (url, state, shutdown, running) = launch(config).await;
+    let (url, metrics_url, state, shutdown, running) = launch(config).await;
     let key = merchants::accounts::create(&state.db, "Test Shop", None)
         .await
         .unwrap()
         .api_key;
     Gateway {
         url,
+        metrics_url,
         key,
         http: reqwest::Client::new(),
         state,
@@ -104,6 +107,7 @@ pub async fn gateway_with(adjust: impl FnOnce(&mut Config)) -> Gateway {
 
 type Launched = (
     String,
+    String,
     tender_gateway::AppState,
     CancellationToken,
     tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -112,10 +116,11 @@ type Launched = (
 async fn launch(config: Config) -> Launched {
     let app = Application::build(config).await.unwrap();
     let url = format!("http://{}", app.local_addr());
+    let metrics_url = format!("http://{}", app.metrics_addr());
     let state = app.state().clone();
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(app.run(shutdown.clone()));
-    (url, state, shutdown, running)
+    (url, metrics_url, state, shutdown, running)
 }
 
 impl Gateway {
@@ -129,8 +134,9 @@ impl Gateway {
         let mut config = (*self.state.config).clone();
         config.listen = "127.0.0.1:0".parse().unwrap();
         adjust(&mut config);
-        let (url, state, shutdown, running) = launch(config).await;
-        (self.url, self.state, self.shutdown) = (url, state, shutdown);
+        let (url, metrics_url, state, shutdown, running) = launch(config).await;
+        (self.url, self.metrics_url, self.state, self.shutdown) =
+            (url, metrics_url, state, shutdown);
         self.running = Some(running);
     }
 }
@@ -141,9 +147,10 @@ impl Gateway {
     pub async fn sibling(&self) -> Gateway {
         let mut config = (*self.state.config).clone();
         config.listen = "127.0.0.1:0".parse().unwrap();
-        let (url, state, shutdown, running) = launch(config).await;
+        let (url, metrics_url, state, shutdown, running) = launch(config).await;
         Gateway {
             url,
+            metrics_url,
             key: self.key.clone(),
             http: reqwest::Client::new(),
             state,

@@ -1,0 +1,105 @@
+//! The gateway's Prometheus figures (the registry and its series), kept in
+//! the shared state; `metrics` fills and serves them.
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+pub type Labels = Vec<(String, String)>;
+type Latency = Family<Labels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 1 ms to about 16 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// The gateway's figures.
+pub struct Metrics {
+    pub(crate) registry: Registry,
+    pub(crate) http: Latency,
+    pub(crate) head_lag: Family<Labels, Gauge>,
+    pub(crate) treasury: Family<Labels, Gauge<f64, AtomicU64>>,
+    pub(crate) open_quotes: Gauge,
+    pub(crate) outbox_backlog: Gauge,
+    pub(crate) oldest_due: Gauge,
+    pub(crate) deliveries: Family<Labels, Gauge>,
+    pub(crate) payouts_pending: Family<Labels, Gauge>,
+    pub(crate) sweeps_pending: Family<Labels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("tender");
+        let http = Latency::new_with_constructor(latency_histogram);
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request, by route, method and status class",
+            http.clone(),
+        );
+        let m = Self {
+            registry,
+            http,
+            head_lag: Family::default(),
+            treasury: Family::default(),
+            open_quotes: Gauge::default(),
+            outbox_backlog: Gauge::default(),
+            oldest_due: Gauge::default(),
+            deliveries: Family::default(),
+            payouts_pending: Family::default(),
+            sweeps_pending: Family::default(),
+        };
+        let mut m = m;
+        let r = &mut m.registry;
+        r.register(
+            "watcher_head_lag_blocks",
+            "Blocks between a network's head and what its watcher scanned",
+            m.head_lag.clone(),
+        );
+        r.register(
+            "treasury_balance",
+            "The treasury's balance per network and token, in whole tokens",
+            m.treasury.clone(),
+        );
+        r.register(
+            "open_quotes",
+            "Quotes whose lock has not ended",
+            m.open_quotes.clone(),
+        );
+        r.register(
+            "outbox_backlog",
+            "Webhook deliveries waiting to be sent",
+            m.outbox_backlog.clone(),
+        );
+        r.register(
+            "outbox_oldest_due_seconds",
+            "How long the oldest due delivery has been due",
+            m.oldest_due.clone(),
+        );
+        r.register(
+            "deliveries",
+            "Webhook deliveries kept, by status",
+            m.deliveries.clone(),
+        );
+        r.register(
+            "payouts_pending",
+            "Payout transactions sent and not yet confirmed, per network",
+            m.payouts_pending.clone(),
+        );
+        r.register(
+            "sweeps_pending",
+            "Sweeps of deposit addresses under way, per network",
+            m.sweeps_pending.clone(),
+        );
+        m
+    }
+}
+
+pub fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
