@@ -6,7 +6,7 @@ use tender_protocol::{
     EventListParams, IdempotencyKey, List, ListParams, Product, ProductId, Redeliver, RotateSecret,
     Session, SessionId, SessionListParams, SettlementDestination, WebhookEndpoint,
 };
-use tender_protocol::{Overview, OverviewParams, SettlementOption};
+use tender_protocol::{Overview, OverviewParams, SettlementOption, TriggerEvent};
 
 use crate::{Client, Error};
 
@@ -171,6 +171,11 @@ impl Client {
     /// failing endpoints.
     pub async fn overview(&self, params: &OverviewParams) -> Result<Overview, Error> {
         self.get("v1/overview".into(), Some(params)).await
+    }
+
+    /// `POST /v1/test-events`: a made-up `session.*` event, marked `test`.
+    pub async fn trigger_event(&self, body: &TriggerEvent) -> Result<Event, Error> {
+        self.post("v1/test-events".into(), body, None).await
     }
 
     /// `GET /v1/events`.

@@ -12,7 +12,7 @@ use crate::merchants::{api_keys, settings};
 use crate::refunds::{api as refunds, claims};
 use crate::settlement::destination as settlement;
 use crate::state::AppState;
-use crate::webhooks::{endpoints as webhook_endpoints, events, stream};
+use crate::webhooks::{endpoints as webhook_endpoints, events, stream, trigger};
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -30,7 +30,7 @@ use crate::webhooks::{endpoints as webhook_endpoints, events, stream};
         api_keys::create, api_keys::list, api_keys::revoke,
         webhook_endpoints::create, webhook_endpoints::list, webhook_endpoints::show,
         webhook_endpoints::remove, webhook_endpoints::rotate_secret, webhook_endpoints::enable, webhook_endpoints::disable_by_merchant, webhook_endpoints::send_test,
-        events::list, events::show, events::redeliver, stream::stream,
+        events::list, events::show, events::redeliver, stream::stream, trigger::trigger,
         pay::show, pay::quote, live::events,
         settlement::show, settlement::update, settlement::options,
         refunds::create, refunds::list, refunds::show, refunds::cancel,

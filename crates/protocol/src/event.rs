@@ -147,6 +147,21 @@ pub struct Event {
     pub kind: EventType,
     pub created_at: Timestamp,
     pub data: EventData,
+    /// Made up by `POST /v1/test-events` (`tender trigger`): its session
+    /// does not exist and nothing was paid. Fulfil nothing for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
+}
+
+/// `POST /v1/test-events`: a made-up event of a session type, to try a
+/// receiver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TriggerEvent {
+    /// A `session.*` event type.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// `POST /v1/webhook-endpoints`.

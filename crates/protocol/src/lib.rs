@@ -29,7 +29,7 @@ pub use error::{ErrorBody, ErrorDetail, ErrorType};
 pub use event::{
     CreateWebhookEndpoint, Delivery, DeliveryAttempt, DeliveryCounts, DeliveryStatus,
     EndpointStatus, Event, EventData, EventDetails, EventListParams, EventType, Redeliver,
-    RotateSecret, WebhookEndpoint,
+    RotateSecret, TriggerEvent, WebhookEndpoint,
 };
 pub use ids::{
     ApiKeyId, EventId, MerchantId, OrderId, ProductId, QuoteId, RefundId, SessionId, UserId,

@@ -22,7 +22,7 @@ pub fn required(method: &Method, path: &str) -> Option<Scope> {
             pick(Scope::ProductsRead, Scope::ProductsWrite)
         }
         "events" | "events/{id}" | "events/stream" => read.then_some(Scope::EventsRead),
-        "events/{id}/redeliver" => Some(Scope::WebhooksWrite),
+        "events/{id}/redeliver" | "test-events" => Some(Scope::WebhooksWrite),
         "webhook-endpoints"
         | "webhook-endpoints/{id}"
         | "webhook-endpoints/{id}/enable"

@@ -15,6 +15,7 @@ pub mod retry;
 pub mod secrets;
 pub mod stream;
 pub mod targets;
+pub mod trigger;
 
 use axum::Router;
 
@@ -25,4 +26,5 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(endpoints::router())
         .merge(events::router())
+        .merge(trigger::router())
 }

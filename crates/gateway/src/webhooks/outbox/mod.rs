@@ -7,8 +7,8 @@
 mod record;
 
 pub use record::{
-    queue, queue_to_enabled, record, record_destination_change, record_in, record_refund,
-    record_test,
+    queue, queue_to_enabled, record, record_destination_change, record_in, record_made_up,
+    record_refund, record_test,
 };
 
 use crate::db::{self, Backend, Batch, Conn, Db};

@@ -90,10 +90,30 @@ pub async fn record_test(
     .await
 }
 
+/// Records a made-up `kind` event of `session` (which does not exist),
+/// marked `test`, for the endpoints subscribed to `kind` and the stream.
+pub async fn record_made_up(
+    conn: &mut Conn,
+    merchant: &MerchantId,
+    kind: EventType,
+    session: &Session,
+) -> anyhow::Result<EventId> {
+    let data = EventData {
+        session: Some(session.clone()),
+        ..EventData::default()
+    };
+    run(conn, |batch| {
+        record_data(batch, merchant, kind, data, To::SubscribedAsTest)
+    })
+    .await
+}
+
 /// Which of the merchant's endpoints an event goes to.
 enum To<'a> {
     /// The enabled ones subscribed to its type.
     Subscribed,
+    /// The same, for a made-up event marked `test`.
+    SubscribedAsTest,
     /// Every enabled one.
     Every,
     One(&'a str),
@@ -121,17 +141,21 @@ fn record_data(
 ) -> anyhow::Result<EventId> {
     let now = now_seconds();
     // Events of no session keep '' in events.session_id (NOT NULL since
-    // the first migration); no session id is empty, so none matches it.
+    // the first migration); no session id is empty, so none matches it. A
+    // test event's session does not exist.
     let session_id = data
         .session
         .as_ref()
+        .filter(|_| !matches!(to, To::SubscribedAsTest))
         .map(|s| s.id.as_str().to_owned())
         .unwrap_or_default();
+    let test = matches!(to, To::SubscribedAsTest);
     let event = Event {
         id: EventId::generate(),
         kind,
         created_at: from_seconds(now),
         data,
+        test,
     };
     let payload = serde_json::to_string(&event)?;
     // Numbered one past the merchant's counter, which a trigger moves on
@@ -151,7 +175,9 @@ fn record_data(
         .bind(payload)
         .bind(now);
     match to {
-        To::Subscribed => queue_to_enabled_in(batch, &event.id, merchant, Some(kind)),
+        To::Subscribed | To::SubscribedAsTest => {
+            queue_to_enabled_in(batch, &event.id, merchant, Some(kind));
+        }
         To::Every => queue_to_enabled_in(batch, &event.id, merchant, None),
         To::One(endpoint) => {
             batch
