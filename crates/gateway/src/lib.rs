@@ -102,14 +102,7 @@ impl Application {
         webhooks::secrets::reseal_all(&db, &vault).await?;
         let deposits = chain::deposits::DepositKeys::from_mnemonic(config.mnemonic.expose())?;
         let treasury = chain::treasury::Treasury::from_mnemonic(config.mnemonic.expose())?;
-        let rates = match &config.pricing.feed_url {
-            Some(url) => rates::Rates::Feed(rates::FeedRates::new(
-                url.clone(),
-                Duration::from_secs(config.pricing.refresh_seconds),
-                Duration::from_secs(config.pricing.max_age_seconds),
-            )),
-            None => rates::Rates::Static(rates::StaticRates::new(config.rates.clone())),
-        };
+        let rates = rates::Rates::from_config(&config);
         let chains = config
             .networks
             .iter()

@@ -1,6 +1,8 @@
 //! Exchange rates: where the price of one token in a fiat currency comes
-//! from. A static table (config) for local use, or an HTTP price feed for
-//! production, cached, refused once older than its staleness limit.
+//! from. A static table (config) for local use, or HTTP price feeds for
+//! production, each cached and refused once older than its staleness limit;
+//! with several feeds, the median of the fresh answers, ignoring any
+//! further than a set percentage from it, and only when enough agree.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,6 +22,17 @@ pub enum RateError {
         "exchange rates are out of date (the price feed has not answered for {0:?}); try again shortly"
     )]
     Stale(Duration),
+    #[error(
+        "prices of {token} in {currency} are paused: {agreeing} of {asked} price sources answered \
+         and agreed, {needed} are needed; try again shortly"
+    )]
+    TooFewSources {
+        token: String,
+        currency: Currency,
+        agreeing: usize,
+        asked: usize,
+        needed: usize,
+    },
 }
 
 /// A source of exchange rates.
@@ -161,17 +174,105 @@ impl RateSource for FeedRates {
     }
 }
 
-/// The configured source, static or feed.
+/// Several feeds: the median of those that answer, sources further than
+/// `max_deviation_percent` from it left out, and at least `min_agreeing`
+/// left, or no rate.
+pub struct MedianRates {
+    pub feeds: Vec<FeedRates>,
+    pub max_deviation_percent: u32,
+    pub min_agreeing: usize,
+}
+
+/// Prices compared as integers with the most digits a rate may carry.
+const SCALE: u32 = tender_protocol::money::RATE_MAX_DECIMALS;
+
+impl RateSource for MedianRates {
+    async fn rate(&self, token: &str, currency: Currency) -> Result<ExchangeRate, RateError> {
+        // One feed: its own answer, and its own reason when it has none.
+        if let [feed] = self.feeds.as_slice() {
+            return feed.rate(token, currency).await;
+        }
+        let answers =
+            futures_util::future::join_all(self.feeds.iter().map(|f| f.rate(token, currency)))
+                .await;
+        let mut prices: Vec<(u128, ExchangeRate)> = answers
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter_map(|rate| {
+                let scaled = tender_protocol::money::parse_units(&rate.price, SCALE).ok()?;
+                (scaled > 0).then_some((scaled, rate))
+            })
+            .collect();
+        prices.sort_by_key(|(p, _)| *p);
+        let too_few = |agreeing: usize| RateError::TooFewSources {
+            token: token.to_owned(),
+            currency,
+            agreeing,
+            asked: self.feeds.len(),
+            needed: self.min_agreeing,
+        };
+        let Some(median) = median(&prices) else {
+            return Err(too_few(0));
+        };
+        let pct = u128::from(self.max_deviation_percent);
+        let agreeing: Vec<(u128, ExchangeRate)> = prices
+            .into_iter()
+            .filter(|(p, _)| p.abs_diff(median) * 100 <= median * pct)
+            .collect();
+        if agreeing.len() < self.min_agreeing {
+            tracing::warn!(
+                token,
+                currency = currency.code(),
+                agreeing = agreeing.len(),
+                "price sources disagree or are down"
+            );
+            return Err(too_few(agreeing.len()));
+        }
+        // The median of those that agree, as one of them said it.
+        let chosen = agreeing[(agreeing.len() - 1) / 2].1.clone();
+        Ok(chosen)
+    }
+}
+
+/// The middle price (the lower of the two middles for an even count: a
+/// price some source gave).
+fn median(sorted: &[(u128, ExchangeRate)]) -> Option<u128> {
+    (!sorted.is_empty()).then(|| sorted[(sorted.len() - 1) / 2].0)
+}
+
+/// The configured source: a static table, or feeds.
 pub enum Rates {
     Static(StaticRates),
-    Feed(FeedRates),
+    Feeds(MedianRates),
 }
 
 impl Rates {
+    /// From the configuration.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let feeds = config.pricing.feeds();
+        if feeds.is_empty() {
+            return Rates::Static(StaticRates::new(config.rates.clone()));
+        }
+        Rates::Feeds(MedianRates {
+            feeds: feeds
+                .into_iter()
+                .map(|url| {
+                    FeedRates::new(
+                        url,
+                        Duration::from_secs(config.pricing.refresh_seconds),
+                        Duration::from_secs(config.pricing.max_age_seconds),
+                    )
+                })
+                .collect(),
+            max_deviation_percent: config.pricing.max_deviation_percent,
+            min_agreeing: config.pricing.min_agreeing_sources as usize,
+        })
+    }
+
     pub async fn rate(&self, token: &str, currency: Currency) -> Result<ExchangeRate, RateError> {
         match self {
             Rates::Static(s) => s.rate(token, currency).await,
-            Rates::Feed(f) => f.rate(token, currency).await,
+            Rates::Feeds(m) => m.rate(token, currency).await,
         }
     }
 }

@@ -152,7 +152,19 @@ async fn convert(
         .rates
         .rate(token, currency)
         .await
-        .map_err(|e: RateError| ApiError::Upstream(e.to_string()))?;
+        .map_err(|e: RateError| {
+            let reason = match e {
+                RateError::Unknown { .. } => "unknown",
+                RateError::Stale(_) => "stale",
+                RateError::TooFewSources { .. } => "sources_disagree",
+            };
+            state
+                .metrics
+                .rates_refused
+                .get_or_create(&crate::ops::figures::labels(&[("reason", reason)]))
+                .inc();
+            ApiError::Upstream(e.to_string())
+        })?;
     let amount = rate
         .to_token_units(due, decimals)
         .ok_or_else(|| anyhow::anyhow!("cannot convert {due} at {rate:?}"))?;

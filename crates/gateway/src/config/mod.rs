@@ -81,9 +81,17 @@ impl NetworkConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct PricingConfig {
     /// An HTTP price feed answering `{"ETH": {"USD": "2000.00"}, ...}`; without
-    /// it, the static `[[rates]]` table is used.
+    /// any feed, the static `[[rates]]` table is used.
     pub feed_url: Option<Url>,
-    /// How often the feed is fetched, at most.
+    /// More feeds (with `feed_url`, all of them are asked): a quote uses the
+    /// median of the fresh answers.
+    pub feed_urls: Vec<Url>,
+    /// A source further than this from the median (in percent) is ignored.
+    pub max_deviation_percent: u32,
+    /// Sources that must answer and agree (within the deviation) for a
+    /// quote; fewer make quotes fail with 503 and a clear message.
+    pub min_agreeing_sources: u32,
+    /// How often a feed is fetched, at most.
     pub refresh_seconds: u64,
     /// Older rates are refused: quotes fail with a clear error instead.
     pub max_age_seconds: u64,
@@ -93,9 +101,23 @@ impl Default for PricingConfig {
     fn default() -> Self {
         Self {
             feed_url: None,
+            feed_urls: Vec::new(),
+            max_deviation_percent: 5,
+            min_agreeing_sources: 1,
             refresh_seconds: 30,
             max_age_seconds: 300,
         }
+    }
+}
+
+impl PricingConfig {
+    /// Every feed configured.
+    pub fn feeds(&self) -> Vec<Url> {
+        self.feed_url
+            .iter()
+            .chain(&self.feed_urls)
+            .cloned()
+            .collect()
     }
 }
 
@@ -270,6 +292,11 @@ impl Config {
             !phrase.is_empty(),
             "no mnemonic: set TENDER_MNEMONIC (or `mnemonic` in the config file)"
         );
+        let feeds = self.pricing.feeds().len();
+        ensure!(
+            feeds == 0 || (1..=feeds).contains(&(self.pricing.min_agreeing_sources as usize)),
+            "pricing.min_agreeing_sources must be between 1 and the {feeds} feeds configured"
+        );
         if !self.dev && phrase == DEV_MNEMONIC {
             bail!(
                 "refusing to start with the well-known development mnemonic outside dev mode: \
@@ -304,7 +331,7 @@ impl Config {
                     token.symbol
                 );
             }
-            if self.pricing.feed_url.is_none() {
+            if self.pricing.feeds().is_empty() {
                 for symbol in symbols {
                     ensure!(
                         self.rates.iter().any(|r| &r.token == symbol),

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::AtomicU64;
 
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
@@ -28,6 +29,8 @@ pub struct Metrics {
     pub(crate) deliveries: Family<Labels, Gauge>,
     pub(crate) payouts_pending: Family<Labels, Gauge>,
     pub(crate) sweeps_pending: Family<Labels, Gauge>,
+    /// Quotes refused for want of a rate, by reason.
+    pub rates_refused: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -50,6 +53,7 @@ impl Default for Metrics {
             deliveries: Family::default(),
             payouts_pending: Family::default(),
             sweeps_pending: Family::default(),
+            rates_refused: Family::default(),
         };
         let mut m = m;
         let r = &mut m.registry;
@@ -92,6 +96,11 @@ impl Default for Metrics {
             "sweeps_pending",
             "Sweeps of deposit addresses under way, per network",
             m.sweeps_pending.clone(),
+        );
+        r.register(
+            "quotes_refused_for_rates",
+            "Quotes refused because no trustworthy rate was known, by reason",
+            m.rates_refused.clone(),
         );
         m
     }
