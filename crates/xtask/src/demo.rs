@@ -26,6 +26,8 @@ const GATEWAY_PORT: u16 = 4000;
 const MERCHANT_PORT: u16 = 3000;
 /// The gateway's metrics listener (Prometheus's exporter range).
 const METRICS_PORT: u16 = 9464;
+/// The demo's two price feeds.
+const FEED_PORTS: [u16; 2] = [4101, 4102];
 /// How long a server may take to start.
 const START: Duration = Duration::from_secs(30);
 /// The dev merchant's dashboard user (its password is made at each start).
@@ -69,6 +71,14 @@ fn gateway_config(dir: &Path, stablecoins: &[String]) -> GatewayToml {
     config.cashier_dir = Some(root().join("target/dist/cashier"));
     config.dashboard_dir = Some(root().join("target/dist/dashboard"));
     config.metrics_port = Some(METRICS_PORT);
+    let feeds = FEED_PORTS
+        .iter()
+        .map(|port| format!("\"http://127.0.0.1:{port}/\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    config.extra.push_str(&format!(
+        "[pricing]\nfeed_urls = [{feeds}]\nmin_agreeing_sources = 2\nrefresh_seconds = 10\n"
+    ));
     for ((id, name, chain_id, port), stablecoin) in CHAINS.iter().zip(stablecoins) {
         let rpc = format!("http://127.0.0.1:{port}");
         let mut network = NetworkToml::new(id, name, *chain_id, &rpc, 2);
@@ -100,6 +110,13 @@ pub fn run() -> anyhow::Result<()> {
     }
     ensure_free(GATEWAY_PORT, "gateway")?;
     ensure_free(MERCHANT_PORT, "merchant server")?;
+    // Two feeds that nearly agree: quotes use their median.
+    for (port, eth) in FEED_PORTS.iter().zip(["2000.00", "2001.00"]) {
+        crate::feeds::serve(
+            *port,
+            serde_json::json!({"ETH": {"USD": eth}, "TUSD": {"USD": "1.00"}}),
+        )?;
+    }
     let dir = root().join("target/demo");
     fs::create_dir_all(&dir)?;
     for stale in fs::read_dir(&dir)? {

@@ -13,6 +13,7 @@
 mod bench;
 mod contracts;
 mod demo;
+mod feeds;
 mod fuzz;
 mod postgres;
 mod process;
