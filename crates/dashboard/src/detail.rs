@@ -161,22 +161,26 @@ fn Detail(loaded: Loaded, resend: Callback<String>) -> impl IntoView {
 fn timeline(session: &Session, events: &[EventDetails]) -> Vec<(Timestamp, String)> {
     let mut lines = vec![(session.created_at, "created".to_owned())];
     for p in &session.payments {
-        let needed = p.confirmations_required.unwrap_or(p.confirmations);
+        let needed = p.confirmations_required.unwrap_or(p.confirmations).max(1);
+        let quoted = format!("quoted in {} on {}", p.token, p.network);
+        // Its block is its first confirmation.
+        let mined = format!(
+            "payment of {} {} mined in block {}: confirmation 1 of {needed}",
+            p.amount, p.token, p.block_number
+        );
         let seen = format!(
             "payment seen: {} of {needed} confirmations ({})",
             p.confirmations.min(needed),
             payment_word(p.status)
         );
-        let mined = format!(
-            "payment of {} {} mined in block {}",
-            p.amount, p.token, p.block_number
-        );
-        let quoted = format!("quoted in {} on {}", p.token, p.network);
-        for (at, what) in [
+        let confirmed = format!("confirmation {needed} of {needed}: the payment counts");
+        let steps = [
             (p.quoted_at, quoted),
             (p.mined_at, mined),
             (p.seen_at, seen),
-        ] {
+            (p.confirmed_at.filter(|_| needed > 1), confirmed),
+        ];
+        for (at, what) in steps {
             if let Some(at) = at {
                 lines.push((at, what));
             }

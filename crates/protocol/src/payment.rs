@@ -88,6 +88,9 @@ pub struct Payment {
     /// When the gateway saw it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_at: Option<Timestamp>,
+    /// When it got its last confirmation and counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_at: Option<Timestamp>,
     /// Mined after the session's `expiresAt`, by its block's timestamp.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late: bool,

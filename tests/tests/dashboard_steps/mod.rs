@@ -217,7 +217,10 @@ pub async fn session_page(browser: &Browser, paid: &Paid) {
         "created",
         "quoted in ETH",
         "mined in block",
+        "confirmation 1 of 2",
         "2 of 2 confirmations",
+        "confirmation 2 of 2: the payment counts",
+        "session.paid",
     ] {
         assert!(timeline.contains(step), "{step} in {timeline}");
     }

@@ -49,7 +49,7 @@ pub async fn record(state: &AppState, conn: &mut Conn, seen: &Seen) -> anyhow::R
          ON CONFLICT (chain_id, tx_hash, log_index) DO UPDATE
          SET status = excluded.status, block_number = excluded.block_number,
              block_hash = excluded.block_hash, block_timestamp = excluded.block_timestamp,
-             credited_minor = NULL, credited_rate = NULL, in_sweep = 0
+             credited_minor = NULL, credited_rate = NULL, in_sweep = 0, confirmed_at = NULL
          WHERE payments.status = $14",
     )
     .bind(&seen.session_id)
@@ -139,7 +139,8 @@ pub async fn confirm(state: &AppState, chain_id: i64, deepest: i64) -> anyhow::R
     }
     for (payment, (minor, rate)) in &valued {
         sqlx::query(
-            "UPDATE payments SET status = $1, credited_minor = $2, credited_rate = $3
+            "UPDATE payments SET status = $1, credited_minor = $2, credited_rate = $3,
+                                 confirmed_at = $6
              WHERE id = $4 AND status = $5",
         )
         .bind(CONFIRMED)
@@ -147,6 +148,7 @@ pub async fn confirm(state: &AppState, chain_id: i64, deepest: i64) -> anyhow::R
         .bind(rate)
         .bind(payment.id)
         .bind(PENDING)
+        .bind(now_seconds())
         .execute(&mut *tx)
         .await?;
     }
@@ -232,7 +234,8 @@ pub async fn drop_above(
     .fetch_all(&mut *conn)
     .await?;
     let confirmed: Vec<(String, String)> = sqlx::query_as(
-        "UPDATE payments SET status = $1 WHERE chain_id = $2 AND block_number > $3 AND status = $4
+        "UPDATE payments SET status = $1, confirmed_at = NULL
+         WHERE chain_id = $2 AND block_number > $3 AND status = $4
          RETURNING session_id, tx_hash",
     )
     .bind(REORGED)

@@ -189,6 +189,7 @@ struct PaymentRow {
     block_timestamp: i64,
     seen_at: i64,
     quoted_at: i64,
+    confirmed_at: Option<i64>,
     credited_minor: Option<String>,
     credited_rate: Option<String>,
     unallocated_raw: Option<String>,
@@ -206,7 +207,7 @@ async fn payment_rows(
                 p.block_number, p.gas_fee_raw, p.status, q.network, q.decimals, q.rate_price,
                 q.rate_currency, q.covers_minor, q.amount_raw AS quoted_raw,
                 c.block_number AS head, p.block_timestamp, p.created_at AS seen_at,
-                q.created_at AS quoted_at, p.credited_minor, p.credited_rate,
+                q.created_at AS quoted_at, p.confirmed_at, p.credited_minor, p.credited_rate,
                 u.amount_raw AS unallocated_raw, p.off_quote
          FROM payments p
          LEFT JOIN unallocated u ON u.payment_id = p.id
@@ -307,6 +308,7 @@ fn decode_payment(state: &AppState, row: PaymentRow, expires_at: i64) -> anyhow:
         quoted_at: Some(from_seconds(row.quoted_at)),
         mined_at: Some(from_seconds(row.block_timestamp)),
         seen_at: Some(from_seconds(row.seen_at)),
+        confirmed_at: row.confirmed_at.map(from_seconds),
         status: match row.status.as_str() {
             tally::CONFIRMED => PaymentStatus::Confirmed,
             tally::REORGED => PaymentStatus::Reorged,

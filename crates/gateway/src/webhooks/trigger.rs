@@ -103,6 +103,7 @@ fn made_up(state: &AppState, kind: EventType) -> ApiResult<Session> {
         quoted_at: Some(from_seconds(now - 60)),
         mined_at: Some(from_seconds(now - 30)),
         seen_at: Some(from_seconds(now - 29)),
+        confirmed_at: paid.then(|| from_seconds(now - 10)),
         late: kind == EventType::SessionPaidLate,
         off_quote: false,
         unallocated: None,
