@@ -79,6 +79,18 @@ impl Listen {
                 Ok(answer) if answer.status() == reqwest::StatusCode::UNAUTHORIZED => {
                     anyhow::bail!("the gateway refused the key (401): run tender login again");
                 }
+                // The last event forwarded is gone (retention pruned it):
+                // go on from the newest.
+                Ok(answer)
+                    if answer.status() == reqwest::StatusCode::BAD_REQUEST && last.is_some() =>
+                {
+                    say(
+                        "The last event forwarded is no longer kept; going on from the newest"
+                            .into(),
+                    );
+                    last = None;
+                    continue;
+                }
                 Ok(answer) => say(format!(
                     "The gateway answered {}; retrying…",
                     answer.status()

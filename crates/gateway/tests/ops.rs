@@ -74,6 +74,13 @@ async fn metrics_are_on_their_own_listener_and_match_what_happened() {
             .await;
         assert_eq!(quote.status, StatusCode::CREATED, "{}", quote.body);
     }
+    // Any method name a client makes up counts as "other".
+    let brew = reqwest::Method::from_bytes(b"BREW").unwrap();
+    gw.http
+        .request(brew, format!("{}/healthz", gw.url))
+        .send()
+        .await
+        .unwrap();
     until("three deliveries", Duration::from_secs(10), async || {
         receiver.count() == 3
     })
@@ -118,6 +125,11 @@ async fn metrics_are_on_their_own_listener_and_match_what_happened() {
             .keys()
             .any(|k| k.contains("watcher_head_lag") || k.contains("treasury_balance")),
         "a node that does not answer has no figure"
+    );
+    assert!(
+        figures.keys().any(|k| k.contains("method=\"other\""))
+            && !figures.keys().any(|k| k.contains("BREW")),
+        "no series per made-up method"
     );
     let public = gw.get("/metrics").await;
     assert_eq!(

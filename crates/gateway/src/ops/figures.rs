@@ -1,13 +1,16 @@
-//! The gateway's Prometheus figures (the registry and its series), kept in
-//! the shared state; `metrics` fills and serves them.
+//! The gateway's Prometheus figures (the registry and its series) and its
+//! last readiness answer, kept in the shared state; `metrics` and `health`
+//! fill and serve them.
 
 use std::sync::atomic::AtomicU64;
+use std::time::Instant;
 
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use serde::Serialize;
 
 pub type Labels = Vec<(String, String)>;
 type Latency = Family<Labels, Histogram, fn() -> Histogram>;
@@ -31,6 +34,8 @@ pub struct Metrics {
     pub(crate) sweeps_pending: Family<Labels, Gauge>,
     /// Quotes refused for want of a rate, by reason.
     pub rates_refused: Family<Labels, Counter>,
+    /// The last `/readyz` answer and when it was made.
+    pub(crate) last_readiness: tokio::sync::Mutex<Option<(Instant, Readiness)>>,
 }
 
 impl Default for Metrics {
@@ -54,6 +59,7 @@ impl Default for Metrics {
             payouts_pending: Family::default(),
             sweeps_pending: Family::default(),
             rates_refused: Family::default(),
+            last_readiness: tokio::sync::Mutex::default(),
         };
         let mut m = m;
         let r = &mut m.registry;
@@ -111,4 +117,18 @@ pub fn labels(pairs: &[(&str, &str)]) -> Labels {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// One part of readiness.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub checks: Vec<Check>,
 }

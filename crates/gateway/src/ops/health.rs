@@ -3,19 +3,21 @@
 //! within `ops.max_head_lag_blocks` of the head. The answer names each
 //! check and what is wrong with the failing ones.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use serde::Serialize;
 
+use crate::ops::figures::{Check, Readiness};
 use crate::state::AppState;
 
 /// How long a check may take before it counts as failed.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a readiness answer is given again.
+const KEEP_READINESS: Duration = Duration::from_secs(1);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,22 +28,19 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(ready))
 }
 
-/// One part of readiness.
-#[derive(Debug, Serialize)]
-pub struct Check {
-    pub name: String,
-    pub ok: bool,
-    pub detail: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Readiness {
-    pub ready: bool,
-    pub checks: Vec<Check>,
-}
-
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let readiness = readiness(&state).await;
+    // One check at a time, its answer kept a second: a flood of `/readyz`
+    // costs the database and the nodes one check a second, not one each.
+    let mut last = state.metrics.last_readiness.lock().await;
+    let readiness = match &*last {
+        Some((at, kept)) if at.elapsed() < KEEP_READINESS => kept.clone(),
+        _ => {
+            let fresh = readiness(&state).await;
+            *last = Some((Instant::now(), fresh.clone()));
+            fresh
+        }
+    };
+    drop(last);
     let status = if readiness.ready {
         StatusCode::OK
     } else {

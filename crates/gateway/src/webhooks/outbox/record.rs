@@ -26,11 +26,15 @@ pub fn record_in(
     kind: EventType,
     session: &Session,
 ) -> anyhow::Result<EventId> {
-    let data = EventData {
+    record_data(batch, merchant, kind, of_session(session), To::Subscribed)
+}
+
+/// The data of a `session.*` event.
+fn of_session(session: &Session) -> EventData {
+    EventData {
         session: Some(session.clone()),
         ..EventData::default()
-    };
-    record_data(batch, merchant, kind, data, To::Subscribed)
+    }
 }
 
 /// Records a `refund.*` event: the session with the refund.
@@ -98,12 +102,14 @@ pub async fn record_made_up(
     kind: EventType,
     session: &Session,
 ) -> anyhow::Result<EventId> {
-    let data = EventData {
-        session: Some(session.clone()),
-        ..EventData::default()
-    };
     run(conn, |batch| {
-        record_data(batch, merchant, kind, data, To::SubscribedAsTest)
+        record_data(
+            batch,
+            merchant,
+            kind,
+            of_session(session),
+            To::SubscribedAsTest,
+        )
     })
     .await
 }
