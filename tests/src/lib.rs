@@ -7,6 +7,7 @@ pub mod browser;
 pub mod feed;
 pub mod flaky;
 pub mod lagging;
+pub mod logs;
 pub mod receiver;
 pub mod stack;
 pub mod switch;

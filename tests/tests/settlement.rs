@@ -1,5 +1,5 @@
 //! Payouts and sweeps that never stall, on real anvil chains: an empty
-//! treasury refilled, a payout dropped from the mempool or priced under the
+//! treasury told to the operator and refilled, a payout dropped from the mempool or priced under the
 //! market, a reverted payout tried again and then failed, a second payment
 //! to a swept address.
 
@@ -9,7 +9,7 @@ use alloy::primitives::{Address as EvmAddress, U256};
 use serde_json::json;
 use tender_e2e::anvil::hex_quantity;
 use tender_e2e::stack::{CHAIN_A, CHAIN_B, STABLECOIN, TSHIRT};
-use tender_e2e::{Stack, StackOptions, eventually};
+use tender_e2e::{Stack, StackOptions, eventually, logs};
 use tender_protocol::{
     EventListParams, EventType, SessionId, SessionStatus, SettlementDestination,
 };
@@ -82,6 +82,80 @@ async fn treasury_eth(stack: &Stack, wei: u128) {
         .await;
 }
 
+/// `/readyz`'s treasury check of chain A (the gateway still ready), and
+/// the ETH shortfall `/metrics` shows for it.
+async fn treasury_readiness(stack: &Stack) -> (serde_json::Value, Option<f64>) {
+    let http = reqwest::Client::new();
+    let ready = http
+        .get(format!("{}/readyz", stack.gateway_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ready.status(),
+        reqwest::StatusCode::OK,
+        "a short treasury does not stop payments"
+    );
+    let ready: serde_json::Value = ready.json().await.unwrap();
+    let check = ready["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == format!("treasury:{CHAIN_A}"))
+        .cloned()
+        .expect("a treasury check for chain A");
+    assert_eq!(check["required"], false, "{check}");
+    let text = http
+        .get(&stack.metrics_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = format!("tender_treasury_shortfall{{network=\"{CHAIN_A}\",token=\"ETH\"}} ");
+    let shortfall = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .map(|v| v.trim().parse().unwrap());
+    (check, shortfall)
+}
+
+/// With an empty treasury and two payouts waiting, the operator is told how
+/// much is missing: in the log before the node first refuses a payout, in
+/// `/readyz` and in `/metrics`.
+async fn operator_is_told_of_the_shortfall(stack: &Stack) {
+    let lines = logs::lines();
+    let told = lines
+        .iter()
+        .position(|l| l.contains("treasury low: short of") && l.contains("token=ETH"))
+        .unwrap_or_else(|| panic!("no 'treasury low' line in {lines:#?}"));
+    let refused = lines
+        .iter()
+        .position(|l| l.to_lowercase().contains("insufficient funds"))
+        .unwrap_or_else(|| panic!("no refusal in {lines:#?}"));
+    assert!(told < refused, "told at line {told}, refused at {refused}");
+
+    let payouts: Vec<(String,)> =
+        sqlx::query_as("SELECT amount_raw FROM outgoing WHERE purpose = 'payout'")
+            .fetch_all(&stack.gateway.db)
+            .await
+            .unwrap();
+    let paid_out: u128 = payouts.iter().map(|(a,)| a.parse::<u128>().unwrap()).sum();
+    let (check, shortfall) = treasury_readiness(stack).await;
+    assert_eq!(check["ok"], false, "{check}");
+    let detail = check["detail"].as_str().unwrap();
+    assert!(detail.starts_with("short of "), "{detail}");
+    assert!(detail.contains("2 transaction(s) waiting"), "{detail}");
+    // Nothing held: all of the payouts and their gas is missing.
+    let shortfall = shortfall.expect("a shortfall figure");
+    let paid_out = paid_out as f64 / 1e18;
+    assert!(
+        shortfall > paid_out && shortfall < paid_out + 0.01,
+        "shortfall {shortfall} ETH for {paid_out} ETH of payouts"
+    );
+}
+
 #[tokio::test]
 async fn an_empty_treasury_refilled_pays_every_waiting_payout_and_the_next() {
     let stack = Stack::start(StackOptions::default()).await;
@@ -100,10 +174,17 @@ async fn an_empty_treasury_refilled_pays_every_waiting_payout_and_the_next() {
         (refused == 2).then_some(())
     })
     .await;
+    operator_is_told_of_the_shortfall(&stack).await;
 
     treasury_eth(&stack, 10u128.pow(21)).await;
     completes(&stack, &first).await;
     completes(&stack, &second).await;
+    // `/readyz` gives an answer again for a second.
+    eventually("the treasury to cover again", WAIT, || async {
+        let (treasury, shortfall) = treasury_readiness(&stack).await;
+        (treasury["ok"] == true && shortfall == Some(0.0)).then_some(())
+    })
+    .await;
     let third = paid_session(&stack).await;
     completes(&stack, &third).await;
 }

@@ -75,6 +75,8 @@ pub struct Stack {
     pub stablecoin_b: EvmAddress,
     pub treasury: EvmAddress,
     pub gateway_url: String,
+    /// The gateway's Prometheus listener (`/metrics`).
+    pub metrics_url: String,
     pub merchant_url: String,
     pub api_key: String,
     /// The merchant's first dashboard user.
@@ -130,12 +132,13 @@ fn network(
 impl Stack {
     pub async fn start(options: StackOptions) -> Self {
         // The parts' warnings (RUST_LOG for more) go to the test's output,
-        // shown when it fails.
+        // shown when it fails, and are kept (`logs::lines`).
         let filter = tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_test_writer()
+            .with_ansi(false)
+            .with_writer(|| crate::logs::Tee)
             .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let anvil = Anvil::start(31337, options.block_time);
@@ -221,6 +224,7 @@ impl Stack {
         // Restarts reuse the port, so URLs handed out stay valid.
         gateway_config.listen = gateway_app.local_addr();
         let gateway_url = format!("http://{}", gateway_app.local_addr());
+        let metrics_url = format!("http://{}/metrics", gateway_app.metrics_addr());
         let gateway = gateway_app.state().clone();
         let gateway_stop = shutdown.child_token();
         tokio::spawn(gateway_app.run(gateway_stop.clone()));
@@ -307,6 +311,7 @@ impl Stack {
             stablecoin_b,
             treasury,
             gateway_url,
+            metrics_url,
             merchant_url,
             api_key: merchant_account.api_key,
             dashboard_email: merchant_account.dashboard_email,
@@ -348,6 +353,7 @@ impl Stack {
             .expect("gateway restarts")
             .with_clock(self.clock.clone());
         self.gateway = app.state().clone();
+        self.metrics_url = format!("http://{}/metrics", app.metrics_addr());
         self.gateway_stop = self.shutdown.child_token();
         tokio::spawn(app.run(self.gateway_stop.clone()));
     }

@@ -83,6 +83,25 @@ pub async fn step(state: &AppState, chain: &Chain) -> anyhow::Result<usize> {
     Ok(advanced)
 }
 
+/// How many token sweeps of chain `chain_id` have yet to ask the treasury
+/// for their gas (`native` is the network's own coin, which needs none).
+pub async fn awaiting_gas(db: &crate::db::Db, chain_id: u64, native: &str) -> anyhow::Result<u64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sweeps WHERE chain_id = $1 AND status = 'new' AND token <> $2",
+    )
+    .bind(chain_id as i64)
+    .bind(native)
+    .fetch_one(db)
+    .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The gas a token sweep asks the treasury for at `max_per_gas`: room for
+/// the fee to double before the sweep goes out.
+pub fn sweep_gas(max_per_gas: u128) -> U256 {
+    U256::from(treasury::TOKEN_TRANSFER_GAS) * U256::from(2 * max_per_gas)
+}
+
 /// Deposit addresses and tokens of network `$1` with confirmed payments
 /// not yet in a sweep round, whose session is settled one way or another
 /// and whose address has no round under way; with the last such payment.
@@ -179,9 +198,7 @@ async fn advance(state: &AppState, chain: &Chain, sweep: &Sweep) -> anyhow::Resu
             if chain.token_balance(token, deposit).await?.is_zero() {
                 return set(state, key, "done", None, None).await;
             }
-            // Gas for the sweep, with room for the fee to double.
-            let budget = 2 * chain.fees().await?.max_per_gas();
-            let needed = U256::from(treasury::TOKEN_TRANSFER_GAS) * U256::from(budget);
+            let needed = sweep_gas(chain.fees().await?.max_per_gas());
             let has = chain.balance(deposit).await?;
             if has >= needed {
                 return sweep_token(state, chain, sweep, index, token, deposit).await;

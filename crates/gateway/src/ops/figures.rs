@@ -26,6 +26,7 @@ pub struct Metrics {
     pub(crate) http: Latency,
     pub(crate) head_lag: Family<Labels, Gauge>,
     pub(crate) treasury: Family<Labels, Gauge<f64, AtomicU64>>,
+    pub(crate) treasury_short: Family<Labels, Gauge<f64, AtomicU64>>,
     pub(crate) open_quotes: Gauge,
     pub(crate) outbox_backlog: Gauge,
     pub(crate) oldest_due: Gauge,
@@ -52,6 +53,7 @@ impl Default for Metrics {
             http,
             head_lag: Family::default(),
             treasury: Family::default(),
+            treasury_short: Family::default(),
             open_quotes: Gauge::default(),
             outbox_backlog: Gauge::default(),
             oldest_due: Gauge::default(),
@@ -72,6 +74,11 @@ impl Default for Metrics {
             "treasury_balance",
             "The treasury's balance per network and token, in whole tokens",
             m.treasury.clone(),
+        );
+        r.register(
+            "treasury_shortfall",
+            "What the treasury lacks to send the payouts, refunds and sweep gas waiting on a network, per token, in whole tokens (0: covered)",
+            m.treasury_short.clone(),
         );
         r.register(
             "open_quotes",
@@ -124,6 +131,9 @@ pub fn labels(pairs: &[(&str, &str)]) -> Labels {
 pub struct Check {
     pub name: String,
     pub ok: bool,
+    /// Whether `ready` waits for it. A short treasury is told but does not
+    /// take the gateway out of a load balancer: it can still take payments.
+    pub required: bool,
     pub detail: String,
 }
 

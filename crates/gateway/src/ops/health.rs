@@ -1,7 +1,9 @@
 //! `/healthz`: the process answers. `/readyz`: it can take money: the
 //! database answers, and each network's node answers with its watcher
 //! within `ops.max_head_lag_blocks` of the head. The answer names each
-//! check and what is wrong with the failing ones.
+//! check and what is wrong with the failing ones; it also says whether each
+//! network's treasury covers what it must send (told, not required: a
+//! short treasury delays payouts but does not stop payments).
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 
 use crate::ops::figures::{Check, Readiness};
+use crate::settlement::cover;
 use crate::state::AppState;
 
 /// How long a check may take before it counts as failed.
@@ -54,9 +57,10 @@ pub async fn readiness(state: &AppState) -> Readiness {
     let mut checks = vec![database(state).await];
     for network in &state.config.networks {
         checks.push(network_check(state, &network.id).await);
+        checks.push(treasury_check(state, &network.id).await);
     }
     Readiness {
-        ready: checks.iter().all(|c| c.ok),
+        ready: checks.iter().all(|c| c.ok || !c.required),
         checks,
     }
 }
@@ -75,6 +79,7 @@ async fn database(state: &AppState) -> Check {
     Check {
         name: "database".into(),
         ok,
+        required: true,
         detail,
     }
 }
@@ -115,6 +120,33 @@ async fn network_check(state: &AppState, network: &str) -> Check {
     Check {
         name: format!("network:{network}"),
         ok,
+        required: true,
+        detail,
+    }
+}
+
+/// Whether the treasury on `network` covers what it must send.
+async fn treasury_check(state: &AppState, network: &str) -> Check {
+    let (ok, detail) = match state.chains.get(network) {
+        None => (false, "not configured".to_owned()),
+        Some(chain) => match tokio::time::timeout(CHECK_TIMEOUT, cover::of(state, chain)).await {
+            Ok(Ok(covers)) if covers.is_empty() => (true, "nothing waiting to be sent".to_owned()),
+            Ok(Ok(covers)) => (
+                covers.iter().all(|c| c.missing().is_zero()),
+                covers
+                    .iter()
+                    .map(cover::Cover::describe)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            Ok(Err(err)) => (false, format!("could not be told: {err:#}")),
+            Err(_) => (false, "could not be told within 3 s".to_owned()),
+        },
+    };
+    Check {
+        name: format!("treasury:{network}"),
+        ok,
+        required: false,
         detail,
     }
 }

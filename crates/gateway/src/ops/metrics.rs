@@ -2,7 +2,7 @@
 //! HTTP latency by route, counted as requests come; the rest read when
 //! scraped: each network's watcher lag and treasury balances, open quotes,
 //! the outbox's backlog and its oldest due delivery, deliveries by status,
-//! payouts and sweeps pending per network.
+//! payouts and sweeps pending per network, what the treasury lacks.
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,7 @@ use crate::clock::{now_ms, now_seconds};
 use crate::config::NATIVE_DECIMALS;
 use crate::ops::figures::labels;
 use crate::ops::health::head_lag;
+use crate::settlement::cover;
 use crate::state::AppState;
 
 /// Middleware: times each request, by its route's template (never the
@@ -147,6 +148,7 @@ async fn refresh(state: &AppState) -> anyhow::Result<()> {
             }
         }
         treasury_balances(state, network).await;
+        shortfalls(state, network).await;
     }
     Ok(())
 }
@@ -186,6 +188,38 @@ async fn treasury_balances(state: &AppState, network: &crate::config::NetworkCon
                 state.metrics.treasury.remove(&series);
             }
         }
+    }
+}
+
+/// What the treasury lacks on `network`, per coin (0 where it covers).
+async fn shortfalls(state: &AppState, network: &crate::config::NetworkConfig) {
+    let Some(chain) = state.chains.get(&network.id) else {
+        return;
+    };
+    let family = &state.metrics.treasury_short;
+    let series = |symbol: &str| labels(&[("network", &network.id), ("token", symbol)]);
+    let covers = match tokio::time::timeout(Duration::from_secs(3), cover::of(state, chain)).await {
+        Ok(Ok(covers)) => covers,
+        // Not known: no figure rather than a made-up one.
+        _ => {
+            let symbols = std::iter::once(&network.native_token)
+                .chain(network.tokens.iter().map(|t| &t.symbol));
+            for symbol in symbols {
+                family.remove(&series(symbol));
+            }
+            return;
+        }
+    };
+    family
+        .get_or_create(&series(&network.native_token))
+        .set(0.0);
+    for token in &network.tokens {
+        family.get_or_create(&series(&token.symbol)).set(0.0);
+    }
+    for cover in covers {
+        family
+            .get_or_create(&series(&cover.symbol))
+            .set(whole_tokens(cover.missing(), cover.decimals));
     }
 }
 

@@ -1,8 +1,10 @@
 //! Settlement: where a merchant is paid (`destination`), what each paid
 //! session pays out and its transaction (`payouts`), what merchants owe for
-//! refunds of their payments (`debts`), and the worker that sends payouts
+//! refunds of their payments (`debts`), whether the treasury can cover
+//! what it must send (`cover`), and the worker that sends payouts
 //! and completes sessions (`settler`).
 
+pub mod cover;
 pub mod debts;
 pub mod destination;
 pub mod payouts;

@@ -24,8 +24,8 @@ use crate::clock::now_seconds;
 use crate::db;
 use crate::leader::{self, Leadership};
 use crate::refunds;
-use crate::settlement::debts;
 use crate::settlement::payouts::{self, NewPayout};
+use crate::settlement::{cover, debts};
 use crate::state::AppState;
 
 /// What one step did.
@@ -51,6 +51,7 @@ struct Due {
 /// Pays merchants out and sweeps deposits.
 pub struct Settler {
     state: AppState,
+    alarm: cover::Alarm,
 }
 
 /// Up to 20 paid sessions of merchants with a payout destination and no
@@ -66,7 +67,10 @@ pub const PAID_UNSETTLED: &str =
 
 impl Settler {
     pub fn new(state: AppState) -> Self {
-        Self { state }
+        Self {
+            state,
+            alarm: cover::Alarm::default(),
+        }
     }
 
     /// One step: every network's transactions on (each row on its own: a
@@ -76,6 +80,8 @@ impl Settler {
         let mut outcome = Outcome::default();
         for chain in self.state.chains.values() {
             let network = &chain.network.id;
+            // Before sending: a shortfall is told before a node refuses.
+            self.alarm.check(&self.state, chain).await;
             if let Err(err) = sender::follow(&self.state, chain).await {
                 tracing::warn!(network = %network, error = format!("{err:#}"), "sending failed");
             }

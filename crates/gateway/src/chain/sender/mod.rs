@@ -96,6 +96,30 @@ pub async fn status(db: &Db, id: i64) -> anyhow::Result<Status> {
     .await?)
 }
 
+/// What the treasury has still to send on chain `chain_id`: each of its
+/// transactions asked for and not yet mined, as (token contract or `None`
+/// for the native token, amount). Their gas is the caller's to add.
+pub async fn owed_by_treasury(
+    db: &Db,
+    chain_id: u64,
+) -> anyhow::Result<Vec<(Option<Address>, U256)>> {
+    let rows: Vec<(Option<String>, String)> = sqlx::query_as(
+        "SELECT token_address, amount_raw FROM outgoing
+         WHERE chain_id = $1 AND status IN ('unsigned', 'unsent', 'pending') AND signer = 'treasury'",
+    )
+    .bind(chain_id as i64)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(token, amount)| {
+            Ok((
+                token.as_deref().map(str::parse).transpose()?,
+                amount.parse()?,
+            ))
+        })
+        .collect()
+}
+
 /// Gives up a transaction not yet signed (it holds no nonce): `void`.
 pub async fn abandon(db: &Db, id: i64) -> anyhow::Result<bool> {
     let done = sqlx::query(
