@@ -229,7 +229,7 @@ async fn a_full_payment_after_expiry_is_paid_late_settled_and_completed() {
 async fn a_payment_to_a_lapsed_quote_is_valued_at_the_rate_when_it_confirms() {
     let feed = PriceFeed::start(json!({"ETH": {"USD": "2500.00"}, "TUSD": {"USD": "1.00"}})).await;
     let stack = Stack::start(StackOptions {
-        price_feed: Some(feed.url.parse().unwrap()),
+        price_feeds: vec![feed.url.parse().unwrap()],
         quote_ttl_seconds: Some(60),
         ..StackOptions::default()
     })

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
+use serde_json::json;
 use tender_e2e::anvil::DEV_ACCOUNT;
 use tender_e2e::stack::{CHAIN_A, TSHIRT};
-use tender_e2e::{Browser, Stack, StackOptions, eventually};
+use tender_e2e::{Browser, PriceFeed, Stack, StackOptions, eventually};
 use tender_protocol::SessionId;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -140,6 +141,42 @@ async fn a_lapsed_quote_offers_a_one_click_requote() {
     .await;
     assert!(second.starts_with("0x"));
     browser.text_of("[data-testid='quote-countdown']").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_rate_says_when_it_was_fetched_and_with_both_feeds_down_the_cashier_says_why() {
+    let table = json!({"ETH": {"USD": "2500.00"}, "TUSD": {"USD": "1.00"}});
+    let feeds = [
+        PriceFeed::start(table.clone()).await,
+        PriceFeed::start(table).await,
+    ];
+    let stack = Stack::start(StackOptions {
+        web: true,
+        quote_ttl_seconds: Some(3),
+        price_feeds: feeds.iter().map(|f| f.url.parse().unwrap()).collect(),
+        ..StackOptions::default()
+    })
+    .await;
+    let browser = Browser::start().await;
+    open_cashier(&stack, &browser).await;
+    browser.click_button("ETH on Anvil (local)").await;
+    let rate = browser.text_of("[data-testid='quote-rate']").await;
+    assert!(
+        rate.starts_with("1 ETH = 2500.00 USD, price fetched at "),
+        "{rate}"
+    );
+    browser.screenshots("quote-rate-fetched").await;
+
+    for feed in &feeds {
+        feed.stop();
+    }
+    browser.text_of("[data-testid='quote-lapsed']").await;
+    browser.click_button("Get a new quote").await;
+    browser
+        .wait_for_text("prices of ETH in USD are paused: 0 of 2 price sources answered")
+        .await;
+    browser.screenshots("rates-paused").await;
     browser.close().await;
 }
 

@@ -316,7 +316,7 @@ async fn a_lapsed_quote_is_replaced_by_a_fresh_one() {
 async fn quotes_are_refused_once_the_price_feed_goes_stale() {
     let feed = PriceFeed::start(json!({"ETH": {"USD": "2500.00"}, "TUSD": {"USD": "1.00"}})).await;
     let stack = Stack::start(StackOptions {
-        price_feed: Some(feed.url.parse().unwrap()),
+        price_feeds: vec![feed.url.parse().unwrap()],
         ..StackOptions::default()
     })
     .await;

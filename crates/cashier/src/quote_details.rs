@@ -1,5 +1,6 @@
 //! A locked quote: the exact amount, the deposit address with a copy button,
-//! a QR code of the EIP-681 link, and a countdown to when the rate lapses.
+//! a QR code of the EIP-681 link, the rate with when its price was fetched,
+//! and a countdown to when the rate lapses.
 
 use std::time::Duration;
 
@@ -13,6 +14,12 @@ use crate::qr::QrCode;
 /// Seconds left before `quote` lapses, by the browser's clock.
 fn seconds_left(quote: &Quote) -> i64 {
     quote.expires_at.unix() - (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// A Unix time as the shopper's clock shows it ("10:42:05").
+fn local_time(unix: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix as f64 * 1000.0));
+    String::from(date.to_locale_time_string("default"))
 }
 
 fn clock(seconds: i64) -> String {
@@ -54,8 +61,9 @@ pub fn QuoteDetails(
             <p class="quote__amount">
                 "Send exactly " <strong data-testid="quote-amount">{amount.clone()}</strong>
             </p>
-            <p class="quote__rate">
+            <p class="quote__rate" data-testid="quote-rate">
                 {format!("1 {} = {} {}", quote.exchange_rate.token, quote.exchange_rate.price, quote.exchange_rate.currency)}
+                {quote.rate_fetched_at.map(|at| format!(", price fetched at {}", local_time(at.unix())))}
             </p>
             <div class="quote__pay-to">
                 <QrCode text=quote.payment_uri.clone() label=format!("QR code to pay {amount}")/>

@@ -35,6 +35,15 @@ pub enum RateError {
     },
 }
 
+/// A rate and when its source gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priced {
+    pub rate: ExchangeRate,
+    /// Unix seconds when the price was fetched from its feed; `None` for a
+    /// price fixed in the configuration.
+    pub fetched_at: Option<i64>,
+}
+
 /// A source of exchange rates.
 pub trait RateSource: Send + Sync + 'static {
     /// The current price of one whole `token` in `currency`.
@@ -42,7 +51,7 @@ pub trait RateSource: Send + Sync + 'static {
         &self,
         token: &str,
         currency: Currency,
-    ) -> impl Future<Output = Result<ExchangeRate, RateError>> + Send;
+    ) -> impl Future<Output = Result<Priced, RateError>> + Send;
 }
 
 /// Rates fixed in the configuration.
@@ -69,13 +78,20 @@ impl StaticRates {
 }
 
 impl RateSource for StaticRates {
-    async fn rate(&self, token: &str, currency: Currency) -> Result<ExchangeRate, RateError> {
-        self.lookup(token, currency)
+    async fn rate(&self, token: &str, currency: Currency) -> Result<Priced, RateError> {
+        Ok(Priced {
+            rate: self.lookup(token, currency)?,
+            fetched_at: None,
+        })
     }
 }
 
 /// A feed's answer: token -> currency -> price.
 type Table = HashMap<String, HashMap<String, String>>;
+
+/// A feed's answer as cached: when it came (monotonic, for its age; and
+/// wall-clock Unix seconds, to tell the shopper) and its table.
+type Fetched = (Instant, i64, Table);
 
 /// An HTTP price feed answering `{"ETH": {"USD": "2000.00", "EUR": "1850.00"}, ...}`
 /// (decimal strings). Fetched at most every `refresh`; a cached table older
@@ -85,7 +101,7 @@ pub struct FeedRates {
     http: reqwest::Client,
     refresh: Duration,
     max_age: Duration,
-    cache: Mutex<Option<(Instant, Table)>>,
+    cache: Mutex<Option<Fetched>>,
 }
 
 impl FeedRates {
@@ -115,23 +131,23 @@ impl FeedRates {
         Ok(table)
     }
 
-    fn cached(&self) -> Option<(Instant, Table)> {
+    fn cached(&self) -> Option<Fetched> {
         self.cache.lock().expect("rate cache lock").clone()
     }
 }
 
 impl RateSource for FeedRates {
-    async fn rate(&self, token: &str, currency: Currency) -> Result<ExchangeRate, RateError> {
+    async fn rate(&self, token: &str, currency: Currency) -> Result<Priced, RateError> {
         let cached = self.cached();
         let fresh_enough = cached
             .as_ref()
-            .is_some_and(|(at, _)| at.elapsed() < self.refresh);
-        let (fetched_at, table) = if fresh_enough {
+            .is_some_and(|(at, _, _)| at.elapsed() < self.refresh);
+        let (fetched_at, fetched_unix, table) = if fresh_enough {
             cached.expect("checked")
         } else {
             match self.fetch().await {
                 Ok(table) => {
-                    let entry = (Instant::now(), table);
+                    let entry = (Instant::now(), crate::clock::now_seconds(), table);
                     *self.cache.lock().expect("rate cache lock") = Some(entry.clone());
                     entry
                 }
@@ -170,7 +186,10 @@ impl RateSource for FeedRates {
                 currency,
             });
         }
-        Ok(rate)
+        Ok(Priced {
+            rate,
+            fetched_at: Some(fetched_unix),
+        })
     }
 }
 
@@ -187,7 +206,7 @@ pub struct MedianRates {
 const SCALE: u32 = tender_protocol::money::RATE_MAX_DECIMALS;
 
 impl RateSource for MedianRates {
-    async fn rate(&self, token: &str, currency: Currency) -> Result<ExchangeRate, RateError> {
+    async fn rate(&self, token: &str, currency: Currency) -> Result<Priced, RateError> {
         // One feed: its own answer, and its own reason when it has none.
         if let [feed] = self.feeds.as_slice() {
             return feed.rate(token, currency).await;
@@ -195,12 +214,12 @@ impl RateSource for MedianRates {
         let answers =
             futures_util::future::join_all(self.feeds.iter().map(|f| f.rate(token, currency)))
                 .await;
-        let mut prices: Vec<(u128, ExchangeRate)> = answers
+        let mut prices: Vec<(u128, Priced)> = answers
             .into_iter()
             .filter_map(Result::ok)
-            .filter_map(|rate| {
-                let scaled = tender_protocol::money::parse_units(&rate.price, SCALE).ok()?;
-                (scaled > 0).then_some((scaled, rate))
+            .filter_map(|priced| {
+                let scaled = tender_protocol::money::parse_units(&priced.rate.price, SCALE).ok()?;
+                (scaled > 0).then_some((scaled, priced))
             })
             .collect();
         prices.sort_by_key(|(p, _)| *p);
@@ -215,7 +234,7 @@ impl RateSource for MedianRates {
             return Err(too_few(0));
         };
         let pct = u128::from(self.max_deviation_percent);
-        let agreeing: Vec<(u128, ExchangeRate)> = prices
+        let agreeing: Vec<(u128, Priced)> = prices
             .into_iter()
             .filter(|(p, _)| p.abs_diff(median) * 100 <= median * pct)
             .collect();
@@ -236,7 +255,7 @@ impl RateSource for MedianRates {
 
 /// The middle price (the lower of the two middles for an even count: a
 /// price some source gave).
-fn median(sorted: &[(u128, ExchangeRate)]) -> Option<u128> {
+fn median(sorted: &[(u128, Priced)]) -> Option<u128> {
     (!sorted.is_empty()).then(|| sorted[(sorted.len() - 1) / 2].0)
 }
 
@@ -269,7 +288,13 @@ impl Rates {
         })
     }
 
+    /// The current price of one whole `token` in `currency`.
     pub async fn rate(&self, token: &str, currency: Currency) -> Result<ExchangeRate, RateError> {
+        Ok(self.priced(token, currency).await?.rate)
+    }
+
+    /// The same, with when it was fetched (what a quote shows the shopper).
+    pub async fn priced(&self, token: &str, currency: Currency) -> Result<Priced, RateError> {
         match self {
             Rates::Static(s) => s.rate(token, currency).await,
             Rates::Feeds(m) => m.rate(token, currency).await,

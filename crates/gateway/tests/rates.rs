@@ -75,6 +75,15 @@ async fn a_lying_feed_is_ignored_and_too_few_agreeing_feeds_refuse_quotes() {
     );
     // 7.00 USD at 2000 USD/ETH.
     assert_eq!(body["amount"], "0.0035");
+    // When the price was fetched, by the gateway's clock: just now.
+    let fetched: tender_protocol::Timestamp =
+        serde_json::from_value(body["rateFetchedAt"].clone()).expect("rateFetchedAt, RFC 3339");
+    let fetched = fetched.unix();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!((now - 5..=now).contains(&fetched), "{fetched} vs {now}");
 
     // Two feeds gone: one source is not enough.
     feeds[1].server.abort();

@@ -64,6 +64,10 @@ pub struct Quote {
     pub amount_raw: RawAmount,
     pub deposit_address: Address,
     pub exchange_rate: ExchangeRate,
+    /// When the platform fetched the price the rate comes from; absent for
+    /// a price fixed in its configuration, or a token paid one for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_fetched_at: Option<Timestamp>,
     /// EIP-681 payment link, for QR codes and wallets.
     pub payment_uri: String,
     pub expires_at: Timestamp,

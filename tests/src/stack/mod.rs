@@ -41,8 +41,9 @@ pub struct StackOptions {
     pub block_time: Option<u64>,
     /// Serve the built cashier and storefront (browser tests).
     pub web: bool,
-    /// Take rates from this HTTP price feed instead of the static table.
-    pub price_feed: Option<Url>,
+    /// Take rates from these HTTP price feeds instead of the static table
+    /// (the median of those that answer; one is enough).
+    pub price_feeds: Vec<Url>,
     /// Seconds a quote is locked (default 15 minutes).
     pub quote_ttl_seconds: Option<u64>,
     /// When the merchant server starts asking the gateway about an
@@ -208,8 +209,8 @@ impl Stack {
         if let Some(attempts) = options.max_payout_attempts {
             gateway_config.settlement.max_payout_attempts = attempts;
         }
-        if let Some(url) = options.price_feed {
-            gateway_config.pricing.feed_url = Some(url);
+        if !options.price_feeds.is_empty() {
+            gateway_config.pricing.feed_urls = options.price_feeds;
             gateway_config.pricing.refresh_seconds = 0;
             gateway_config.pricing.max_age_seconds = 1;
         }

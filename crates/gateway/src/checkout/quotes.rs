@@ -12,7 +12,7 @@ use crate::checkout::payments;
 use crate::clock::from_seconds;
 use crate::db::{self, Conn};
 use crate::error::{ApiError, ApiResult};
-use crate::rates::RateError;
+use crate::rates::{Priced, RateError};
 use crate::state::AppState;
 
 /// Creates a quote for `session` in the requested network and token, for
@@ -48,7 +48,8 @@ pub async fn create(
             "payments awaiting their confirmations already cover this checkout".into(),
         ));
     }
-    let (rate, amount_raw) = convert(state, remaining, &request.token, decimals).await?;
+    let (priced, amount_raw) = convert(state, remaining, &request.token, decimals).await?;
+    let rate = priced.rate;
     let expires_at = (now + state.config.quote_ttl_seconds as i64).min(session.expires_at.unix());
     let token_address = contract.map(|t| t.address.clone());
 
@@ -77,8 +78,8 @@ pub async fn create(
     sqlx::query(
         "INSERT INTO quotes (id, session_id, network, chain_id, token, token_address, decimals,
                              amount_raw, covers_minor, deposit_index, deposit_address, rate_price,
-                             rate_currency, expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                             rate_currency, rate_fetched_at, expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(id.as_str())
     .bind(session.id.as_str())
@@ -93,6 +94,7 @@ pub async fn create(
     .bind(deposit_address.as_str())
     .bind(&rate.price)
     .bind(rate.currency.code())
+    .bind(priced.fetched_at)
     .bind(expires_at)
     .bind(now)
     .execute(&mut *tx)
@@ -116,6 +118,7 @@ pub async fn create(
         amount_raw: RawAmount(amount_raw),
         deposit_address,
         exchange_rate: rate,
+        rate_fetched_at: priced.fetched_at.map(from_seconds),
         expires_at: from_seconds(expires_at),
     })
 }
@@ -127,7 +130,7 @@ async fn convert(
     due: Money,
     token: &str,
     decimals: u32,
-) -> ApiResult<(ExchangeRate, u128)> {
+) -> ApiResult<(Priced, u128)> {
     let currency = due.currency();
     if !currency.is_fiat() {
         if currency.code() != token {
@@ -144,13 +147,17 @@ async fn convert(
             currency,
             price: "1".to_owned(),
         };
-        return Ok((rate, amount));
+        let priced = Priced {
+            rate,
+            fetched_at: None,
+        };
+        return Ok((priced, amount));
     }
     // Unknown or stale rates are the platform's problem, not the shopper's:
     // 503 with a message that says to try again.
-    let rate = state
+    let priced = state
         .rates
-        .rate(token, currency)
+        .priced(token, currency)
         .await
         .map_err(|e: RateError| {
             let reason = match e {
@@ -165,10 +172,11 @@ async fn convert(
                 .inc();
             ApiError::Upstream(e.to_string())
         })?;
+    let rate = &priced.rate;
     let amount = rate
         .to_token_units(due, decimals)
         .ok_or_else(|| anyhow::anyhow!("cannot convert {due} at {rate:?}"))?;
-    Ok((rate, amount))
+    Ok((priced, amount))
 }
 
 #[derive(FromRow)]
@@ -183,6 +191,7 @@ struct QuoteRow {
     deposit_address: String,
     rate_price: String,
     rate_currency: String,
+    rate_fetched_at: Option<i64>,
     expires_at: i64,
 }
 
@@ -190,7 +199,7 @@ struct QuoteRow {
 pub async fn latest(conn: &mut Conn, session: &SessionId) -> anyhow::Result<Option<Quote>> {
     let row: Option<QuoteRow> = sqlx::query_as(
         "SELECT id, network, chain_id, token, token_address, decimals, amount_raw, deposit_address,
-                rate_price, rate_currency, expires_at
+                rate_price, rate_currency, rate_fetched_at, expires_at
          FROM quotes WHERE session_id = $1 ORDER BY created_at DESC, deposit_index DESC LIMIT 1",
     )
     .bind(session.as_str())
@@ -222,6 +231,7 @@ pub async fn latest(conn: &mut Conn, session: &SessionId) -> anyhow::Result<Opti
                 currency: row.rate_currency.parse()?,
                 price: row.rate_price,
             },
+            rate_fetched_at: row.rate_fetched_at.map(from_seconds),
             token: row.token,
             decimals,
             amount: format_units(amount_raw, decimals, 0),
