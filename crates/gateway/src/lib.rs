@@ -134,6 +134,7 @@ impl Application {
             limits: Arc::new(limits::Limits::new(&config_limits)),
             endpoints_changed: Arc::default(),
             keys: Arc::default(),
+            settings: Arc::default(),
             metrics: Arc::default(),
             stopping: CancellationToken::new(),
         };

@@ -15,7 +15,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::limits::Limits;
-use crate::merchants::key_cache::KeyCache;
+use crate::merchants::key_cache::{KeyCache, SettingsCache};
 use crate::ops::figures::Metrics;
 use crate::rates::Rates;
 use crate::vault::Vault;
@@ -51,6 +51,8 @@ pub struct AppState {
     pub endpoints_changed: Arc<AtomicU64>,
     /// Recently authenticated API keys.
     pub keys: Arc<KeyCache>,
+    /// Merchants' settings recently read.
+    pub settings: Arc<SettingsCache>,
     /// Prometheus figures.
     pub metrics: Arc<Metrics>,
     /// Cancelled when the gateway stops: endless answers (the live

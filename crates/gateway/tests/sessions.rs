@@ -29,6 +29,31 @@ async fn creating_a_session_answers_201_with_the_total_and_a_payment_url() {
     assert_eq!(again.body, session);
 }
 
+/// The session's underpayment tolerance, in minor units, as stored.
+async fn tolerance_of(gw: &common::Gateway, session: &Value) -> String {
+    sqlx::query_scalar("SELECT tolerance_minor FROM sessions WHERE id = $1")
+        .bind(session["id"].as_str().unwrap())
+        .fetch_one(&gw.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_change_of_the_default_tolerance_applies_to_the_next_session_at_once() {
+    let gw = gateway().await;
+    // The defaults are read (and remembered) by the first creation.
+    assert_eq!(tolerance_of(&gw, &gw.create_session().await).await, "0");
+    let put = gw
+        .put(
+            "/v1/account/settings",
+            json!({"underpaymentTolerance": {"bps": 100}}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    // 1% of 7.00 USD.
+    assert_eq!(tolerance_of(&gw, &gw.create_session().await).await, "7");
+}
+
 #[tokio::test]
 async fn a_session_lives_an_hour_unless_told_otherwise() {
     let gw = gateway().await;

@@ -79,7 +79,7 @@ pub async fn create(
             }
             *tolerance
         }
-        None => settings::of(&state.db, &merchant.id)
+        None => settings::recent(&state, &merchant.id)
             .await?
             .underpayment_tolerance
             .unwrap_or_default(),

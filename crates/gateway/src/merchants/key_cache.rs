@@ -1,5 +1,6 @@
-//! Authenticated keys remembered for a few seconds, so a busy merchant's
-//! requests do not each walk its key chain in the database. A revoke in
+//! Authenticated keys (and merchants' settings) remembered for a few
+//! seconds, so a busy merchant's requests do not each walk its key chain
+//! (or read its settings) in the database. A revoke in
 //! this process empties the cache at once; one made by another instance
 //! is seen here within [`TRUST_FOR`].
 
@@ -8,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tender_protocol::{ApiKeyId, MerchantId, Scope};
+use tender_protocol::{AccountSettings, ApiKeyId, MerchantId, Scope};
 
 /// The merchant a request's API key belongs to, and what the key may do
 /// (what `auth` puts in a request's extensions).
@@ -23,8 +24,9 @@ pub struct Merchant {
 
 /// How long a looked-up key is trusted without asking the database again.
 pub const TRUST_FOR: Duration = Duration::from_secs(5);
-/// Keys remembered at most; past this the cache starts over.
-const MOST: usize = 10_000;
+/// Keys (or merchants' settings) remembered at most; past this a cache
+/// starts over.
+pub const MOST_CACHED: usize = 10_000;
 
 /// Keys by the hash of their secret, with when each was read.
 type Entries = HashMap<String, (Merchant, Instant)>;
@@ -62,7 +64,7 @@ impl KeyCache {
             }
             *entries = (read_at_version, HashMap::new());
         }
-        if entries.1.len() >= MOST {
+        if entries.1.len() >= MOST_CACHED {
             entries.1.clear();
         }
         entries.1.insert(secret_hash, (merchant, Instant::now()));
@@ -71,6 +73,27 @@ impl KeyCache {
     /// Forgets every key (after a revoke commits).
     pub fn forget_all(&self) {
         self.version.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Merchants' settings recently read, by merchant.
+#[derive(Default)]
+pub struct SettingsCache {
+    pub(crate) version: AtomicU64,
+    entries: Mutex<HashMap<String, (AccountSettings, Instant)>>,
+}
+
+impl SettingsCache {
+    pub(crate) fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (AccountSettings, Instant)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets every merchant's settings (after a change commits).
+    pub(crate) fn forget_all(&self) {
+        self.version.fetch_add(1, Ordering::AcqRel);
+        self.lock().clear();
     }
 }
 

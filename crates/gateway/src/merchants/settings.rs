@@ -2,6 +2,9 @@
 //! tolerance of its sessions and what happens to money that pays nothing.
 //! `GET|PUT /v1/account/settings`.
 
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
@@ -12,6 +15,7 @@ use crate::db::WriteOne;
 use crate::db::{Conn, Db};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::merchants::auth::Merchant;
+use crate::merchants::key_cache::{MOST_CACHED, TRUST_FOR};
 use crate::state::AppState;
 
 /// The most a tolerance may be, in basis points (10%).
@@ -25,6 +29,33 @@ pub fn router() -> Router<AppState> {
 pub async fn of(db: &Db, merchant: &MerchantId) -> anyhow::Result<AccountSettings> {
     let mut conn = db.acquire().await?;
     of_in(&mut conn, merchant).await
+}
+
+/// [`of`], as read less than [`TRUST_FOR`] ago: a session's creation needs
+/// them, and a busy merchant creates many a second. A change made in this
+/// process is seen at once; one made by another instance within
+/// [`TRUST_FOR`].
+pub async fn recent(state: &AppState, merchant: &MerchantId) -> anyhow::Result<AccountSettings> {
+    let cache = &state.settings;
+    let version = cache.version.load(Ordering::Acquire);
+    if let Some((settings, read_at)) = cache.lock().get(merchant.as_str())
+        && read_at.elapsed() < TRUST_FOR
+    {
+        return Ok(settings.clone());
+    }
+    let settings = of(&state.db, merchant).await?;
+    let mut entries = cache.lock();
+    // An answer read before a change of this process is not kept after it.
+    if cache.version.load(Ordering::Acquire) == version {
+        if entries.len() >= MOST_CACHED {
+            entries.clear();
+        }
+        entries.insert(
+            merchant.as_str().to_owned(),
+            (settings.clone(), Instant::now()),
+        );
+    }
+    Ok(settings)
 }
 
 /// [`of`], in the caller's transaction.
@@ -91,5 +122,6 @@ pub async fn update(
     .bind(now_seconds())
     .write(&state.db)
     .await?;
+    state.settings.forget_all();
     Ok(ApiJson(body))
 }
