@@ -112,8 +112,10 @@ pub fn Products(me: SignedIn) -> impl IntoView {
                     </label>
                     <label for="product-currency">"Currency"
                         <select id="product-currency" on:change=move |ev| currency.set(event_target_value(&ev))>
-                            <option value="USD">"USD"</option>
-                            <option value="EUR">"EUR"</option>
+                            {tender_protocol::money::FIAT
+                                .iter()
+                                .map(|(_, code, _)| view! { <option value=*code>{*code}</option> })
+                                .collect_view()}
                         </select>
                     </label>
                 </div>

@@ -91,7 +91,7 @@ type Table = HashMap<String, HashMap<String, String>>;
 
 /// A feed's answer as cached: when it came (monotonic, for its age; and
 /// wall-clock Unix seconds, to tell the shopper) and its table.
-type Fetched = (Instant, i64, Table);
+type Fetched = (Instant, i64, std::sync::Arc<Table>);
 
 /// An HTTP price feed answering `{"ETH": {"USD": "2000.00", "EUR": "1850.00"}, ...}`
 /// (decimal strings). Fetched at most every `refresh`; a cached table older
@@ -147,7 +147,11 @@ impl RateSource for FeedRates {
         } else {
             match self.fetch().await {
                 Ok(table) => {
-                    let entry = (Instant::now(), crate::clock::now_seconds(), table);
+                    let entry = (
+                        Instant::now(),
+                        crate::clock::now_seconds(),
+                        std::sync::Arc::new(table),
+                    );
                     *self.cache.lock().expect("rate cache lock") = Some(entry.clone());
                     entry
                 }
@@ -291,6 +295,27 @@ impl Rates {
     /// The current price of one whole `token` in `currency`.
     pub async fn rate(&self, token: &str, currency: Currency) -> Result<ExchangeRate, RateError> {
         Ok(self.priced(token, currency).await?.rate)
+    }
+
+    /// Whether quotes can be priced in `currency`: some token the gateway
+    /// takes has a price in it. Prices that are only out of date, or
+    /// sources that disagree for now, do not count against it: quotes
+    /// will say so, and work again once the feeds do.
+    pub async fn prices_in<'a>(
+        &self,
+        currency: Currency,
+        tokens: impl Iterator<Item = &'a str>,
+    ) -> bool {
+        let mut asked = false;
+        for token in tokens {
+            asked = true;
+            match self.priced(token, currency).await {
+                Err(RateError::Unknown { .. }) => {}
+                Ok(_) | Err(_) => return true,
+            }
+        }
+        // No token to pay with at all: nothing to say about the currency.
+        !asked
     }
 
     /// The same, with when it was fetched (what a quote shows the shopper).

@@ -2,7 +2,6 @@
 //! parameter in its error.
 
 use tender_protocol::Money;
-use tender_protocol::money::MAX_FIAT_MINOR;
 
 use crate::config::Config;
 use url::Url;
@@ -80,10 +79,11 @@ pub fn price(config: &Config, param: &'static str, price: Money) -> Result<(), A
 }
 
 /// A fiat amount Tender can convert into any token: at most
-/// `MAX_FIAT_MINOR` (one trillion in the currency's major units).
+/// one trillion in the currency's major units.
 pub fn at_most_the_largest(param: &'static str, amount: Money) -> Result<(), ApiError> {
-    if amount.currency().is_fiat() && amount.minor() > MAX_FIAT_MINOR {
-        let most = Money::from_minor(MAX_FIAT_MINOR, amount.currency());
+    let currency = amount.currency();
+    if currency.is_fiat() && amount.minor() > currency.largest_minor() {
+        let most = Money::from_minor(currency.largest_minor(), currency);
         return Err(ApiError::invalid(
             param,
             format!("{param} must be at most {most}"),

@@ -427,6 +427,93 @@ async fn a_price_too_large_to_convert_is_refused_and_the_largest_one_quotes() {
 }
 
 #[tokio::test]
+async fn each_currency_keeps_its_own_minor_units_and_one_without_a_rate_is_refused() {
+    let gw = gateway_with(|config| {
+        offline_eth(config);
+        for (currency, price) in [("JPY", "300000"), ("KWD", "600.125")] {
+            config.rates.push(tender_gateway::config::RateConfig {
+                token: "ETH".into(),
+                currency: currency.parse().unwrap(),
+                price: price.into(),
+            });
+        }
+    })
+    .await;
+    let priced = |amount: &str, currency: &str| {
+        patched(
+            session_body(),
+            json!({"productData": {"name": "Tea", "price": {"amount": amount, "currency": currency}}, "quantity": 1}),
+        )
+    };
+    let quote = async |id: &str| {
+        gw.send(
+            gw.http
+                .post(format!("{}/v1/pay/{id}/quote", gw.url))
+                .json(&json!({"network": "local", "token": "ETH"})),
+        )
+        .await
+    };
+    // Yen have no minor unit: 3000 JPY is 3000, never 30.00.
+    let yen = gw
+        .post("/v1/checkout/sessions", priced("3000", "JPY"))
+        .await;
+    assert_eq!(yen.status, StatusCode::CREATED, "{}", yen.body);
+    assert_eq!(
+        yen.body["amountDue"],
+        json!({"amount": "3000", "currency": "JPY"})
+    );
+    let answer = quote(yen.body["id"].as_str().unwrap()).await;
+    assert_eq!(answer.body["amount"], "0.01", "3000 JPY at 300000 JPY/ETH");
+    let fraction = gw
+        .post("/v1/checkout/sessions", priced("3000.5", "JPY"))
+        .await;
+    assert_eq!(
+        fraction.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        fraction.body
+    );
+
+    // The Kuwaiti dinar has three digits of minor unit.
+    let dinar = gw
+        .post("/v1/checkout/sessions", priced("6.00125", "KWD"))
+        .await;
+    assert_eq!(dinar.status, StatusCode::BAD_REQUEST, "{}", dinar.body);
+    let dinar = gw
+        .post("/v1/checkout/sessions", priced("6.001", "KWD"))
+        .await;
+    assert_eq!(dinar.status, StatusCode::CREATED, "{}", dinar.body);
+    assert_eq!(dinar.body["amountDue"]["amount"], "6.001");
+    let answer = quote(dinar.body["id"].as_str().unwrap()).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+
+    // GBP is a currency Tender knows, but no source here prices in it:
+    // refused now, not when the shopper asks for a quote.
+    let pounds = gw
+        .post("/v1/checkout/sessions", priced("5.00", "GBP"))
+        .await;
+    assert_eq!(pounds.status, StatusCode::BAD_REQUEST, "{}", pounds.body);
+    assert_eq!(pounds.body["error"]["param"], "productData.price.currency");
+    assert!(
+        pounds.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no price source has a rate in GBP"),
+        "{}",
+        pounds.body
+    );
+    let unknown = gw
+        .post("/v1/checkout/sessions", priced("5.00", "xyz"))
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", unknown.body);
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&gw.state.db)
+        .await
+        .unwrap();
+    assert_eq!(kept, 2, "only the yen and the dinar sessions were made");
+}
+
+#[tokio::test]
 async fn an_expired_session_cannot_be_expired_again_or_quoted() {
     let gw = gateway().await;
     let id = gw.create_session().await["id"].as_str().unwrap().to_owned();

@@ -103,43 +103,73 @@ impl fmt::Debug for TokenSymbol {
     }
 }
 
-/// What an amount is counted in: a fiat currency, or a token.
+/// What an amount is counted in: a fiat currency (ISO 4217), or a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Currency {
     Usd,
     Eur,
+    Gbp,
+    Jpy,
+    Chf,
+    Cad,
+    Aud,
+    Brl,
+    Inr,
+    Kwd,
     /// A price set in a token; such a session is paid in that token.
     Token(TokenSymbol),
 }
 
-/// The largest fiat amount Tender takes, in minor units: one trillion
-/// (10^12) in the currency's major units. Any amount up to it converts into
-/// any token without overflow.
-pub const MAX_FIAT_MINOR: u128 = 100_000_000_000_000;
+/// Every fiat currency Tender prices in: its ISO 4217 code and the digits
+/// of its minor unit (none for the yen, three for the Kuwaiti dinar).
+pub const FIAT: [(Currency, &str, u32); 10] = [
+    (Currency::Usd, "USD", 2),
+    (Currency::Eur, "EUR", 2),
+    (Currency::Gbp, "GBP", 2),
+    (Currency::Jpy, "JPY", 0),
+    (Currency::Chf, "CHF", 2),
+    (Currency::Cad, "CAD", 2),
+    (Currency::Aud, "AUD", 2),
+    (Currency::Brl, "BRL", 2),
+    (Currency::Inr, "INR", 2),
+    (Currency::Kwd, "KWD", 3),
+];
+
+/// The largest fiat amount Tender takes: one trillion (10^12) in the
+/// currency's major units. Any amount up to it converts into any token
+/// without overflow.
+pub const MAX_FIAT_MAJOR: u128 = 1_000_000_000_000;
 
 /// Digits Tender keeps for token-denominated amounts (the most any EVM token uses).
 pub const TOKEN_PRICE_DECIMALS: u32 = 18;
 
 impl Currency {
-    /// Digits after the decimal point of one minor unit (cents: 2).
-    pub const fn decimals(self) -> u32 {
-        match self {
-            Currency::Usd | Currency::Eur => 2,
-            Currency::Token(_) => TOKEN_PRICE_DECIMALS,
-        }
+    /// This fiat currency's row of [`FIAT`].
+    fn fiat(self) -> Option<&'static (Currency, &'static str, u32)> {
+        FIAT.iter().find(|(c, _, _)| *c == self)
     }
 
-    /// `USD`, `EUR` or the token's symbol.
+    /// Digits after the decimal point of one minor unit (cents: 2).
+    pub fn decimals(self) -> u32 {
+        self.fiat().map_or(TOKEN_PRICE_DECIMALS, |(_, _, d)| *d)
+    }
+
+    /// The ISO 4217 code, or the token's symbol.
     pub fn code(&self) -> &str {
         match self {
-            Currency::Usd => "USD",
-            Currency::Eur => "EUR",
             Currency::Token(symbol) => symbol.as_str(),
+            fiat => fiat.fiat().map_or("", |(_, code, _)| code),
         }
     }
 
     pub const fn is_fiat(self) -> bool {
-        matches!(self, Currency::Usd | Currency::Eur)
+        !matches!(self, Currency::Token(_))
+    }
+
+    /// The largest amount Tender takes in this fiat currency, in minor
+    /// units ([`MAX_FIAT_MAJOR`] major units).
+    pub fn largest_minor(self) -> u128 {
+        MAX_FIAT_MAJOR * 10u128.pow(self.decimals())
     }
 }
 
@@ -152,14 +182,13 @@ impl fmt::Display for Currency {
 impl FromStr for Currency {
     type Err = AmountError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "USD" => Ok(Currency::Usd),
-            "EUR" => Ok(Currency::Eur),
-            other => TokenSymbol::parse(other)
-                .filter(|t| t.as_str().bytes().all(|b| !b.is_ascii_lowercase()))
-                .map(Currency::Token)
-                .ok_or_else(|| AmountError::UnknownCurrency(other.to_owned())),
+        if let Some((currency, _, _)) = FIAT.iter().find(|(_, code, _)| *code == s) {
+            return Ok(*currency);
         }
+        TokenSymbol::parse(s)
+            .filter(|t| t.as_str().bytes().all(|b| !b.is_ascii_lowercase()))
+            .map(Currency::Token)
+            .ok_or_else(|| AmountError::UnknownCurrency(s.to_owned()))
     }
 }
 
@@ -431,9 +460,36 @@ mod tests {
             currency: Currency::Usd,
             price: "0.00000001".into(),
         };
-        let most = Money::from_minor(MAX_FIAT_MINOR, Currency::Usd);
+        let most = Money::from_minor(Currency::Usd.largest_minor(), Currency::Usd);
         // 10^12 USD at 10^-8 USD per token: 10^20 tokens of 18 decimals.
         assert_eq!(penny.to_token_units(most, 18), Some(10u128.pow(38)));
+        // So for a currency with no minor unit, or with three.
+        for currency in [Currency::Jpy, Currency::Kwd] {
+            let rate = ExchangeRate {
+                currency,
+                ..penny.clone()
+            };
+            let most = Money::from_minor(currency.largest_minor(), currency);
+            assert_eq!(rate.to_token_units(most, 18), Some(10u128.pow(38)));
+        }
+    }
+
+    #[test]
+    fn each_fiat_currency_has_its_own_minor_unit() {
+        let yen = Money::parse("2500", Currency::Jpy).unwrap();
+        assert_eq!((yen.minor(), yen.to_string()), (2500, "2500 JPY".into()));
+        assert!(Money::parse("2500.5", Currency::Jpy).is_err());
+        let dinar = Money::parse("7.5", Currency::Kwd).unwrap();
+        assert_eq!(
+            (dinar.minor(), dinar.to_string()),
+            (7500, "7.500 KWD".into())
+        );
+        for (currency, code, _) in FIAT {
+            assert_eq!(code.parse::<Currency>().unwrap(), currency);
+            assert_eq!(currency.code(), code);
+            assert!(currency.is_fiat());
+        }
+        assert!(!"ETH".parse::<Currency>().unwrap().is_fiat());
     }
 
     #[test]

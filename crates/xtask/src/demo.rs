@@ -112,10 +112,7 @@ pub fn run() -> anyhow::Result<()> {
     ensure_free(MERCHANT_PORT, "merchant server")?;
     // Two feeds that nearly agree: quotes use their median.
     for (port, eth) in FEED_PORTS.iter().zip(["2000.00", "2001.00"]) {
-        crate::feeds::serve(
-            *port,
-            serde_json::json!({"ETH": {"USD": eth}, "TUSD": {"USD": "1.00"}}),
-        )?;
+        crate::feeds::serve(*port, crate::feeds::table(eth))?;
     }
     let dir = root().join("target/demo");
     fs::create_dir_all(&dir)?;

@@ -51,6 +51,20 @@ pub async fn create(
         ));
     }
     let line_item = line_item(&state, &merchant, &body).await?;
+    let currency = line_item.amount.currency();
+    if currency.is_fiat() && !state.rates.prices_in(currency, state.config.tokens()).await {
+        let param = if body.product_id.is_some() {
+            "productId"
+        } else {
+            "productData.price.currency"
+        };
+        return Err(ApiError::invalid(
+            param,
+            format!(
+                "prices in {currency} cannot be converted: no price source has a rate in {currency}"
+            ),
+        ));
+    }
     validate::url("successUrl", &body.success_url)?;
     validate::optional_url("cancelUrl", body.cancel_url.as_deref())?;
     let lifetime = match body.expires_in_seconds {

@@ -338,6 +338,14 @@ impl Config {
         }
     }
 
+    /// Every token symbol some network takes (its own coin and its ERC-20s).
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.networks.iter().flat_map(|n| {
+            std::iter::once(n.native_token.as_str())
+                .chain(n.tokens.iter().map(|t| t.symbol.as_str()))
+        })
+    }
+
     pub fn network(&self, id: &str) -> Option<&NetworkConfig> {
         self.networks.iter().find(|n| n.id == id)
     }
