@@ -20,6 +20,7 @@ fn new_session() -> CreateSession {
         product_id: Some(ProductId::parse("prod_mug").unwrap()),
         product_data: None,
         quantity: 1,
+        line_items: Vec::new(),
         metadata: Metadata::default(),
         success_url: "https://shop.test/ok".into(),
         cancel_url: None,

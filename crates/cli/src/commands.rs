@@ -31,6 +31,7 @@ pub async fn create_session(
             product_id: Some(product),
             product_data: None,
             quantity,
+            line_items: Vec::new(),
             metadata: Metadata::default(),
             success_url: success_url.to_owned(),
             cancel_url: None,

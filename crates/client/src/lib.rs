@@ -15,6 +15,7 @@
 //!         product_id: Some(ProductId::parse("prod_tshirt").unwrap()),
 //!         product_data: None,
 //!         quantity: 1,
+//!         line_items: Vec::new(),
 //!         metadata: Metadata::default(),
 //!         success_url: "https://shop.example/success".into(),
 //!         cancel_url: None,

@@ -22,6 +22,7 @@ fn body() -> CreateSession {
             price: tender_protocol::Money::parse("1.00", tender_protocol::Currency::Usd).unwrap(),
         }),
         quantity: 1,
+        line_items: Vec::new(),
         metadata: Metadata::default(),
         success_url: "https://shop.test/ok".into(),
         cancel_url: None,

@@ -85,6 +85,22 @@ impl ApiError {
             param: Some(Cow::Borrowed(param)),
         }
     }
+
+    /// A bad request about a part of a list: `param` and the message are
+    /// put under `place` (`quantity` of `lineItems[2]` becomes
+    /// `lineItems[2].quantity`). Other errors pass unchanged.
+    pub fn within(self, place: &str) -> Self {
+        match self {
+            Self::InvalidRequest { message, param } => Self::InvalidRequest {
+                message: format!("{place}: {message}"),
+                param: Some(Cow::Owned(match param {
+                    Some(param) => format!("{place}.{param}"),
+                    None => place.to_owned(),
+                })),
+            },
+            other => other,
+        }
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -48,8 +48,9 @@ pub use refund::{
 pub use scope::{CreateApiKey, Scope};
 pub use secret::Secret;
 pub use session::{
-    CreateSession, LineItem, Metadata, ProductData, Session, SessionListParams, SessionStatus,
-    Settlement, SettlementDestination, SettlementOption, Tolerance,
+    CartItem, CreateSession, LineItem, MAX_LINE_ITEMS, Metadata, ProductData, Session,
+    SessionListParams, SessionStatus, Settlement, SettlementDestination, SettlementOption,
+    Tolerance,
 };
 pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
 pub use timestamp::Timestamp;

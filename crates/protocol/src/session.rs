@@ -135,7 +135,25 @@ fn one() -> u32 {
     1
 }
 
-/// `POST /v1/checkout/sessions`.
+/// The most items one session's cart may hold.
+pub const MAX_LINE_ITEMS: usize = 20;
+
+/// One item of a cart: a product of the library (`productId`) or one
+/// described here (`productData`), and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CartItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<ProductId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_data: Option<ProductData>,
+    #[serde(default = "one")]
+    pub quantity: u32,
+}
+
+/// `POST /v1/checkout/sessions`: one product (`productId` or `productData`,
+/// with `quantity`), or a cart (`lineItems`, each with its own quantity).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -146,6 +164,10 @@ pub struct CreateSession {
     pub product_data: Option<ProductData>,
     #[serde(default = "one")]
     pub quantity: u32,
+    /// The cart, up to 20 items all priced in one currency; instead of
+    /// `productId` or `productData`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub line_items: Vec<CartItem>,
     #[serde(default)]
     pub metadata: Metadata,
     pub success_url: String,

@@ -2,6 +2,7 @@
 //! creation through quotes and payments to `paid`, `completed` or `expired`.
 //!
 //! - `sessions`: the merchant's Checkout Sessions API.
+//! - `cart`: what a new session sells, its items checked and totalled.
 //! - `products`: the product library API (owns `products`).
 //! - `lifecycle`: the one owner of a session's status (owns `sessions`).
 //! - `payments`: payments seen, confirmed (and valued) or dropped (owns `payments`).
@@ -15,6 +16,7 @@
 //! - `deadline`: whether a session's time is up, by the chains' own clocks.
 //! - `expiry`: the worker that expires unpaid sessions.
 
+pub mod cart;
 pub mod deadline;
 pub mod expiry;
 pub mod lifecycle;

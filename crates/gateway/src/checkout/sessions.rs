@@ -6,12 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use tender_protocol::{
-    CreateSession, ErrorBody, LineItem, List, Metadata, Session, SessionId, SessionListParams,
-    SessionStatus, Timestamp,
+    CreateSession, ErrorBody, List, Metadata, Session, SessionId, SessionListParams, SessionStatus,
+    Timestamp,
 };
 
 use crate::checkout::lifecycle::{self, Change, NewSession};
-use crate::checkout::{products, view};
+use crate::checkout::{cart, view};
 use crate::db;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::merchants::auth::Merchant;
@@ -28,7 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/checkout/sessions/{id}/expire", post(expire))
 }
 
-const MAX_QUANTITY: u32 = 1000;
 const MIN_EXPIRY_SECONDS: u32 = 300;
 const MAX_EXPIRY_SECONDS: u32 = 86_400;
 
@@ -44,27 +43,7 @@ pub async fn create(
     merchant: Merchant,
     ApiJson(body): ApiJson<CreateSession>,
 ) -> ApiResult<Answer> {
-    if !(1..=MAX_QUANTITY).contains(&body.quantity) {
-        return Err(ApiError::invalid(
-            "quantity",
-            format!("quantity must be between 1 and {MAX_QUANTITY}"),
-        ));
-    }
-    let line_item = line_item(&state, &merchant, &body).await?;
-    let currency = line_item.amount.currency();
-    if currency.is_fiat() && !state.rates.prices_in(currency, state.config.tokens()).await {
-        let param = if body.product_id.is_some() {
-            "productId"
-        } else {
-            "productData.price.currency"
-        };
-        return Err(ApiError::invalid(
-            param,
-            format!(
-                "prices in {currency} cannot be converted: no price source has a rate in {currency}"
-            ),
-        ));
-    }
+    let cart = cart::of(&state, &merchant, &body).await?;
     validate::url("successUrl", &body.success_url)?;
     validate::optional_url("cancelUrl", body.cancel_url.as_deref())?;
     let lifetime = match body.expires_in_seconds {
@@ -84,7 +63,7 @@ pub async fn create(
             settings::check("underpaymentTolerance", tolerance)?;
             if tolerance
                 .amount
-                .is_some_and(|a| a.currency() != line_item.amount.currency())
+                .is_some_and(|a| a.currency() != cart.total.currency())
             {
                 return Err(ApiError::invalid(
                     "underpaymentTolerance",
@@ -98,16 +77,15 @@ pub async fn create(
             .underpayment_tolerance
             .unwrap_or_default(),
     };
-    let line_items = [line_item];
     let new = NewSession {
         merchant: &merchant.id,
-        amount_due: line_items[0].amount,
-        line_items: &line_items,
+        amount_due: cart.total,
+        line_items: &cart.items,
         metadata: &body.metadata,
         success_url: &body.success_url,
         cancel_url: body.cancel_url.as_deref(),
         expires_at: state.clock.now() + lifetime,
-        tolerance_minor: tolerance.of(line_items[0].amount),
+        tolerance_minor: tolerance.of(cart.total),
     };
     // The session, its event and deliveries, and the key's answer: one
     // batch, sent (on SQLite) with the others of the moment.
@@ -122,73 +100,6 @@ pub async fn create(
     state.announce();
     tracing::info!(session = %session.id, merchant = %merchant.id, amount = %new.amount_due, "session created");
     Ok(answer)
-}
-
-async fn line_item(
-    state: &AppState,
-    merchant: &Merchant,
-    body: &CreateSession,
-) -> ApiResult<LineItem> {
-    let (product_id, name, description, image_url, unit_price) =
-        match (&body.product_id, &body.product_data) {
-            (Some(id), None) => {
-                let product =
-                    products::find(&state.db, merchant, id)
-                        .await
-                        .map_err(|e| match e {
-                            ApiError::NotFound(_) => {
-                                ApiError::invalid("productId", format!("no such product: {id}"))
-                            }
-                            other => other,
-                        })?;
-                if !product.active {
-                    return Err(ApiError::invalid(
-                        "productId",
-                        format!("product {id} is archived"),
-                    ));
-                }
-                (
-                    Some(product.id),
-                    product.name,
-                    product.description,
-                    product.image_url,
-                    product.price,
-                )
-            }
-            (None, Some(data)) => {
-                validate::name("productData.name", &data.name)?;
-                validate::optional_text("productData.description", data.description.as_deref())?;
-                validate::optional_url("productData.imageUrl", data.image_url.as_deref())?;
-                validate::price(&state.config, "productData.price", data.price)?;
-                (
-                    None,
-                    data.name.clone(),
-                    data.description.clone(),
-                    data.image_url.clone(),
-                    data.price,
-                )
-            }
-            _ => {
-                return Err(ApiError::invalid(
-                    "productId",
-                    "give exactly one of productId and productData",
-                ));
-            }
-        };
-    let amount = unit_price
-        .checked_mul(u64::from(body.quantity))
-        .ok_or_else(|| ApiError::invalid("quantity", "the total is too large"))?;
-    validate::at_most_the_largest("quantity", amount)
-        .map_err(|_| ApiError::invalid("quantity", format!("the total, {amount}, is too large")))?;
-    Ok(LineItem {
-        product_id,
-        name,
-        description,
-        image_url,
-        quantity: body.quantity,
-        unit_price,
-        amount,
-    })
 }
 
 /// Retrieve a Checkout Session: the authoritative state of a payment.

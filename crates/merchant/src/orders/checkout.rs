@@ -89,6 +89,7 @@ pub async fn checkout(
                 product_id: Some(request.product_id.clone()),
                 product_data: None,
                 quantity: request.quantity,
+                line_items: Vec::new(),
                 metadata,
                 success_url: format!("{base}/success.html?order={order_id}"),
                 cancel_url: Some(format!("{base}/")),
