@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
+use serde_json::json;
 use tender_e2e::stack::{CHAIN_A, TSHIRT};
 use tender_e2e::{Browser, Stack, StackOptions, eventually};
-use tender_protocol::{DeliveryStatus, EventListParams, OrderStatus, Redeliver};
+use tender_protocol::{DeliveryStatus, EventListParams, OrderId, OrderStatus, Redeliver};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -128,29 +129,33 @@ async fn the_no_javascript_form_reaches_the_cashier() {
 }
 
 #[tokio::test]
-async fn a_plain_page_not_built_by_trunk_mounts_two_pay_buttons() {
+async fn a_plain_page_not_built_by_trunk_mounts_three_pay_buttons_one_for_a_cart() {
     let stack = Stack::start(StackOptions {
         web: true,
         ..StackOptions::default()
     })
     .await;
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/plain.html", stack.merchant_url))
-        .await
-        .unwrap();
-    let buttons = eventually("both buttons to mount", WAIT, || async {
-        let found = browser
+    let open_page = async || {
+        browser
             .client
-            .find_all(Locator::Css("button.tender-pay__button"))
+            .goto(&format!("{}/plain.html", stack.merchant_url))
             .await
-            .ok()?;
-        (found.len() == 2).then_some(found)
-    })
-    .await;
+            .unwrap();
+        eventually("the three buttons to mount", WAIT, || async {
+            let found = browser
+                .client
+                .find_all(Locator::Css("button.tender-pay__button"))
+                .await
+                .ok()?;
+            (found.len() == 3).then_some(found)
+        })
+        .await
+    };
+    let buttons = open_page().await;
     assert_eq!(buttons[0].text().await.unwrap(), "Buy the T-shirt");
     assert_eq!(buttons[1].text().await.unwrap(), "Buy two mugs");
+    assert_eq!(buttons[2].text().await.unwrap(), "Buy the set");
     buttons[1].click().await.unwrap();
     let cashier = browser
         .wait_for_url("the cashier", |u| u.path().starts_with("/pay/cs_"))
@@ -162,5 +167,76 @@ async fn a_plain_page_not_built_by_trunk_mounts_two_pay_buttons() {
         .await
         .unwrap();
     assert_eq!(session.line_items[0].quantity, 2);
+
+    // The cart: one order, one session listing both products.
+    let buttons = open_page().await;
+    buttons[2].click().await.unwrap();
+    let cashier = browser
+        .wait_for_url("the cashier for the set", |u| {
+            u.path().starts_with("/pay/cs_") && u.as_str() != cashier.as_str()
+        })
+        .await;
+    assert_eq!(browser.text_of("[data-testid='total']").await, "49.00 USD");
+    let listed = browser.text_of(".line-items").await;
+    assert!(
+        listed.contains("Tender T-shirt")
+            && listed.contains("Tender Mug")
+            && listed.contains("Qty 2"),
+        "{listed}"
+    );
+    let session = stack
+        .client
+        .get_session(&Stack::session_of(cashier.as_str()))
+        .await
+        .unwrap();
+    let lines: Vec<(String, u32)> = session
+        .line_items
+        .iter()
+        .map(|i| (i.product_id.as_ref().unwrap().to_string(), i.quantity))
+        .collect();
+    assert_eq!(
+        lines,
+        [("prod_tshirt".to_owned(), 1), ("prod_mug".to_owned(), 2)]
+    );
+    let order: OrderId = session.metadata.get("order_id").unwrap().parse().unwrap();
+    let order = stack.order(&order).await;
+    assert_eq!(order.items.len(), 2);
+    assert_eq!(order.items[1].quantity, 2);
+    browser.screenshots("cashier-cart").await;
     browser.close().await;
+}
+
+#[tokio::test]
+async fn a_bad_cart_is_refused_by_the_shop() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let http = reqwest::Client::new();
+    for (body, param) in [
+        (json!({"items": []}), "productId"),
+        (
+            json!({"items": [{"productId": "prod_mug", "quantity": 0}]}),
+            "items",
+        ),
+        (
+            json!({"items": [{"productId": "prod_mug", "quantity": 101}]}),
+            "items",
+        ),
+        (
+            json!({"productId": "prod_mug", "items": [{"productId": "prod_mug"}]}),
+            "productId",
+        ),
+        (
+            json!({"items": vec![json!({"productId": "prod_mug"}); 21]}),
+            "items",
+        ),
+    ] {
+        let answer = http
+            .post(format!("{}/api/checkout", stack.merchant_url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{body}");
+        let error: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(error["error"]["param"], param, "{body}: {error}");
+    }
 }

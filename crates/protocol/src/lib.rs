@@ -52,6 +52,6 @@ pub use session::{
     SessionListParams, SessionStatus, Settlement, SettlementDestination, SettlementOption,
     Tolerance,
 };
-pub use storefront::{CheckoutRequest, CheckoutResponse, Order, OrderStatus};
+pub use storefront::{CartLine, CheckoutRequest, CheckoutResponse, Order, OrderStatus};
 pub use timestamp::Timestamp;
 pub use webhooks::{VerifyError, WebhookSecret};

@@ -5,10 +5,38 @@ use serde::{Deserialize, Serialize};
 use crate::chain::TxHash;
 use crate::ids::{OrderId, ProductId};
 
-/// `POST /api/checkout` (JSON or form).
+/// `POST /api/checkout` (JSON or form): one product and its quantity, or
+/// (JSON) a cart of `items`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<ProductId>,
+    #[serde(default = "one")]
+    pub quantity: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<CartLine>,
+}
+
+impl CheckoutRequest {
+    /// What the shopper asks for, as cart lines; `None` when it names
+    /// neither a product nor items, or both.
+    pub fn lines(&self) -> Option<Vec<CartLine>> {
+        match (&self.product_id, self.items.is_empty()) {
+            (Some(product_id), true) => Some(vec![CartLine {
+                product_id: product_id.clone(),
+                quantity: self.quantity,
+            }]),
+            (None, false) => Some(self.items.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A product of the shop's and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartLine {
     pub product_id: ProductId,
     #[serde(default = "one")]
     pub quantity: u32,
@@ -92,8 +120,12 @@ impl OrderStatus {
 pub struct Order {
     pub order_id: OrderId,
     pub status: OrderStatus,
+    /// The first (or only) product and its quantity.
     pub product_id: ProductId,
     pub quantity: u32,
+    /// Every product ordered and how many.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<CartLine>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tx_hash: Option<TxHash>,
 }

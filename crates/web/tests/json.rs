@@ -69,6 +69,7 @@ fn what_serde_json_writes_is_read_back_the_same() {
         status: OrderStatus::PartiallyRefunded,
         product_id: "prod_tshirt".parse().unwrap(),
         quantity: 2,
+        items: Vec::new(),
         tx_hash: None,
     };
     let text = serde_json::to_string(&order).unwrap();

@@ -1,6 +1,6 @@
 //! The widget's two calls to the merchant's companion server.
 
-use tender_protocol::{CheckoutRequest, CheckoutResponse, Order, OrderId, ProductId};
+use tender_protocol::{CartLine, CheckoutRequest, CheckoutResponse, Order, OrderId};
 use tender_web::{FetchError, fetch_json};
 
 /// In words for the shopper.
@@ -20,15 +20,20 @@ fn explain(error: FetchError) -> String {
     }
 }
 
-/// Creates an order and its Checkout Session; answers where to pay.
-pub async fn checkout(
-    base: &str,
-    product_id: &ProductId,
-    quantity: u32,
-) -> Result<CheckoutResponse, String> {
-    let body = CheckoutRequest {
-        product_id: product_id.clone(),
-        quantity,
+/// Creates an order for `items` and its Checkout Session; answers where to
+/// pay.
+pub async fn checkout(base: &str, items: &[CartLine]) -> Result<CheckoutResponse, String> {
+    let body = match items {
+        [one] => CheckoutRequest {
+            product_id: Some(one.product_id.clone()),
+            quantity: one.quantity,
+            items: Vec::new(),
+        },
+        cart => CheckoutRequest {
+            product_id: None,
+            quantity: 1,
+            items: cart.to_vec(),
+        },
     };
     let body = tender_web::to_json(&body).ok_or("This request could not be written.")?;
     fetch_json("POST", &format!("{base}/api/checkout"), Some(body))

@@ -3,6 +3,7 @@
 //!
 //! ```html
 //! <div data-tender-pay data-product-id="prod_..." data-quantity="1" data-label="Pay with crypto"></div>
+//! <div data-tender-pay data-items='[{"productId": "prod_...", "quantity": 2}, {"productId": "prod_..."}]'></div>
 //! <div data-tender-status></div>   <!-- on the success page: reads ?order=ord_... -->
 //! ```
 //!
@@ -14,7 +15,7 @@ pub mod pay_button;
 pub mod payment_status;
 
 use leptos::prelude::*;
-use tender_protocol::{OrderId, ProductId};
+use tender_protocol::{CartLine, OrderId, ProductId};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
@@ -45,6 +46,25 @@ fn data(element: &HtmlElement, key: &str) -> Option<String> {
     element.dataset().get(key).filter(|v| !v.is_empty())
 }
 
+/// What a Pay placeholder sells: `data-items` (a JSON cart,
+/// `[{"productId": "prod_...", "quantity": 2}, ...]`), else
+/// `data-product-id` with `data-quantity` (1 by default).
+fn items_of(element: &HtmlElement) -> Option<Vec<CartLine>> {
+    if let Some(cart) = data(element, "items") {
+        let items: Vec<CartLine> = tender_web::from_json(&cart)?;
+        return (!items.is_empty() && items.iter().all(|i| i.quantity >= 1)).then_some(items);
+    }
+    let product_id = ProductId::parse(&data(element, "productId")?).ok()?;
+    let quantity = data(element, "quantity")
+        .and_then(|q| q.parse().ok())
+        .filter(|q| *q >= 1)
+        .unwrap_or(1);
+    Some(vec![CartLine {
+        product_id,
+        quantity,
+    }])
+}
+
 /// The `order` query parameter of the page's URL.
 pub fn order_from_url() -> Option<OrderId> {
     let search = web_sys::window()?.location().search().ok()?;
@@ -58,22 +78,17 @@ pub fn order_from_url() -> Option<OrderId> {
 pub fn mount_all() -> usize {
     let mut mounted = 0;
     for element in placeholders("[data-tender-pay]") {
-        let product = data(&element, "productId").and_then(|id| ProductId::parse(&id).ok());
-        let Some(product_id) = product else {
+        let Some(items) = items_of(&element) else {
             element.set_text_content(Some(
-                "Tender: this Pay button has no valid data-product-id.",
+                "Tender: this Pay button has no valid data-product-id or data-items.",
             ));
             continue;
         };
         let endpoint = data(&element, "endpoint").unwrap_or_default();
-        let quantity = data(&element, "quantity")
-            .and_then(|q| q.parse().ok())
-            .filter(|q| *q >= 1)
-            .unwrap_or(1);
         let label = data(&element, "label").unwrap_or_else(|| "Pay with crypto".to_owned());
         element.set_inner_html("");
         leptos::mount::mount_to(element, move || {
-            view! { <PayButton endpoint product_id quantity label/> }
+            view! { <PayButton endpoint items label/> }
         })
         .forget();
         mounted += 1;

@@ -2,20 +2,19 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tender_protocol::ProductId;
+use tender_protocol::CartLine;
 
 use crate::api;
 
-/// A button that starts a checkout for `product_id` and sends the shopper to
-/// the payment page. Disabled while its request is in flight, so a double
+/// A button that starts a checkout for `items` (one product, or a cart)
+/// and sends the shopper to the payment page. Disabled while its request is in flight, so a double
 /// click makes one order; a failure shows why and lets the shopper retry.
 #[component]
 pub fn PayButton(
     /// Base URL of the merchant's companion server ("" for the same origin).
     #[prop(into)]
     endpoint: String,
-    product_id: ProductId,
-    #[prop(default = 1)] quantity: u32,
+    items: Vec<CartLine>,
     #[prop(into, default = "Pay with crypto".to_owned())] label: String,
 ) -> impl IntoView {
     let busy = RwSignal::new(false);
@@ -27,9 +26,9 @@ pub fn PayButton(
         busy.set(true);
         error.set(None);
         let endpoint = endpoint.clone();
-        let product_id = product_id.clone();
+        let items = items.clone();
         spawn_local(async move {
-            match api::checkout(&endpoint, &product_id, quantity).await {
+            match api::checkout(&endpoint, &items).await {
                 // Stay busy: the page is about to change.
                 Ok(answer) => tender_web::go_to(&answer.payment_url),
                 Err(message) => {

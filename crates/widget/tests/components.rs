@@ -97,6 +97,29 @@ async fn a_placeholder_without_a_valid_product_says_so() {
 }
 
 #[wasm_bindgen_test]
+async fn a_cart_placeholder_mounts_and_a_malformed_cart_says_so() {
+    let root = container(
+        r#"<div data-tender-pay data-items='[{"productId": "prod_a"}, {"productId": "prod_b", "quantity": 2}]' data-label="Buy the set"></div>
+           <div data-tender-pay data-items='[{"productId": "prod_a", "quantity": 0}]'></div>
+           <div data-tender-pay data-items='not json'></div>"#,
+    );
+    assert_eq!(mount_all(), 1);
+    assert_eq!(
+        text(&root, "button.tender-pay__button").trim(),
+        "Buy the set"
+    );
+    let refused = root.text_content().unwrap();
+    assert_eq!(
+        refused
+            .matches("no valid data-product-id or data-items")
+            .count(),
+        2,
+        "{refused}"
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 async fn pay_button_is_disabled_in_flight_then_shows_the_error_and_allows_retry() {
     let root = container(r#"<div data-tender-pay data-product-id="prod_a"></div>"#);
     mount_all();

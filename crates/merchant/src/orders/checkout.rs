@@ -1,5 +1,6 @@
-//! `POST /api/checkout`: the shopper's click becomes an order (an
-//! unguessable id) and a Checkout Session at the gateway; JSON answers
+//! `POST /api/checkout`: the shopper's click (one product, or a cart of
+//! `items`) becomes an order (an unguessable id) and a Checkout Session at
+//! the gateway; JSON answers
 //! `{orderId, paymentUrl}`, a form is redirected (303) to the cashier.
 //! Each client address may start `checkouts_per_minute` of them.
 
@@ -11,8 +12,8 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use governor::clock::DefaultClock;
 use tender_protocol::{
-    CheckoutRequest, CheckoutResponse, CreateSession, IdempotencyKey, Metadata, OrderId,
-    OrderStatus,
+    CartItem, CartLine, CheckoutRequest, CheckoutResponse, CreateSession, IdempotencyKey, Metadata,
+    OrderId, OrderStatus,
 };
 
 use crate::db::now_seconds;
@@ -41,6 +42,44 @@ fn parse_checkout(headers: &HeaderMap, body: &[u8]) -> Result<(CheckoutRequest, 
     }
 }
 
+/// The most products one checkout may hold (the gateway's own limit).
+const MAX_LINES: usize = tender_protocol::MAX_LINE_ITEMS;
+
+/// The lines a request asks for, each with 1 to 100 of its product.
+fn cart(request: &CheckoutRequest) -> Result<Vec<CartLine>, ShopError> {
+    let invalid = |message: String, param: &'static str| ShopError::InvalidRequest {
+        message,
+        param: Some(param),
+    };
+    let lines = request.lines().ok_or_else(|| {
+        invalid(
+            "give productId (and quantity) or items, not both".into(),
+            "productId",
+        )
+    })?;
+    if lines.is_empty() || lines.len() > MAX_LINES {
+        return Err(invalid(
+            format!("a checkout holds 1 to {MAX_LINES} items"),
+            "items",
+        ));
+    }
+    let param = if request.items.is_empty() {
+        "quantity"
+    } else {
+        "items"
+    };
+    match lines.iter().find(|l| !(1..=100).contains(&l.quantity)) {
+        Some(line) => Err(invalid(
+            format!(
+                "quantity must be between 1 and 100 ({} has {})",
+                line.product_id, line.quantity
+            ),
+            param,
+        )),
+        None => Ok(lines),
+    }
+}
+
 pub async fn checkout(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -56,21 +95,17 @@ pub async fn checkout(
         });
     }
     let (request, wants_json) = parse_checkout(&headers, &body)?;
-    if !(1..=100).contains(&request.quantity) {
-        return Err(ShopError::InvalidRequest {
-            message: "quantity must be between 1 and 100".into(),
-            param: Some("quantity"),
-        });
-    }
+    let lines = cart(&request)?;
     let order_id = OrderId::generate();
     let now = now_seconds();
     sqlx::query(
-        "INSERT INTO orders (id, product_id, quantity, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5)",
+        "INSERT INTO orders (id, product_id, quantity, items, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
     .bind(order_id.as_str())
-    .bind(request.product_id.as_str())
-    .bind(i64::from(request.quantity))
+    .bind(lines[0].product_id.as_str())
+    .bind(i64::from(lines[0].quantity))
+    .bind(serde_json::to_string(&lines).map_err(anyhow::Error::from)?)
     .bind(OrderStatus::AwaitingPayment.as_str())
     .bind(now)
     .execute(&state.db)
@@ -86,10 +121,17 @@ pub async fn checkout(
         .gateway
         .create_session_idempotent(
             &CreateSession {
-                product_id: Some(request.product_id.clone()),
+                product_id: None,
                 product_data: None,
-                quantity: request.quantity,
-                line_items: Vec::new(),
+                quantity: 1,
+                line_items: lines
+                    .iter()
+                    .map(|line| CartItem {
+                        product_id: Some(line.product_id.clone()),
+                        product_data: None,
+                        quantity: line.quantity,
+                    })
+                    .collect(),
                 metadata,
                 success_url: format!("{base}/success.html?order={order_id}"),
                 cancel_url: Some(format!("{base}/")),

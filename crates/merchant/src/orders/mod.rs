@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use sqlx::FromRow;
-use tender_protocol::{Order, OrderId, OrderStatus, ProductId};
+use tender_protocol::{CartLine, Order, OrderId, OrderStatus, ProductId};
 
 use crate::error::ShopError;
 use crate::state::AppState;
@@ -27,18 +27,29 @@ struct OrderRow {
     id: String,
     product_id: String,
     quantity: i64,
+    items: Option<String>,
     status: String,
     tx_hash: Option<String>,
 }
 
 impl OrderRow {
     fn into_order(self) -> anyhow::Result<Order> {
+        let product_id = ProductId::parse(&self.product_id)?;
+        let quantity = u32::try_from(self.quantity)?;
+        let items = match &self.items {
+            Some(json) => serde_json::from_str(json)?,
+            None => vec![CartLine {
+                product_id: product_id.clone(),
+                quantity,
+            }],
+        };
         Ok(Order {
             order_id: OrderId::parse(&self.id)?,
             status: OrderStatus::parse(&self.status)
                 .ok_or_else(|| anyhow::anyhow!("stored order status {:?}", self.status))?,
-            product_id: ProductId::parse(&self.product_id)?,
-            quantity: u32::try_from(self.quantity)?,
+            product_id,
+            quantity,
+            items,
             tx_hash: self.tx_hash.as_deref().map(str::parse).transpose()?,
         })
     }
@@ -46,7 +57,7 @@ impl OrderRow {
 
 pub async fn find(state: &AppState, id: &OrderId) -> Result<Order, ShopError> {
     let row: Option<OrderRow> = sqlx::query_as(
-        "SELECT id, product_id, quantity, status, tx_hash FROM orders WHERE id = $1",
+        "SELECT id, product_id, quantity, items, status, tx_hash FROM orders WHERE id = $1",
     )
     .bind(id.as_str())
     .fetch_optional(&state.db)
