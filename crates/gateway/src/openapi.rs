@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::cashier::{api as pay, live};
-use crate::checkout::{overview, products, sessions};
+use crate::checkout::{links, overview, products, sessions};
 use crate::merchants::{api_keys, settings};
 use crate::refunds::{api as refunds, claims};
 use crate::settlement::destination as settlement;
@@ -27,6 +27,7 @@ use crate::webhooks::{endpoints as webhook_endpoints, events, stream, trigger};
     paths(
         sessions::create, sessions::list, sessions::show, sessions::expire, overview::show,
         products::create, products::list, products::show, products::archive,
+        links::create, links::list, links::show, links::deactivate, links::activate,
         api_keys::create, api_keys::list, api_keys::revoke,
         webhook_endpoints::create, webhook_endpoints::list, webhook_endpoints::show,
         webhook_endpoints::remove, webhook_endpoints::rotate_secret, webhook_endpoints::enable, webhook_endpoints::disable_by_merchant, webhook_endpoints::send_test,

@@ -45,6 +45,7 @@ pub enum Listed {
     WebhookEndpoints,
     Events,
     Refunds,
+    PaymentLinks,
 }
 
 impl Listed {
@@ -56,6 +57,7 @@ impl Listed {
             Listed::WebhookEndpoints => "webhook_endpoints",
             Listed::Events => "events",
             Listed::Refunds => "refunds",
+            Listed::PaymentLinks => "payment_links",
         }
     }
 

@@ -1,5 +1,5 @@
-//! The public API: the cashier's (`/v1/pay/*`, its live stream) and the
-//! claim page's (`/v1/claims/*`), with no API key — a session id or claim
+//! The public API: the cashier's (`/v1/pay/*`, its live stream), the
+//! claim page's (`/v1/claims/*`) and payment links' (`/l/*`), with no API key — a session id or claim
 //! token is the capability — and every request held to [`crate::limits`].
 
 use std::net::{IpAddr, SocketAddr};
@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::limits::ClientIp;
 use crate::state::AppState;
-use crate::{cashier, refunds};
+use crate::{cashier, checkout, refunds};
 
 /// The public API's routes, behind [`guard`].
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -19,6 +19,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(cashier::api::router())
         .merge(cashier::live::router())
         .merge(refunds::claims::router())
+        .merge(checkout::links::visit_router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
 }
 

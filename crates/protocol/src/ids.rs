@@ -166,6 +166,11 @@ prefixed_id!(
     OrderId,
     "ord_"
 );
+prefixed_id!(
+    /// A payment link: a public URL that makes a session for each visitor.
+    PaymentLinkId,
+    "plink_"
+);
 
 #[cfg(test)]
 mod tests {

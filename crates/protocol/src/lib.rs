@@ -7,6 +7,7 @@ pub mod chain;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod link;
 pub mod list;
 pub mod money;
 #[cfg(feature = "openapi")]
@@ -32,9 +33,10 @@ pub use event::{
     RotateSecret, TriggerEvent, WebhookEndpoint,
 };
 pub use ids::{
-    ApiKeyId, EventId, MerchantId, OrderId, ProductId, QuoteId, RefundId, SessionId, UserId,
-    WebhookEndpointId,
+    ApiKeyId, EventId, MerchantId, OrderId, PaymentLinkId, ProductId, QuoteId, RefundId, SessionId,
+    UserId, WebhookEndpointId,
 };
+pub use link::{CreatePaymentLink, PaymentLink};
 pub use list::{List, ListParams};
 pub use money::{Currency, ExchangeRate, Money, RawAmount};
 pub use overview::{FailingEndpoint, Overview, OverviewParams, StatusCount};

@@ -88,6 +88,12 @@ id_schema!(
     "ord_a1B2c3D4e5F6g7H8i9J0k1L2"
 );
 id_schema!(
+    PaymentLinkId,
+    "payment link",
+    "^plink_[A-Za-z0-9_]{1,64}$",
+    "plink_a1B2c3D4e5F6g7H8i9J0k1L2"
+);
+id_schema!(
     RefundId,
     "refund",
     "^re_[A-Za-z0-9_]{1,64}$",

@@ -315,6 +315,9 @@ pub struct Session {
     pub unknown_tokens: Vec<UnknownTokenTransfer>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement: Option<Settlement>,
+    /// The payment link this session was made for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_link: Option<crate::ids::PaymentLinkId>,
 }
 
 /// Filters of `GET /v1/checkout/sessions`.

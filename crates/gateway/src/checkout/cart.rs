@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::validate;
 
 /// The most of one item a session may sell.
-const MAX_QUANTITY: u32 = 1000;
+pub const MAX_QUANTITY: u32 = 1000;
 
 /// A session's items and what they come to.
 pub struct Cart {

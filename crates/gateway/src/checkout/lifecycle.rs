@@ -6,7 +6,8 @@
 //! mapping is `EventType::for_status`, beside the types.
 
 use tender_protocol::{
-    EventType, LineItem, MerchantId, Metadata, Money, Session, SessionId, SessionStatus,
+    EventType, LineItem, MerchantId, Metadata, Money, PaymentLinkId, Session, SessionId,
+    SessionStatus,
 };
 
 use crate::checkout::view;
@@ -27,6 +28,8 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
     /// How short a payment may fall and still pay it (minor units).
     pub tolerance_minor: u128,
+    /// The payment link it is made for.
+    pub payment_link: Option<&'a PaymentLinkId>,
 }
 
 /// Inserts an `open` session and records `session.created`. The answer is
@@ -59,6 +62,7 @@ pub fn create(
         payments: Vec::new(),
         unknown_tokens: Vec::new(),
         settlement: None,
+        payment_link: new.payment_link.cloned(),
     };
     let line_items = serde_json::to_string(new.line_items)?;
     let metadata = serde_json::to_string(new.metadata)?;
@@ -66,8 +70,8 @@ pub fn create(
         .add(
             "INSERT INTO sessions (id, merchant_id, status, line_items, amount_due_minor, currency,
                                    metadata, success_url, cancel_url, expires_at, created_at, updated_at,
-                                   tolerance_minor)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
+                                   tolerance_minor, payment_link_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)",
         )
         .bind(session.id.as_str())
         .bind(new.merchant.as_str())
@@ -80,7 +84,8 @@ pub fn create(
         .bind(new.cancel_url)
         .bind(new.expires_at)
         .bind(now)
-        .bind(new.tolerance_minor.to_string());
+        .bind(new.tolerance_minor.to_string())
+        .bind(new.payment_link.map(PaymentLinkId::as_str));
     outbox::record_in(batch, new.merchant, EventType::SessionCreated, &session)?;
     Ok(session)
 }

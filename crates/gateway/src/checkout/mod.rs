@@ -3,6 +3,7 @@
 //!
 //! - `sessions`: the merchant's Checkout Sessions API.
 //! - `cart`: what a new session sells, its items checked and totalled.
+//! - `links`: payment links, a public URL making a session per visitor (owns `payment_links`).
 //! - `products`: the product library API (owns `products`).
 //! - `lifecycle`: the one owner of a session's status (owns `sessions`).
 //! - `payments`: payments seen, confirmed (and valued) or dropped (owns `payments`).
@@ -20,6 +21,7 @@ pub mod cart;
 pub mod deadline;
 pub mod expiry;
 pub mod lifecycle;
+pub mod links;
 pub mod overview;
 pub mod payments;
 pub mod products;
@@ -40,5 +42,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sessions::router())
         .merge(products::router())
+        .merge(links::router())
         .merge(overview::router())
 }

@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use tender_protocol::{
-    CreateSession, ErrorBody, List, Metadata, Session, SessionId, SessionListParams, SessionStatus,
-    Timestamp,
+    CreateSession, ErrorBody, List, Metadata, PaymentLinkId, Session, SessionId, SessionListParams,
+    SessionStatus, Timestamp,
 };
 
 use crate::checkout::lifecycle::{self, Change, NewSession};
@@ -43,7 +43,27 @@ pub async fn create(
     merchant: Merchant,
     ApiJson(body): ApiJson<CreateSession>,
 ) -> ApiResult<Answer> {
-    let cart = cart::of(&state, &merchant, &body).await?;
+    // The session, its event and deliveries, and the key's answer: one
+    // batch, sent (on SQLite) with the others of the moment.
+    let (mut batch, session) = prepare(&state, &merchant, &body, None).await?;
+    let answer = Answer::json(StatusCode::CREATED, &session)?;
+    idempotency::keep(&mut batch, &answer);
+    db::write(&state.db, batch).await?;
+    state.announce();
+    tracing::info!(session = %session.id, merchant = %merchant.id, amount = %session.amount_due, "session created");
+    Ok(answer)
+}
+
+/// A new session checked and built, with the batch that stores it (and
+/// records `session.created`) for the caller to add to and write; `link`
+/// is the payment link it is made for.
+pub async fn prepare(
+    state: &AppState,
+    merchant: &Merchant,
+    body: &CreateSession,
+    link: Option<&PaymentLinkId>,
+) -> ApiResult<(db::Batch, Session)> {
+    let cart = cart::of(state, merchant, body).await?;
     validate::url("successUrl", &body.success_url)?;
     validate::optional_url("cancelUrl", body.cancel_url.as_deref())?;
     let lifetime = match body.expires_in_seconds {
@@ -72,7 +92,7 @@ pub async fn create(
             }
             *tolerance
         }
-        None => settings::recent(&state, &merchant.id)
+        None => settings::recent(state, &merchant.id)
             .await?
             .underpayment_tolerance
             .unwrap_or_default(),
@@ -86,20 +106,14 @@ pub async fn create(
         cancel_url: body.cancel_url.as_deref(),
         expires_at: state.clock.now() + lifetime,
         tolerance_minor: tolerance.of(cart.total),
+        payment_link: link,
     };
-    // The session, its event and deliveries, and the key's answer: one
-    // batch, sent (on SQLite) with the others of the moment.
     let mut batch = db::Batch::new();
     // Each statement writes rows the others only name (on PostgreSQL
     // the event's number comes from a trigger).
     batch.as_one_statement();
-    let session = lifecycle::create(&state, &mut batch, &new)?;
-    let answer = Answer::json(StatusCode::CREATED, &session)?;
-    idempotency::keep(&mut batch, &answer);
-    db::write(&state.db, batch).await?;
-    state.announce();
-    tracing::info!(session = %session.id, merchant = %merchant.id, amount = %new.amount_due, "session created");
-    Ok(answer)
+    let session = lifecycle::create(state, &mut batch, &new)?;
+    Ok((batch, session))
 }
 
 /// Retrieve a Checkout Session: the authoritative state of a payment.

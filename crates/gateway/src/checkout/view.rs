@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use sqlx::FromRow;
 use tender_protocol::money::format_units;
 use tender_protocol::{
-    Currency, ExchangeRate, GasFee, LineItem, MerchantId, Metadata, Money, Payment, PaymentStatus,
-    RawAmount, Session, SessionId, SessionStatus, Settlement, UnallocatedPart,
+    Currency, ExchangeRate, GasFee, LineItem, MerchantId, Metadata, Money, Payment, PaymentLinkId,
+    PaymentStatus, RawAmount, Session, SessionId, SessionStatus, Settlement, UnallocatedPart,
 };
 
 use crate::checkout::{strays, tally};
@@ -38,6 +38,7 @@ struct SessionRow {
     expires_at: i64,
     created_at: i64,
     expired_while_chains_behind: i64,
+    payment_link_id: Option<String>,
 }
 
 /// Reads a session with its payments and settlement; `None` if there is none.
@@ -65,7 +66,8 @@ pub async fn load_many(
     let list = db::placeholders(ids.len());
     let mut query = sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(format!(
         "SELECT id, merchant_id, status, line_items, amount_due_minor, currency, metadata,
-                success_url, cancel_url, expires_at, created_at, expired_while_chains_behind
+                success_url, cancel_url, expires_at, created_at, expired_while_chains_behind,
+                payment_link_id
          FROM sessions WHERE id IN ({list})"
     )));
     for id in ids {
@@ -159,6 +161,11 @@ fn decode(
         payments,
         unknown_tokens: Vec::new(),
         settlement: None,
+        payment_link: row
+            .payment_link_id
+            .as_deref()
+            .map(PaymentLinkId::parse)
+            .transpose()?,
     })
 }
 

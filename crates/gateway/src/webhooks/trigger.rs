@@ -154,5 +154,6 @@ fn made_up(state: &AppState, kind: EventType) -> ApiResult<Session> {
         payments: payment.into_iter().collect(),
         unknown_tokens: Vec::new(),
         settlement: None,
+        payment_link: None,
     })
 }
