@@ -18,6 +18,11 @@ pub fn required(method: &Method, path: &str) -> Option<Scope> {
         "checkout/sessions" | "checkout/sessions/{id}" | "checkout/sessions/{id}/expire" => {
             pick(Scope::SessionsRead, Scope::SessionsWrite)
         }
+        // A link makes sessions for its visitors: the sessions scopes.
+        "payment-links"
+        | "payment-links/{id}"
+        | "payment-links/{id}/deactivate"
+        | "payment-links/{id}/activate" => pick(Scope::SessionsRead, Scope::SessionsWrite),
         "products" | "products/{id}" | "products/{id}/archive" => {
             pick(Scope::ProductsRead, Scope::ProductsWrite)
         }
