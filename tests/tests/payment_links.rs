@@ -1,0 +1,98 @@
+//! A payment link in a real Chromium, against a real gateway, anvil and
+//! the merchant server: a shopper opens the shared URL, pays in the cashier,
+//! and the merchant's server gets a verified `session.paid` carrying the
+//! link.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tender_e2e::stack::TSHIRT;
+use tender_e2e::{Browser, Stack, StackOptions, eventually};
+use tender_protocol::{EventListParams, EventType};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn a_shopper_pays_through_a_shared_link_and_the_merchant_hears_of_it() {
+    let stack = Stack::start(StackOptions {
+        web: true,
+        ..StackOptions::default()
+    })
+    .await;
+    let link: Value = reqwest::Client::new()
+        .post(format!("{}/v1/payment-links", stack.gateway_url))
+        .bearer_auth(&stack.api_key)
+        .json(&json!({
+            "productId": TSHIRT,
+            "metadata": {"channel": "chat"},
+            "successUrl": format!("{}/", stack.merchant_url),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link_id = link["id"].as_str().unwrap().to_owned();
+
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(link["url"].as_str().unwrap())
+        .await
+        .unwrap();
+    let cashier = browser
+        .wait_for_url("the cashier", |u| u.path().starts_with("/pay/cs_"))
+        .await;
+    assert_eq!(browser.text_of("[data-testid='total']").await, "25.00 USD");
+    browser.click_button("TUSD on Anvil 2 (local)").await;
+    browser.click_button("Pay with Tender dev wallet").await;
+    browser.wait_for_text("1 of 2 confirmations").await;
+    stack.anvil_b.mine(1).await;
+    browser.wait_for_text("Payment received").await;
+    browser.screenshots("payment-link-paid").await;
+    browser.close().await;
+
+    let id = Stack::session_of(cashier.as_str());
+    let session = stack.client.get_session(&id).await.unwrap();
+    assert_eq!(
+        session.payment_link.as_ref().map(|l| l.as_str()),
+        Some(link_id.as_str())
+    );
+    assert_eq!(session.metadata.get("channel"), Some("chat"));
+    let paid = stack
+        .client
+        .list_events(&EventListParams {
+            kind: Some(EventType::SessionPaid.as_str().into()),
+            session_id: Some(id.to_string()),
+            limit: None,
+            starting_after: None,
+        })
+        .await
+        .unwrap()
+        .data
+        .pop()
+        .expect("a session.paid event");
+    let carried = paid
+        .data
+        .session
+        .as_ref()
+        .and_then(|s| s.payment_link.clone());
+    assert_eq!(carried.map(|l| l.to_string()), Some(link_id));
+    // The merchant's server keeps only what it verified.
+    eventually(
+        "the shop to have the verified session.paid",
+        WAIT,
+        || async {
+            let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE id = $1")
+                .bind(paid.id.as_str())
+                .fetch_one(&stack.merchant.db)
+                .await
+                .unwrap();
+            (kept == 1).then_some(())
+        },
+    )
+    .await;
+}
