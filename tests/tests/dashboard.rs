@@ -4,7 +4,8 @@
 //! filtered and paged, a paid one found by its id, order id and transaction
 //! hash; its page (timeline with its confirmations, payment, webhooks,
 //! Resend, Refund); another's page following its payment block by block; a failing webhook endpoint's event resent once it is
-//! fixed; products created and archived; the settlement destination
+//! fixed; products created and archived; a payment link made, visited
+//! and turned off; the settlement destination
 //! changed; an API key created and revoked; a teammate invited by a
 //! one-time link; a second merchant's user seeing none of it; sign-out.
 //! Screenshots of every page at 1280 and 375 px in `target/screenshots/`.
@@ -37,6 +38,7 @@ async fn a_merchant_works_through_every_page_of_the_dashboard() {
     dashboard_steps::live_confirmations(&stack, &browser).await;
     dashboard_steps::failing_endpoint_fixed_and_resent(&stack, &browser).await;
     dashboard_steps::products(&browser).await;
+    dashboard_steps::links(&stack, &browser).await;
     dashboard_steps::settlement(&stack, &browser).await;
     dashboard_steps::keys(&stack, &browser).await;
     let invitation = dashboard_steps::invite(&browser).await;

@@ -1,5 +1,6 @@
 //! The merchant dashboard: sign in (or accept an invitation), then the
-//! merchant's overview, checkout sessions, webhooks, products, settlement,
+//! merchant's overview, checkout sessions, webhooks, products, payment
+//! links, settlement,
 //! API keys and team (`shell`), kept live by the event stream (`live`).
 //! It speaks to the gateway through the merchant API under
 //! `/dashboard/api` (`api`), signed in by a cookie the page never sees.
@@ -9,6 +10,7 @@ mod detail;
 mod format;
 mod invites;
 mod keys;
+mod links;
 mod live;
 mod overview;
 mod products;

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, SignedIn};
 use crate::invites::Invite;
 use crate::keys::Keys;
+use crate::links::Links;
 use crate::live::follow_events;
 use crate::overview::OverviewPage;
 use crate::products::Products;
@@ -21,17 +22,19 @@ enum Page {
     Sessions,
     Webhooks,
     Products,
+    Links,
     Settlement,
     Keys,
     Team,
 }
 
 impl Page {
-    const ALL: [Page; 7] = [
+    const ALL: [Page; 8] = [
         Page::Overview,
         Page::Sessions,
         Page::Webhooks,
         Page::Products,
+        Page::Links,
         Page::Settlement,
         Page::Keys,
         Page::Team,
@@ -43,6 +46,7 @@ impl Page {
             Page::Sessions => "Sessions",
             Page::Webhooks => "Webhooks",
             Page::Products => "Products",
+            Page::Links => "Payment links",
             Page::Settlement => "Settlement",
             Page::Keys => "API keys",
             Page::Team => "Team",
@@ -95,6 +99,7 @@ pub fn Dashboard(me: SignedIn, signed_out: Callback<()>) -> impl IntoView {
             Page::Sessions => view! { <Sessions me=me.clone() changed/> }.into_any(),
             Page::Webhooks => view! { <Webhooks me=me.clone() changed/> }.into_any(),
             Page::Products => view! { <Products me=me.clone()/> }.into_any(),
+            Page::Links => view! { <Links me=me.clone()/> }.into_any(),
             Page::Settlement => view! { <Settlement me=me.clone()/> }.into_any(),
             Page::Keys => view! { <Keys me=me.clone()/> }.into_any(),
             Page::Team => view! { <Invite me=me.clone()/> }.into_any(),

@@ -12,7 +12,7 @@ use tender_e2e::{Browser, Stack, eventually};
 use tender_protocol::{CheckoutResponse, SessionId};
 
 pub use pages::{
-    another_merchant_sees_nothing, failing_endpoint_fixed_and_resent, invite, keys, lockout,
+    another_merchant_sees_nothing, failing_endpoint_fixed_and_resent, invite, keys, links, lockout,
     products, settlement,
 };
 

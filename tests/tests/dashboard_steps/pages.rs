@@ -1,7 +1,8 @@
 //! The dashboard test's steps on the pages after the sessions: webhooks,
-//! products, settlement, API keys, team; then another merchant's view and
+//! products, payment links, settlement, API keys, team; then another merchant's view and
 //! the lockout.
 
+use fantoccini::Locator;
 use tender_e2e::stack::TSHIRT;
 use tender_e2e::{Browser, Receiver, Stack, Switch, eventually};
 use tender_gateway::merchants::accounts;
@@ -284,4 +285,47 @@ pub async fn lockout(stack: &Stack, browser: &Browser) {
     sign_in(browser, &stack.dashboard_email, &stack.dashboard_password).await;
     browser.wait_for_text("it is locked; try again in").await;
     browser.screenshots("dashboard-locked").await;
+}
+
+/// A payment link made in the page for a product: its URL makes a session
+/// and sends the visitor to the cashier; turned off in its row, it says so.
+pub async fn links(stack: &Stack, browser: &Browser) {
+    browser.click_button("Payment links").await;
+    browser.wait_for_text("Make payment link").await;
+    // No product chosen: said, nothing made.
+    fill(browser, "link-success", &format!("{}/", stack.merchant_url)).await;
+    browser.click_button("Make payment link").await;
+    browser.wait_for_text("Choose a product to sell.").await;
+    browser
+        .client
+        .find(Locator::Css("#link-product"))
+        .await
+        .unwrap()
+        .select_by_value(TSHIRT)
+        .await
+        .unwrap();
+    browser.click_button("Make payment link").await;
+    browser.wait_for_text("Payment link made: ").await;
+    let said = browser.text_of("[data-testid='links-status']").await;
+    let url = said.strip_prefix("Payment link made: ").unwrap().to_owned();
+    let id = url.rsplit('/').next().unwrap().to_owned();
+    assert!(browser.text_of("table.links").await.contains(&url));
+    browser.screenshots("dashboard-links").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let visit = http.get(&url).send().await.unwrap();
+    assert_eq!(visit.status(), 303);
+    assert!(
+        visit.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/pay/cs_")
+    );
+    click_css(browser, &format!("button[aria-label='Deactivate {id}']")).await;
+    browser
+        .wait_for_text(&format!("Payment link {id} is off"))
+        .await;
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 410);
 }
