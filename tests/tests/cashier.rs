@@ -181,6 +181,59 @@ async fn the_rate_says_when_it_was_fetched_and_with_both_feeds_down_the_cashier_
 }
 
 #[tokio::test]
+async fn the_cashier_speaks_each_language_and_arabic_right_to_left() {
+    let stack = stack(None).await;
+    let browser = Browser::start().await;
+    let checkout = stack.checkout(TSHIRT).await;
+    let catalogue = |language: &str| -> serde_json::Value {
+        let path =
+            tender_e2e::tools::root().join(format!("crates/cashier/locales/{language}.json"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    for language in ["en", "es", "de", "fr", "pt-BR", "ja", "ar"] {
+        let words = catalogue(language);
+        browser
+            .client
+            .goto(&format!("{}?locale={language}", checkout.payment_url))
+            .await
+            .unwrap();
+        let title = words["app.title"].as_str().unwrap();
+        eventually(&format!("the cashier in {language}"), WAIT, || async {
+            let shown = browser.text_of("h1").await;
+            (shown == title).then_some(())
+        })
+        .await;
+        let (lang, dir) = (
+            browser
+                .client
+                .execute("return document.documentElement.lang", vec![])
+                .await
+                .unwrap(),
+            browser
+                .client
+                .execute("return document.documentElement.dir", vec![])
+                .await
+                .unwrap(),
+        );
+        assert_eq!(lang, language);
+        assert_eq!(dir, if language == "ar" { "rtl" } else { "ltr" });
+        browser.screenshots(&format!("cashier-{language}")).await;
+    }
+    // The browser's own languages choose when the page does not.
+    browser.client.goto(&checkout.payment_url).await.unwrap();
+    assert_eq!(browser.text_of("h1").await, "Checkout");
+    // Japanese, to the end of a quote.
+    browser
+        .client
+        .goto(&format!("{}?locale=ja", checkout.payment_url))
+        .await
+        .unwrap();
+    browser.click_button("Anvil (local) の ETH").await;
+    browser.wait_for_text("正確にこの金額を送金").await;
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn a_declined_payment_says_so_and_can_be_tried_again() {
     let stack = stack(None).await;
     let browser = Browser::start().await;

@@ -1,22 +1,19 @@
 //! The cashier's calls to the gateway's public API (same origin).
 
 use tender_protocol::{Claim, ClaimRefund, CreateQuote, PublicSession, Quote, SessionId};
+use tender_web::i18n::{t, tf};
 use tender_web::{FetchError, fetch_json};
 
 /// In words for the shopper.
 fn explain(error: FetchError) -> String {
     match error {
-        FetchError::Unreachable => {
-            "We could not reach the payment service. Check your connection.".to_owned()
-        }
-        FetchError::Unreadable => "The payment service answered something unexpected.".to_owned(),
+        FetchError::Unreachable => t("error.unreachable"),
+        FetchError::Unreadable => t("error.unreadable"),
         FetchError::Refused {
             message: Some(message),
             ..
         } => message,
-        FetchError::Refused { status, .. } => {
-            format!("The payment service failed (error {status}).")
-        }
+        FetchError::Refused { status, .. } => tf("error.failed", &[("status", &status)]),
     }
 }
 

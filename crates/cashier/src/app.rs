@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::{PublicSession, SessionId};
+use tender_web::i18n::{t, tf};
 
 use crate::claim::{self, ClaimPage};
 use crate::order_summary::OrderSummary;
@@ -33,8 +34,8 @@ pub fn App() -> impl IntoView {
     view! {
         <main class="cashier">
             {move || match (id.clone(), first.get()) {
-                (None, _) => view! { <p class="notice" role="alert">"This payment link is not valid."</p> }.into_any(),
-                (Some(_), None) => view! { <p class="loading" aria-busy="true">"Loading your order…"</p> }.into_any(),
+                (None, _) => view! { <p class="notice" role="alert">{t("app.invalid_link")}</p> }.into_any(),
+                (Some(_), None) => view! { <p class="loading" aria-busy="true">{t("app.loading")}</p> }.into_any(),
                 (Some(_), Some(Err(message))) => view! { <p class="notice" role="alert">{message}</p> }.into_any(),
                 (Some(id), Some(Ok(initial))) => view! { <Checkout id initial wallets/> }.into_any(),
             }}
@@ -64,7 +65,7 @@ fn Checkout(
     view! {
         <header class="cashier__header">
             <p class="cashier__merchant">{initial.merchant_name.clone()}</p>
-            <h1>"Checkout"</h1>
+            <h1>{t("app.title")}</h1>
         </header>
         <OrderSummary session=initial/>
         <StatusPanel session/>
@@ -73,11 +74,11 @@ fn Checkout(
         </Show>
         <Show when=move || session.with(|s| !s.refund_offers.is_empty())>
             <section class="offers" aria-labelledby="offers-title">
-                <h2 id="offers-title">"Money to give back"</h2>
-                <p>"You sent money this order did not need. It is yours: claim it to an address of yours (its network fee comes off it)."</p>
+                <h2 id="offers-title">{t("offers.title")}</h2>
+                <p>{t("offers.text")}</p>
                 {move || session.with(|s| s.refund_offers.iter().map(|offer| view! {
                     <p><a class="button" href=offer.claim_url.clone()>
-                        {format!("Claim {} {} on {}", offer.amount, offer.token, offer.network_name)}
+                        {tf("offers.claim", &[("amount", &offer.amount), ("token", &offer.token), ("network", &offer.network_name)])}
                     </a></p>
                 }).collect_view())}
             </section>

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use tender_protocol::PublicSession;
+use tender_web::i18n::{t, tf};
 
 #[component]
 pub fn OrderSummary(session: PublicSession) -> impl IntoView {
@@ -16,7 +17,7 @@ pub fn OrderSummary(session: PublicSession) -> impl IntoView {
                     <div class="line-item__text">
                         <p class="line-item__name">{item.name.clone()}</p>
                         {item.description.clone().map(|d| view! { <p class="line-item__description">{d}</p> })}
-                        <p class="line-item__quantity">{format!("Qty {} × {}", item.quantity, item.unit_price)}</p>
+                        <p class="line-item__quantity">{tf("summary.quantity", &[("quantity", &item.quantity), ("price", &item.unit_price)])}</p>
                     </div>
                     <p class="line-item__amount">{item.amount.to_string()}</p>
                 </li>
@@ -25,10 +26,10 @@ pub fn OrderSummary(session: PublicSession) -> impl IntoView {
         .collect_view();
     view! {
         <section class="summary" aria-labelledby="summary-title">
-            <h2 id="summary-title">"Your order"</h2>
+            <h2 id="summary-title">{t("summary.title")}</h2>
             <ul class="line-items">{items}</ul>
             <p class="summary__total">
-                <span>"Total"</span>
+                <span>{t("summary.total")}</span>
                 <strong data-testid="total">{session.amount_due.to_string()}</strong>
             </p>
         </section>

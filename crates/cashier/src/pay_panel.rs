@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::{PaymentOption, PublicSession};
+use tender_web::i18n::{t, tf};
 
 use crate::api;
 use crate::quote_details::QuoteDetails;
@@ -80,7 +81,10 @@ pub fn PayPanel(
             .with(|s| s.payment_options.clone())
             .into_iter()
             .map(|option| {
-                let label = format!("{} on {}", option.token, option.network_name);
+                let label = tf(
+                    "pay.option",
+                    &[("token", &option.token), ("network", &option.network_name)],
+                );
                 let amount = option
                     .amount
                     .clone()
@@ -118,13 +122,13 @@ pub fn PayPanel(
         }
         if list.is_empty() {
             return view! {
-                <p class="hint">"No browser wallet found. Send the exact amount from any wallet to the address above, or scan the QR code."</p>
+                <p class="hint">{t("pay.no_wallet")}</p>
             }
             .into_any();
         }
         list.into_iter()
             .map(|w| {
-                let label = format!("Pay with {}", w.name);
+                let label = tf("pay.with_wallet", &[("wallet", &w.name)]);
                 let icon = w.icon.clone();
                 view! {
                     <button type="button" class="wallet" prop:disabled=move || busy.get() on:click=move |_| pay(w.clone())>
@@ -139,18 +143,18 @@ pub fn PayPanel(
 
     view! {
         <section class="pay" aria-labelledby="pay-title">
-            <h2 id="pay-title">"Pay with"</h2>
-            <div class="options" role="group" aria-label="Network and token">{option_buttons}</div>
+            <h2 id="pay-title">{t("pay.title")}</h2>
+            <div class="options" role="group" aria-label=t("pay.options")>{option_buttons}</div>
             {move || quote.get().map(|q| view! {
                 <QuoteDetails quote=q requote busy/>
                 <div class="wallets">{wallet_buttons}</div>
             })}
             <p class="error" role="alert">{move || error.get()}</p>
             {move || error.get().is_some().then(|| view! {
-                <p class="hint">"Nothing was sent. You can try again."</p>
+                <p class="hint">{t("pay.try_again")}</p>
             })}
             {move || sent.get().map(|hash| view! {
-                <p class="sent" role="status">"Transaction sent: " <code>{hash}</code> ". Waiting for the network…"</p>
+                <p class="sent" role="status">{t("pay.sent")} <code>{hash}</code> {t("pay.waiting")}</p>
             })}
         </section>
     }

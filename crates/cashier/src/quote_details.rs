@@ -3,6 +3,7 @@
 //! and a countdown to when the rate lapses.
 
 use std::time::Duration;
+use tender_web::i18n::{t, tf};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -59,23 +60,23 @@ pub fn QuoteDetails(
     view! {
         <div class="quote">
             <p class="quote__amount">
-                "Send exactly " <strong data-testid="quote-amount">{amount.clone()}</strong>
+                {t("quote.send_exactly")} <strong data-testid="quote-amount">{amount.clone()}</strong>
             </p>
             <p class="quote__rate" data-testid="quote-rate">
                 {format!("1 {} = {} {}", quote.exchange_rate.token, quote.exchange_rate.price, quote.exchange_rate.currency)}
-                {quote.rate_fetched_at.map(|at| format!(", price fetched at {}", local_time(at.unix())))}
+                {quote.rate_fetched_at.map(|at| tf("quote.fetched_at", &[("time", &local_time(at.unix()))]))}
             </p>
             <div class="quote__pay-to">
-                <QrCode text=quote.payment_uri.clone() label=format!("QR code to pay {amount}")/>
+                <QrCode text=quote.payment_uri.clone() label=tf("quote.qr", &[("amount", &amount)])/>
                 <div>
                     <p class="quote__address">
-                        <span id="deposit-label">"To this address"</span>
+                        <span id="deposit-label">{t("quote.to_address")}</span>
                         <code data-testid="deposit-address" aria-labelledby="deposit-label">{address}</code>
                     </p>
                     <button type="button" class="copy" on:click=copy>
-                        {move || if copied.get() { "Copied" } else { "Copy address" }}
+                        {move || t(if copied.get() { "quote.copied" } else { "quote.copy" })}
                     </button>
-                    <p><a href=quote.payment_uri.clone()>"Open in a wallet app"</a></p>
+                    <p><a href=quote.payment_uri.clone()>{t("quote.open_wallet")}</a></p>
                 </div>
             </div>
             {move || {
@@ -83,17 +84,17 @@ pub fn QuoteDetails(
                 if left > 0 {
                     view! {
                         <p class="quote__expiry" data-testid="quote-countdown">
-                            "Rate locked for " <span aria-hidden="true">{clock(left)}</span>
-                            <span class="visually-hidden">{format!("{} minutes", (left + 59) / 60)}</span>
+                            {t("quote.locked")} <span aria-hidden="true">{clock(left)}</span>
+                            <span class="visually-hidden">{tf("quote.minutes", &[("minutes", &((left + 59) / 60))])}</span>
                         </p>
                     }
                     .into_any()
                 } else {
                     view! {
                         <div class="quote__lapsed" role="alert" data-testid="quote-lapsed">
-                            <p>"This rate has lapsed. Payments to the address above still count, but get a new quote to see today's amount."</p>
+                            <p>{t("quote.lapsed")}</p>
                             <button type="button" prop:disabled=move || busy.get() on:click=move |_| requote.run(())>
-                                "Get a new quote"
+                                {t("quote.requote")}
                             </button>
                         </div>
                     }

@@ -2,6 +2,7 @@
 //! the shop), underpaid or expired.
 
 use std::time::Duration;
+use tender_web::i18n::{t, tf};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -66,8 +67,8 @@ pub fn StatusPanel(session: RwSignal<PublicSession>) -> impl IntoView {
         Shown::Nothing => ().into_any(),
         Shown::Confirming { have, need } => view! {
             <section class="status status--processing" role="status" aria-live="polite">
-                <h2>"Payment detected"</h2>
-                <p data-testid="confirmations">{format!("{have} of {need} confirmations")}</p>
+                <h2>{t("status.detected")}</h2>
+                <p data-testid="confirmations">{tf("status.confirmations", &[("have", &have), ("need", &need)])}</p>
                 <progress max=need.to_string() value=have.to_string()>{format!("{have} of {need}")}</progress>
             </section>
         }
@@ -75,17 +76,17 @@ pub fn StatusPanel(session: RwSignal<PublicSession>) -> impl IntoView {
         Shown::Received { success_url } => view! { <Redirecting url=success_url/> }.into_any(),
         Shown::Underpaid { remaining } => view! {
             <section class="status status--underpaid" role="status" aria-live="polite">
-                <h2>"Partly paid"</h2>
-                <p data-testid="remaining">{format!("{remaining} still to pay.")}</p>
-                <p>"Send the rest to the same address, or get a new quote for it, before the checkout expires."</p>
+                <h2>{t("status.partly_paid")}</h2>
+                <p data-testid="remaining">{tf("status.still_to_pay", &[("amount", &remaining)])}</p>
+                <p>{t("status.send_rest")}</p>
             </section>
         }
         .into_any(),
         Shown::Expired { cancel_url } => view! {
             <section class="status status--expired" role="status" aria-live="polite">
-                <h2>"This checkout has expired"</h2>
-                <p>"No payment is due. You can start again from the shop."</p>
-                {cancel_url.map(|href| view! { <a class="button" href=href>"Back to the shop"</a> })}
+                <h2>{t("status.expired")}</h2>
+                <p>{t("status.nothing_due")}</p>
+                {cancel_url.map(|href| view! { <a class="button" href=href>{t("status.back")}</a> })}
             </section>
         }
         .into_any(),
@@ -106,9 +107,9 @@ fn Redirecting(url: String) -> impl IntoView {
     });
     view! {
         <section class="status status--paid" role="status" aria-live="polite">
-            <h2>"Payment received"</h2>
-            <p>{move || format!("Returning you to the shop in {} s…", left.get())}</p>
-            <a class="button" href=url>"Return now"</a>
+            <h2>{t("status.received")}</h2>
+            <p>{move || tf("status.returning", &[("seconds", &left.get())])}</p>
+            <a class="button" href=url>{t("status.return_now")}</a>
         </section>
     }
 }

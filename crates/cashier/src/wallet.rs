@@ -5,6 +5,7 @@
 use js_sys::{Array, Object, Reflect};
 use leptos::prelude::*;
 use tender_protocol::{Address, PaymentOption, RawAmount};
+use tender_web::i18n::{t, tf};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -35,20 +36,12 @@ impl WalletError {
             .and_then(|m| m.as_string())
             .unwrap_or_default();
         let message = match code {
-            Some(4001) => "You declined the request in your wallet.".to_owned(),
-            Some(4100) => {
-                "Your wallet has not authorised this site. Connect it and try again.".to_owned()
-            }
-            Some(4902) => {
-                "Your wallet does not know this network. Add it in your wallet and try again."
-                    .to_owned()
-            }
-            _ if raw.to_lowercase().contains("insufficient funds") => {
-                "Your wallet does not have enough funds for this payment and its network fee."
-                    .to_owned()
-            }
-            _ if raw.is_empty() => "Your wallet could not complete the request.".to_owned(),
-            _ => format!("Your wallet could not complete the request: {raw}"),
+            Some(4001) => t("wallet.declined"),
+            Some(4100) => t("wallet.unauthorised"),
+            Some(4902) => t("wallet.unknown_network"),
+            _ if raw.to_lowercase().contains("insufficient funds") => t("wallet.no_funds"),
+            _ if raw.is_empty() => t("wallet.failed"),
+            _ => tf("wallet.failed_because", &[("reason", &raw)]),
         };
         Self { code, message }
     }
@@ -143,10 +136,7 @@ impl Wallet {
         {
             return Err(WalletError {
                 code: None,
-                message: format!(
-                    "Your wallet is on another network. Switch it to {} and try again.",
-                    option.network_name
-                ),
+                message: tf("wallet.other_network", &[("network", &option.network_name)]),
             });
         }
         Ok(())

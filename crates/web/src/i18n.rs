@@ -1,0 +1,148 @@
+//! The shopper's language: which of Tender's catalogues a page speaks
+//! (`?locale=`, then the browser's languages, then English), and the
+//! catalogue's words by key, with `{name}` filled in. A catalogue is a flat
+//! JSON object (`{"pay.title": "Checkout", ...}`) kept as parsed by the
+//! browser; a key it lacks falls back to English, then to the key itself.
+
+use std::cell::RefCell;
+use std::fmt::Display;
+
+use js_sys::{JSON, Reflect};
+use wasm_bindgen::JsValue;
+
+/// The languages Tender's pages speak; English first.
+pub const LANGUAGES: [&str; 7] = ["en", "es", "de", "fr", "pt-BR", "ja", "ar"];
+
+/// The first of `asked` (BCP 47 tags, most wanted first) Tender speaks:
+/// exactly (`pt-BR`), else by its language alone (`ja-JP` is `ja`, `pt` or
+/// `pt-PT` is `pt-BR`); English when none is.
+pub fn negotiate<'a>(asked: impl IntoIterator<Item = &'a str>) -> &'static str {
+    for tag in asked {
+        let tag = tag.trim();
+        if let Some(exact) = LANGUAGES.iter().find(|l| l.eq_ignore_ascii_case(tag)) {
+            return exact;
+        }
+        let language = tag.split(['-', '_']).next().unwrap_or("");
+        if let Some(near) = LANGUAGES.iter().find(|l| {
+            l.split('-')
+                .next()
+                .is_some_and(|p| p.eq_ignore_ascii_case(language))
+        }) {
+            return near;
+        }
+    }
+    "en"
+}
+
+/// Whether `language` is written right to left.
+pub fn is_rtl(language: &str) -> bool {
+    language == "ar"
+}
+
+/// The languages the browser asks for, most wanted first, after the page's
+/// own `?locale=` and `preferred` (a session's locale, say).
+pub fn asked(preferred: Option<&str>) -> Vec<String> {
+    let mut asked = Vec::new();
+    let window = web_sys::window();
+    if let Some(search) = window.as_ref().and_then(|w| w.location().search().ok())
+        && let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search)
+        && let Some(locale) = params.get("locale")
+    {
+        asked.push(locale);
+    }
+    asked.extend(preferred.map(str::to_owned));
+    if let Some(window) = window {
+        asked.extend(
+            window
+                .navigator()
+                .languages()
+                .iter()
+                .filter_map(|l| l.as_string()),
+        );
+    }
+    asked
+}
+
+thread_local! {
+    /// The catalogue in use, and English beneath it.
+    static CATALOGUES: RefCell<(JsValue, JsValue)> =
+        const { RefCell::new((JsValue::UNDEFINED, JsValue::UNDEFINED)) };
+}
+
+/// Parses a catalogue; `None` if it is not a JSON object.
+fn parse(text: &str) -> Option<JsValue> {
+    JSON::parse(text).ok().filter(JsValue::is_object)
+}
+
+/// Sets English, the catalogue every other falls back to.
+pub fn set_english(text: &str) {
+    let english = parse(text).unwrap_or(JsValue::UNDEFINED);
+    CATALOGUES.with(|c| c.borrow_mut().1 = english);
+}
+
+/// Makes the catalogue in use the English one beneath every other (for a
+/// page that fetches English too instead of building it in).
+pub fn use_as_english() {
+    CATALOGUES.with(|c| {
+        let mut c = c.borrow_mut();
+        c.1 = c.0.clone();
+    });
+}
+
+/// Sets the catalogue in use; false (and English kept) if `text` is not one.
+pub fn set_catalogue(text: &str) -> bool {
+    match parse(text) {
+        Some(catalogue) => {
+            CATALOGUES.with(|c| c.borrow_mut().0 = catalogue);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Fetches the catalogue at `url` and uses it; false if it could not be
+/// had (English is used then).
+pub async fn load(url: &str) -> bool {
+    let Ok(response) = gloo_net::http::Request::get(url).send().await else {
+        return false;
+    };
+    match response.text().await {
+        Ok(text) if response.ok() => set_catalogue(&text),
+        _ => false,
+    }
+}
+
+/// Says the page's language to the browser (`<html lang dir>`), so screen
+/// readers, fonts and right-to-left layout follow it.
+pub fn mark_document(language: &str) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let _ = root.set_attribute("lang", language);
+    let _ = root.set_attribute("dir", if is_rtl(language) { "rtl" } else { "ltr" });
+}
+
+/// The words of `key`.
+pub fn t(key: &str) -> String {
+    let key_value = JsValue::from_str(key);
+    CATALOGUES.with(|c| {
+        let c = c.borrow();
+        [&c.0, &c.1]
+            .into_iter()
+            .filter(|catalogue| catalogue.is_object())
+            .find_map(|catalogue| Reflect::get(catalogue, &key_value).ok()?.as_string())
+            .unwrap_or_else(|| key.to_owned())
+    })
+}
+
+/// The words of `key` with each `{name}` replaced by its value.
+pub fn tf(key: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut text = t(key);
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    text
+}
