@@ -4,6 +4,7 @@
 //! it follows the refund to "Refund sent".
 
 use std::time::Duration;
+use tender_web::i18n::{t, tf};
 
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -29,7 +30,7 @@ pub fn ClaimPage(token: String, wallets: RwSignal<Vec<Wallet>, LocalStorage>) ->
     follow(token.clone(), claim);
     view! {
         {move || match claim.get() {
-            None => view! { <p class="loading" aria-busy="true">"Loading your refund…"</p> }.into_any(),
+            None => view! { <p class="loading" aria-busy="true">{t("claim.loading")}</p> }.into_any(),
             Some(Err(message)) => view! { <p class="notice" role="alert">{message}</p> }.into_any(),
             Some(Ok(c)) => view! { <Refund claim=c token=token.clone() wallets on_claimed=claim/> }.into_any(),
         }}
@@ -61,11 +62,14 @@ fn Refund(
 ) -> impl IntoView {
     let amount = match &claim.token_amount {
         Some(units) => format!("{units} {} ({})", claim.token, claim.amount),
-        None => format!("{} in {}", claim.amount, claim.token),
+        None => tf(
+            "claim.amount_in",
+            &[("amount", &claim.amount), ("token", &claim.token)],
+        ),
     };
     let state = match (claim.status, claim.expired) {
         (RefundStatus::Pending, true) => view! {
-            <p class="notice" role="alert">"This refund link has expired. Ask the shop for a new one."</p>
+            <p class="notice" role="alert">{t("claim.expired")}</p>
         }
         .into_any(),
         (RefundStatus::Pending, false) => view! {
@@ -74,35 +78,35 @@ fn Refund(
         .into_any(),
         (RefundStatus::Claimed, _) => view! {
             <p class="status" role="status" aria-live="polite">
-                {format!("Sending your refund to {}…", claim.destination.map(|d| d.to_string()).unwrap_or_default())}
+                {tf("claim.sending", &[("address", &claim.destination.map(|d| d.to_string()).unwrap_or_default())])}
             </p>
         }
         .into_any(),
         (RefundStatus::Completed, _) => view! {
             <div class="status status--done" role="status" aria-live="polite">
-                <p><strong>"Refund sent"</strong></p>
+                <p><strong>{t("claim.sent")}</strong></p>
                 <p class="mono" data-testid="refund-tx">{claim.tx_hash.map(|h| h.to_string()).unwrap_or_default()}</p>
             </div>
         }
         .into_any(),
         (RefundStatus::Failed, _) => view! {
-            <p class="notice" role="alert">"The refund could not be sent. The shop has been told."</p>
+            <p class="notice" role="alert">{t("claim.failed")}</p>
         }
         .into_any(),
         (RefundStatus::Canceled, _) => view! {
-            <p class="notice" role="alert">"This refund was canceled by the shop."</p>
+            <p class="notice" role="alert">{t("claim.canceled")}</p>
         }
         .into_any(),
     };
     view! {
         <header class="cashier__header">
             <p class="cashier__merchant">{claim.merchant_name.clone()}</p>
-            <h1>"Your refund"</h1>
+            <h1>{t("claim.title")}</h1>
         </header>
         <section class="summary" aria-labelledby="refund-title">
-            <h2 id="refund-title">"What you get back"</h2>
-            <p class="summary__total"><span>"Amount"</span><strong data-testid="refund-amount">{amount}</strong></p>
-            <p>{format!("On {} (chain {})", claim.network_name, claim.chain_id)}</p>
+            <h2 id="refund-title">{t("claim.what")}</h2>
+            <p class="summary__total"><span>{t("claim.amount")}</span><strong data-testid="refund-amount">{amount}</strong></p>
+            <p>{tf("claim.on_network", &[("network", &claim.network_name), ("chain", &claim.chain_id)])}</p>
             {claim.reason.clone().map(|r| view! { <p class="line-item__description">{r}</p> })}
         </section>
         {state}
@@ -155,10 +159,10 @@ fn ClaimForm(
     let network = claim.network_name.clone();
     view! {
         <section class="pay" aria-labelledby="claim-title">
-            <h2 id="claim-title">"Where should it go?"</h2>
+            <h2 id="claim-title">{t("claim.where")}</h2>
             <div class="wallets">
                 {move || wallets.get().into_iter().map(|wallet| {
-                    let label = format!("Use my {} address", wallet.name);
+                    let label = tf("claim.use_wallet", &[("wallet", &wallet.name)]);
                     view! {
                         <button type="button" class="button button--secondary" disabled=move || busy.get()
                             on:click=move |_| connect(wallet.clone())>
@@ -168,12 +172,12 @@ fn ClaimForm(
                 }).collect_view()}
             </div>
             <form class="claim-form" on:submit=move |ev| { ev.prevent_default(); send(false); }>
-                <label for="refund-address">{format!("Your address on {network}")}</label>
+                <label for="refund-address">{tf("claim.your_address", &[("network", &network)])}</label>
                 <input id="refund-address" class="input mono" type="text" autocomplete="off" spellcheck="false"
                     placeholder="0x…" required=true node_ref=input
                     on:input=move |_| contract_warning.set(None)/>
                 <button type="submit" class="button" data-testid="claim" disabled=move || busy.get()>
-                    {move || if busy.get() { "Claiming…" } else { "Claim refund" }}
+                    {move || t(if busy.get() { "claim.claiming" } else { "claim.claim" })}
                 </button>
             </form>
             {move || contract_warning.get().map(|warning| view! {
@@ -182,7 +186,7 @@ fn ClaimForm(
                     <button type="button" class="button button--secondary" on:click={
                         let confirm = confirm.clone();
                         move |_| confirm(true)
-                    }>"Yes, send it to this contract"</button>
+                    }>{t("claim.confirm_contract")}</button>
                 </div>
             })}
             {move || error.get().map(|e| view! { <p class="notice" role="alert">{e}</p> })}
