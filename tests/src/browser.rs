@@ -16,6 +16,12 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Self {
+        Self::start_in("en-US").await
+    }
+
+    /// A Chromium whose shopper reads `language` (its `navigator.languages`
+    /// and `Accept-Language`).
+    pub async fn start_in(language: &str) -> Self {
         let chromium = crate::tools::chromium();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -56,8 +62,10 @@ impl Browser {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                    format!("--lang={language}"), format!("--accept-lang={language}"),
                     format!("--user-data-dir={}", profile.path().display()),
-                ]
+                ],
+                "prefs": {"intl": {"accept_languages": language}},
             }),
         );
         let client = ClientBuilder::rustls()

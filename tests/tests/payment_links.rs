@@ -1,7 +1,8 @@
 //! A payment link in a real Chromium, against a real gateway, anvil and
 //! the merchant server: a shopper opens the shared URL, pays in the cashier,
 //! and the merchant's server gets a verified `session.paid` carrying the
-//! link.
+//! link; a shopper whose browser reads Japanese pays a link priced in yen
+//! in a Japanese cashier.
 
 use std::time::Duration;
 
@@ -82,6 +83,91 @@ async fn a_shopper_pays_through_a_shared_link_and_the_merchant_hears_of_it() {
         .and_then(|s| s.payment_link.clone());
     assert_eq!(carried.map(|l| l.to_string()), Some(link_id));
     // The merchant's server keeps only what it verified.
+    eventually(
+        "the shop to have the verified session.paid",
+        WAIT,
+        || async {
+            let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE id = $1")
+                .bind(paid.id.as_str())
+                .fetch_one(&stack.merchant.db)
+                .await
+                .unwrap();
+            (kept == 1).then_some(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_japanese_shopper_pays_a_yen_link_in_japanese() {
+    let stack = Stack::start(StackOptions {
+        web: true,
+        ..StackOptions::default()
+    })
+    .await;
+    let link: Value = reqwest::Client::new()
+        .post(format!("{}/v1/payment-links", stack.gateway_url))
+        .bearer_auth(&stack.api_key)
+        .json(&json!({
+            "productData": {"name": "抹茶", "price": {"amount": "3000", "currency": "JPY"}},
+            "successUrl": format!("{}/", stack.merchant_url),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link_id = link["id"].as_str().unwrap().to_owned();
+    let browser = Browser::start_in("ja").await;
+    browser
+        .client
+        .goto(link["url"].as_str().unwrap())
+        .await
+        .unwrap();
+    let cashier = browser
+        .wait_for_url("the cashier", |u| u.path().starts_with("/pay/cs_"))
+        .await;
+    eventually("the cashier in Japanese", WAIT, || async {
+        (browser.text_of("h1").await == "お支払い").then_some(())
+    })
+    .await;
+    assert_eq!(browser.text_of("[data-testid='total']").await, "3000 JPY");
+    // 3000 JPY at 150 JPY a TUSD.
+    browser.click_button("Anvil 2 (local) の TUSD").await;
+    assert_eq!(
+        browser.text_of("[data-testid='quote-amount']").await,
+        "20 TUSD"
+    );
+    browser.screenshots("payment-link-ja").await;
+    browser.click_button("Tender dev wallet で支払う").await;
+    browser.wait_for_text("承認 1 / 2").await;
+    stack.anvil_b.mine(1).await;
+    browser.wait_for_text("お支払いを受け取りました").await;
+    browser.close().await;
+
+    let id = Stack::session_of(cashier.as_str());
+    let paid = stack
+        .client
+        .list_events(&EventListParams {
+            kind: Some(EventType::SessionPaid.as_str().into()),
+            session_id: Some(id.to_string()),
+            limit: None,
+            starting_after: None,
+        })
+        .await
+        .unwrap()
+        .data
+        .pop()
+        .expect("a session.paid event");
+    let session = paid.data.session.as_ref().unwrap();
+    assert_eq!(
+        session.payment_link.as_ref().map(|l| l.to_string()),
+        Some(link_id)
+    );
+    assert_eq!(session.amount_due.to_string(), "3000 JPY");
     eventually(
         "the shop to have the verified session.paid",
         WAIT,

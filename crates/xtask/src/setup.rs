@@ -137,14 +137,20 @@ fn npm_tools() -> anyhow::Result<()> {
 }
 
 fn chromium() -> anyhow::Result<()> {
-    let present = ["/usr/bin/chromium", "/usr/bin/chromedriver"]
-        .iter()
-        .all(|p| std::path::Path::new(p).exists());
+    // A Japanese font too: the cashier's Japanese screenshots show glyphs,
+    // not boxes (Arabic and the Latin languages are in Chromium's own).
+    let present = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromedriver",
+        "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
+    ]
+    .iter()
+    .all(|p| std::path::Path::new(p).exists());
     if present {
-        step("chromium and chromedriver: present");
+        step("chromium, chromedriver and a Japanese font: present");
         return Ok(());
     }
-    step("installing chromium and chromium-driver from Debian (apt-get)");
+    step("installing chromium, chromium-driver and fonts-ipafont-gothic from Debian (apt-get)");
     let sudo = output("id", &["-u"]).as_deref() != Some("0");
     let apt = |args: &[&str]| {
         let mut command = if sudo {
@@ -159,6 +165,12 @@ fn chromium() -> anyhow::Result<()> {
         command
     };
     exec(&mut apt(&["update"])).context("apt-get update failed")?;
-    exec(&mut apt(&["install", "-y", "chromium", "chromium-driver"]))
-        .context("cannot install chromium")
+    exec(&mut apt(&[
+        "install",
+        "-y",
+        "chromium",
+        "chromium-driver",
+        "fonts-ipafont-gothic",
+    ]))
+    .context("cannot install chromium")
 }

@@ -171,9 +171,9 @@ impl Stack {
             (None, None) => None,
         };
 
-        let rate = |token: &str, price: &str| RateConfig {
+        let rate = |token: &str, currency: Currency, price: &str| RateConfig {
             token: token.into(),
-            currency: Currency::Usd,
+            currency,
             price: price.into(),
         };
         let mut gateway_config = tender_gateway::Config {
@@ -185,7 +185,13 @@ impl Stack {
                 network(CHAIN_A, "Anvil (local)", &anvil, via, stablecoin),
                 network(CHAIN_B, "Anvil 2 (local)", &anvil_b, None, stablecoin_b),
             ],
-            rates: vec![rate("ETH", "2000.00"), rate(STABLECOIN, "1")],
+            // Dollars, and yen for shops that price in them.
+            rates: vec![
+                rate("ETH", Currency::Usd, "2000.00"),
+                rate(STABLECOIN, Currency::Usd, "1"),
+                rate("ETH", Currency::Jpy, "300000"),
+                rate(STABLECOIN, Currency::Jpy, "150"),
+            ],
             cashier_dir: options.web.then(crate::tools::cashier_dist),
             dashboard_dir: options.web.then(crate::tools::dashboard_dist),
             watcher_poll_ms: 100,
