@@ -26,6 +26,7 @@ fn new_session() -> CreateSession {
         cancel_url: None,
         expires_in_seconds: None,
         underpayment_tolerance: None,
+        locale: None,
     }
 }
 

@@ -222,6 +222,28 @@ async fn the_cashier_speaks_each_language_and_arabic_right_to_left() {
     // The browser's own languages choose when the page does not.
     browser.client.goto(&checkout.payment_url).await.unwrap();
     assert_eq!(browser.text_of("h1").await, "Checkout");
+    // A session the merchant made in German opens in German.
+    let german = stack
+        .client
+        .create_session(&tender_protocol::CreateSession {
+            product_id: Some(TSHIRT.parse().unwrap()),
+            product_data: None,
+            quantity: 1,
+            line_items: Vec::new(),
+            metadata: Default::default(),
+            success_url: format!("{}/", stack.merchant_url),
+            cancel_url: None,
+            expires_in_seconds: None,
+            underpayment_tolerance: None,
+            locale: Some("de".into()),
+        })
+        .await
+        .unwrap();
+    browser.client.goto(&german.payment_url).await.unwrap();
+    eventually("the cashier in German", WAIT, || async {
+        (browser.text_of("h1").await == "Bezahlen").then_some(())
+    })
+    .await;
     // Japanese, to the end of a quote.
     browser
         .client

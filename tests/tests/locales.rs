@@ -24,10 +24,10 @@ fn catalogues() -> BTreeMap<String, BTreeMap<String, String>> {
         .collect()
 }
 
-/// `tender_web::i18n::LANGUAGES`, read from its source (the pages are
+/// `tender_protocol::locale::LANGUAGES`, read from its source (the pages are
 /// built for the browser; this test runs natively).
 fn offered_languages() -> Vec<String> {
-    let source = std::fs::read_to_string(root().join("crates/web/src/i18n.rs")).unwrap();
+    let source = std::fs::read_to_string(root().join("crates/protocol/src/locale.rs")).unwrap();
     let line = source
         .lines()
         .find(|l| l.starts_with("pub const LANGUAGES"))

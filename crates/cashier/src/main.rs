@@ -5,7 +5,13 @@
 use tender_web::i18n;
 
 fn main() {
-    let asked = i18n::asked(None);
+    // The language the merchant chose for this session, if any (the
+    // gateway marks the page with it).
+    let chosen = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|root| root.get_attribute("data-locale"));
+    let asked = i18n::asked(chosen.as_deref());
     let language = i18n::negotiate(asked.iter().map(String::as_str));
     wasm_bindgen_futures::spawn_local(async move {
         let catalogue = |language: &str| format!("/cashier/locales/{language}.json");

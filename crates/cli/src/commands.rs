@@ -37,6 +37,7 @@ pub async fn create_session(
             cancel_url: None,
             expires_in_seconds: None,
             underpayment_tolerance: None,
+            locale: None,
         })
         .await?;
     json(&session)

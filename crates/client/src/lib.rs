@@ -21,6 +21,7 @@
 //!         cancel_url: None,
 //!         expires_in_seconds: None,
 //!         underpayment_tolerance: None,
+//!         locale: None,
 //!     })
 //!     .await?;
 //! println!("send the shopper to {}", session.payment_url);

@@ -28,6 +28,7 @@ fn body() -> CreateSession {
         cancel_url: None,
         expires_in_seconds: None,
         underpayment_tolerance: None,
+        locale: None,
     }
 }
 

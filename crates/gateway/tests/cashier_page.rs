@@ -206,3 +206,52 @@ async fn the_dev_wallet_is_offered_only_by_a_dev_gateway_on_local_chains() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_session_in_a_language_marks_its_page_and_an_unknown_one_is_refused() {
+    let cashier = built_cashier();
+    let path = cashier.path().to_owned();
+    let gw = gateway_with(move |c| c.cashier_dir = Some(path)).await;
+    let made = gw
+        .post(
+            "/v1/checkout/sessions",
+            common::patched(common::session_body(), serde_json::json!({"locale": "ja"})),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert_eq!(made.body["locale"], "ja");
+    let page = |id: String| {
+        let gw = &gw;
+        async move {
+            gw.http
+                .get(format!("{}/pay/{id}", gw.url))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page(made.body["id"].as_str().unwrap().to_owned()).await;
+    assert!(
+        html.starts_with(r#"<!doctype html><html data-locale="ja">"#),
+        "{html}"
+    );
+    // Without one, the page is the same for every session.
+    let plain = gw.create_session().await;
+    assert!(plain.get("locale").is_none(), "{plain}");
+    let html = page(plain["id"].as_str().unwrap().to_owned()).await;
+    assert!(!html.contains("data-locale"), "{html}");
+
+    for bad in ["xx", "ja\"><script>", "EN"] {
+        let refused = gw
+            .post(
+                "/v1/checkout/sessions",
+                common::patched(common::session_body(), serde_json::json!({"locale": bad})),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(refused.body["error"]["param"], "locale");
+    }
+}

@@ -9,6 +9,7 @@ pub mod event;
 pub mod ids;
 pub mod link;
 pub mod list;
+pub mod locale;
 pub mod money;
 #[cfg(feature = "openapi")]
 pub mod openapi;

@@ -179,6 +179,11 @@ pub struct CreateSession {
     /// merchant's default (`PUT /v1/account/settings`) when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub underpayment_tolerance: Option<Tolerance>,
+    /// The language the cashier speaks to the shopper (`en`, `es`, `de`,
+    /// `fr`, `pt-BR`, `ja` or `ar`); the shopper's browser chooses when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// How short a payment may fall and still pay: a share of the amount due
@@ -318,6 +323,9 @@ pub struct Session {
     /// The payment link this session was made for, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_link: Option<crate::ids::PaymentLinkId>,
+    /// The language the cashier speaks, when the merchant chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// Filters of `GET /v1/checkout/sessions`.

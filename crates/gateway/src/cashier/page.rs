@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tender_protocol::SessionId;
+use tender_protocol::locale::LANGUAGES;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -112,12 +113,37 @@ async fn read_index(dir: Option<&FsPath>) -> Option<String> {
 }
 
 /// The cashier page; the same document for every session (it reads the id
-/// from its URL).
+/// from its URL), but for the language the merchant chose for it, if any
+/// (`<html data-locale>`).
 async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     if SessionId::parse(&id).is_err() {
         return (StatusCode::NOT_FOUND, "No such checkout session").into_response();
     }
-    serve_index(&state).await
+    let locale: Option<String> = sqlx::query_scalar("SELECT locale FROM sessions WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&state.db)
+        .await
+        .ok()
+        .flatten()
+        .flatten();
+    let mut response = serve_index(&state).await;
+    // Only a language of the list (it was checked when the session was made).
+    if let Some(locale) = locale.filter(|l| LANGUAGES.contains(&l.as_str()))
+        && response.status() == StatusCode::OK
+    {
+        let (parts, body) = response.into_parts();
+        let html = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let html = String::from_utf8_lossy(&html).replacen(
+            "<html",
+            &format!("<html data-locale=\"{locale}\""),
+            1,
+        );
+        response = Response::from_parts(parts, axum::body::Body::from(html));
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+    }
+    response
 }
 
 /// The cashier's document.

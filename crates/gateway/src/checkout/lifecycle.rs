@@ -30,6 +30,8 @@ pub struct NewSession<'a> {
     pub tolerance_minor: u128,
     /// The payment link it is made for.
     pub payment_link: Option<&'a PaymentLinkId>,
+    /// The language its cashier speaks.
+    pub locale: Option<&'a str>,
 }
 
 /// Inserts an `open` session and records `session.created`. The answer is
@@ -63,6 +65,7 @@ pub fn create(
         unknown_tokens: Vec::new(),
         settlement: None,
         payment_link: new.payment_link.cloned(),
+        locale: new.locale.map(str::to_owned),
     };
     let line_items = serde_json::to_string(new.line_items)?;
     let metadata = serde_json::to_string(new.metadata)?;
@@ -70,8 +73,8 @@ pub fn create(
         .add(
             "INSERT INTO sessions (id, merchant_id, status, line_items, amount_due_minor, currency,
                                    metadata, success_url, cancel_url, expires_at, created_at, updated_at,
-                                   tolerance_minor, payment_link_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)",
+                                   tolerance_minor, payment_link_id, locale)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14)",
         )
         .bind(session.id.as_str())
         .bind(new.merchant.as_str())
@@ -85,7 +88,8 @@ pub fn create(
         .bind(new.expires_at)
         .bind(now)
         .bind(new.tolerance_minor.to_string())
-        .bind(new.payment_link.map(PaymentLinkId::as_str));
+        .bind(new.payment_link.map(PaymentLinkId::as_str))
+        .bind(new.locale);
     outbox::record_in(batch, new.merchant, EventType::SessionCreated, &session)?;
     Ok(session)
 }

@@ -102,6 +102,7 @@ impl LinkRow {
             cancel_url: None,
             expires_in_seconds: None,
             underpayment_tolerance: None,
+            locale: None,
         })
     }
 }
@@ -135,6 +136,7 @@ pub async fn create(
         cancel_url: None,
         expires_in_seconds: None,
         underpayment_tolerance: None,
+        locale: None,
     };
     let priced = cart::of(&state, &merchant, &asked).await?;
     validate::url("successUrl", &body.success_url)?;

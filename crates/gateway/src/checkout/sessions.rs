@@ -11,6 +11,8 @@ use tender_protocol::{
 };
 
 use crate::checkout::lifecycle::{self, Change, NewSession};
+use tender_protocol::locale::LANGUAGES;
+
 use crate::checkout::{cart, view};
 use crate::db;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
@@ -66,6 +68,14 @@ pub async fn prepare(
     let cart = cart::of(state, merchant, body).await?;
     validate::url("successUrl", &body.success_url)?;
     validate::optional_url("cancelUrl", body.cancel_url.as_deref())?;
+    if let Some(locale) = &body.locale
+        && !LANGUAGES.contains(&locale.as_str())
+    {
+        return Err(ApiError::invalid(
+            "locale",
+            format!("locale must be one of {}", LANGUAGES.join(", ")),
+        ));
+    }
     let lifetime = match body.expires_in_seconds {
         None => state.config.session_ttl_seconds as i64,
         Some(s) if (MIN_EXPIRY_SECONDS..=MAX_EXPIRY_SECONDS).contains(&s) => i64::from(s),
@@ -107,6 +117,7 @@ pub async fn prepare(
         expires_at: state.clock.now() + lifetime,
         tolerance_minor: tolerance.of(cart.total),
         payment_link: link,
+        locale: body.locale.as_deref(),
     };
     let mut batch = db::Batch::new();
     // Each statement writes rows the others only name (on PostgreSQL

@@ -39,6 +39,7 @@ struct SessionRow {
     created_at: i64,
     expired_while_chains_behind: i64,
     payment_link_id: Option<String>,
+    locale: Option<String>,
 }
 
 /// Reads a session with its payments and settlement; `None` if there is none.
@@ -67,7 +68,7 @@ pub async fn load_many(
     let mut query = sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(format!(
         "SELECT id, merchant_id, status, line_items, amount_due_minor, currency, metadata,
                 success_url, cancel_url, expires_at, created_at, expired_while_chains_behind,
-                payment_link_id
+                payment_link_id, locale
          FROM sessions WHERE id IN ({list})"
     )));
     for id in ids {
@@ -166,6 +167,7 @@ fn decode(
             .as_deref()
             .map(PaymentLinkId::parse)
             .transpose()?,
+        locale: row.locale,
     })
 }
 

@@ -155,5 +155,6 @@ fn made_up(state: &AppState, kind: EventType) -> ApiResult<Session> {
         unknown_tokens: Vec::new(),
         settlement: None,
         payment_link: None,
+        locale: None,
     })
 }

@@ -137,6 +137,7 @@ pub async fn checkout(
                 cancel_url: Some(format!("{base}/")),
                 expires_in_seconds: None,
                 underpayment_tolerance: None,
+                locale: None,
             },
             &key,
         )
