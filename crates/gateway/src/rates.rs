@@ -218,6 +218,17 @@ impl RateSource for MedianRates {
         let answers =
             futures_util::future::join_all(self.feeds.iter().map(|f| f.rate(token, currency)))
                 .await;
+        // Every source that answered lacks it: no rate, not a passing outage
+        // (a session in this currency is refused when it is made).
+        if answers
+            .iter()
+            .all(|a| matches!(a, Err(RateError::Unknown { .. })))
+        {
+            return Err(RateError::Unknown {
+                token: token.to_owned(),
+                currency,
+            });
+        }
         let mut prices: Vec<(u128, Priced)> = answers
             .into_iter()
             .filter_map(Result::ok)

@@ -1,6 +1,7 @@
 //! Rates from several price feeds: the median of those that answer, a feed
-//! lying by 50% ignored, and quotes refused with 503 (and counted) when too
-//! few feeds answer and agree.
+//! lying by 50% ignored, a currency no feed prices in refused when a
+//! session is made, and quotes refused with 503 (and counted) when too few
+//! feeds answer and agree.
 
 mod common;
 
@@ -84,6 +85,19 @@ async fn a_lying_feed_is_ignored_and_too_few_agreeing_feeds_refuse_quotes() {
         .unwrap()
         .as_secs() as i64;
     assert!((now - 5..=now).contains(&fetched), "{fetched} vs {now}");
+
+    // No feed prices in yen: a yen session is refused when it is made.
+    let yen = gw
+        .post(
+            "/v1/checkout/sessions",
+            common::patched(
+                common::session_body(),
+                json!({"productData": {"name": "Tea", "price": {"amount": "3000", "currency": "JPY"}}, "quantity": 1}),
+            ),
+        )
+        .await;
+    assert_eq!(yen.status, StatusCode::BAD_REQUEST, "{}", yen.body);
+    assert_eq!(yen.body["error"]["param"], "productData.price.currency");
 
     // Two feeds gone: one source is not enough.
     feeds[1].server.abort();
