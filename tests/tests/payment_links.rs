@@ -9,9 +9,57 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tender_e2e::stack::TSHIRT;
 use tender_e2e::{Browser, Stack, StackOptions, eventually};
-use tender_protocol::{EventListParams, EventType};
+use tender_protocol::{Event, EventListParams, EventType, SessionId};
 
 const WAIT: Duration = Duration::from_secs(30);
+
+/// A payment link made through the API.
+async fn make_link(stack: &Stack, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}/v1/payment-links", stack.gateway_url))
+        .bearer_auth(&stack.api_key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The session's `session.paid` event, once the merchant's server has kept
+/// it (it keeps only what it verified).
+async fn paid_event_kept_by_the_shop(stack: &Stack, id: &SessionId) -> Event {
+    let paid = stack
+        .client
+        .list_events(&EventListParams {
+            kind: Some(EventType::SessionPaid.as_str().into()),
+            session_id: Some(id.to_string()),
+            limit: None,
+            starting_after: None,
+        })
+        .await
+        .unwrap()
+        .data
+        .pop()
+        .expect("a session.paid event");
+    eventually(
+        "the shop to have the verified session.paid",
+        WAIT,
+        || async {
+            let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE id = $1")
+                .bind(paid.id.as_str())
+                .fetch_one(&stack.merchant.db)
+                .await
+                .unwrap();
+            (kept == 1).then_some(())
+        },
+    )
+    .await;
+    paid
+}
 
 #[tokio::test]
 async fn a_shopper_pays_through_a_shared_link_and_the_merchant_hears_of_it() {
@@ -20,22 +68,15 @@ async fn a_shopper_pays_through_a_shared_link_and_the_merchant_hears_of_it() {
         ..StackOptions::default()
     })
     .await;
-    let link: Value = reqwest::Client::new()
-        .post(format!("{}/v1/payment-links", stack.gateway_url))
-        .bearer_auth(&stack.api_key)
-        .json(&json!({
+    let link = make_link(
+        &stack,
+        json!({
             "productId": TSHIRT,
             "metadata": {"channel": "chat"},
             "successUrl": format!("{}/", stack.merchant_url),
-        }))
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        }),
+    )
+    .await;
     let link_id = link["id"].as_str().unwrap().to_owned();
 
     let browser = Browser::start().await;
@@ -63,39 +104,13 @@ async fn a_shopper_pays_through_a_shared_link_and_the_merchant_hears_of_it() {
         Some(link_id.as_str())
     );
     assert_eq!(session.metadata.get("channel"), Some("chat"));
-    let paid = stack
-        .client
-        .list_events(&EventListParams {
-            kind: Some(EventType::SessionPaid.as_str().into()),
-            session_id: Some(id.to_string()),
-            limit: None,
-            starting_after: None,
-        })
-        .await
-        .unwrap()
-        .data
-        .pop()
-        .expect("a session.paid event");
+    let paid = paid_event_kept_by_the_shop(&stack, &id).await;
     let carried = paid
         .data
         .session
         .as_ref()
         .and_then(|s| s.payment_link.clone());
     assert_eq!(carried.map(|l| l.to_string()), Some(link_id));
-    // The merchant's server keeps only what it verified.
-    eventually(
-        "the shop to have the verified session.paid",
-        WAIT,
-        || async {
-            let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE id = $1")
-                .bind(paid.id.as_str())
-                .fetch_one(&stack.merchant.db)
-                .await
-                .unwrap();
-            (kept == 1).then_some(())
-        },
-    )
-    .await;
 }
 
 #[tokio::test]
@@ -105,21 +120,14 @@ async fn a_japanese_shopper_pays_a_yen_link_in_japanese() {
         ..StackOptions::default()
     })
     .await;
-    let link: Value = reqwest::Client::new()
-        .post(format!("{}/v1/payment-links", stack.gateway_url))
-        .bearer_auth(&stack.api_key)
-        .json(&json!({
+    let link = make_link(
+        &stack,
+        json!({
             "productData": {"name": "抹茶", "price": {"amount": "3000", "currency": "JPY"}},
             "successUrl": format!("{}/", stack.merchant_url),
-        }))
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        }),
+    )
+    .await;
     let link_id = link["id"].as_str().unwrap().to_owned();
     let browser = Browser::start_in("ja").await;
     browser
@@ -149,36 +157,11 @@ async fn a_japanese_shopper_pays_a_yen_link_in_japanese() {
     browser.close().await;
 
     let id = Stack::session_of(cashier.as_str());
-    let paid = stack
-        .client
-        .list_events(&EventListParams {
-            kind: Some(EventType::SessionPaid.as_str().into()),
-            session_id: Some(id.to_string()),
-            limit: None,
-            starting_after: None,
-        })
-        .await
-        .unwrap()
-        .data
-        .pop()
-        .expect("a session.paid event");
+    let paid = paid_event_kept_by_the_shop(&stack, &id).await;
     let session = paid.data.session.as_ref().unwrap();
     assert_eq!(
         session.payment_link.as_ref().map(|l| l.to_string()),
         Some(link_id)
     );
     assert_eq!(session.amount_due.to_string(), "3000 JPY");
-    eventually(
-        "the shop to have the verified session.paid",
-        WAIT,
-        || async {
-            let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE id = $1")
-                .bind(paid.id.as_str())
-                .fetch_one(&stack.merchant.db)
-                .await
-                .unwrap();
-            (kept == 1).then_some(())
-        },
-    )
-    .await;
 }
