@@ -6,7 +6,6 @@ use leptos::task::spawn_local;
 use tender_protocol::{PublicSession, SessionId};
 use tender_web::i18n::{t, tf};
 
-use crate::claim::{self, ClaimPage};
 use crate::order_summary::OrderSummary;
 use crate::pay_panel::PayPanel;
 use crate::status_panel::StatusPanel;
@@ -23,9 +22,6 @@ fn session_id_from_path() -> Option<SessionId> {
 pub fn App() -> impl IntoView {
     let wallets = RwSignal::new_local(Vec::new());
     wallet::discover(wallets);
-    if let Some(token) = claim::token_from_path() {
-        return view! { <main class="cashier"><ClaimPage token wallets/></main> }.into_any();
-    }
     let first = RwSignal::new(None::<Result<PublicSession, String>>);
     let id = session_id_from_path();
     if let Some(id) = id.clone() {
@@ -41,7 +37,6 @@ pub fn App() -> impl IntoView {
             }}
         </main>
     }
-    .into_any()
 }
 
 /// The loaded checkout; refreshes the session until it can no longer change.

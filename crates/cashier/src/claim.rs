@@ -1,7 +1,8 @@
 //! The refund claim page, at `/refund/{token}`: what is given back, by whom
 //! and on which network, and where to: an address from a connected wallet
 //! or typed in. A contract address is warned about before it is used. Then
-//! it follows the refund to "Refund sent".
+//! it follows the refund to "Refund sent". It is a bundle of its own
+//! (`src/bin/refund.rs`), so the pay page does not carry it.
 
 use std::time::Duration;
 use tender_web::i18n::{t, tf};
@@ -24,8 +25,23 @@ pub fn token_from_path() -> Option<String> {
         .then(|| token.to_owned())
 }
 
+/// The refund page: the claim of the token in its path.
 #[component]
-pub fn ClaimPage(token: String, wallets: RwSignal<Vec<Wallet>, LocalStorage>) -> impl IntoView {
+pub fn RefundApp() -> impl IntoView {
+    let wallets = RwSignal::new_local(Vec::new());
+    crate::wallet::discover(wallets);
+    view! {
+        <main class="cashier">
+            {match token_from_path() {
+                Some(token) => view! { <ClaimPage token wallets/> }.into_any(),
+                None => view! { <p class="notice" role="alert">{t("claim.invalid_link")}</p> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn ClaimPage(token: String, wallets: RwSignal<Vec<Wallet>, LocalStorage>) -> impl IntoView {
     let claim = RwSignal::new(None::<Result<Claim, String>>);
     follow(token.clone(), claim);
     view! {

@@ -1,8 +1,10 @@
-//! The hosted cashier: the page a shopper pays on, at `/pay/{sessionId}`,
-//! and the page a shopper claims a refund on, at `/refund/{token}`.
+//! The hosted cashier: the page a shopper pays on, at `/pay/{sessionId}`
+//! (`src/main.rs`), and the page a shopper claims a refund on, at
+//! `/refund/{token}` (`src/bin/refund.rs`): two bundles from one library.
 
 pub mod api;
 pub mod app;
+pub mod boot;
 pub mod claim;
 pub mod live;
 pub mod order_summary;

@@ -1,26 +1,5 @@
-//! Entry of the cashier bundle: pick the shopper's language, fetch its
-//! catalogue (and English beneath it; none is built in, which keeps the
-//! bundle small), then mount the app.
-
-use tender_web::i18n;
+//! Entry of the pay page's bundle (`/pay/{sessionId}`).
 
 fn main() {
-    // The language the merchant chose for this session, if any (the
-    // gateway marks the page with it).
-    let chosen = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-        .and_then(|root| root.get_attribute("data-locale"));
-    let asked = i18n::asked(chosen.as_deref());
-    let language = i18n::negotiate(asked.iter().map(String::as_str));
-    wasm_bindgen_futures::spawn_local(async move {
-        let catalogue = |language: &str| format!("/cashier/locales/{language}.json");
-        if i18n::load(&catalogue("en")).await {
-            i18n::use_as_english();
-        }
-        // A catalogue that cannot be had leaves the page in English.
-        let spoken = language != "en" && i18n::load(&catalogue(language)).await;
-        i18n::mark_document(if spoken { language } else { "en" });
-        leptos::mount::mount_to_body(tender_cashier::App);
-    });
+    tender_cashier::boot::start(|| leptos::mount::mount_to_body(tender_cashier::App));
 }

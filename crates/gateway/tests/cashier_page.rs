@@ -10,9 +10,14 @@ use common::{gateway_with, offline_eth};
 
 const INDEX: &str = r#"<!doctype html><html><head><link rel="stylesheet" href="/cashier/c.css"><script type="module">import init from '/cashier/app.js'; await init({ module_or_path: '/cashier/app_bg.wasm' });</script></head><body></body></html>"#;
 
+/// The refund page's own bundle, in the cashier's `refund/`.
+const REFUND_INDEX: &str = r#"<!doctype html><html><head><script type="module">import init from '/cashier/refund/r.js'; await init();</script></head><body></body></html>"#;
+
 fn built_cashier() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), INDEX).unwrap();
+    std::fs::create_dir(dir.path().join("refund")).unwrap();
+    std::fs::write(dir.path().join("refund/index.html"), REFUND_INDEX).unwrap();
     dir
 }
 
@@ -65,6 +70,51 @@ async fn the_page_is_served_under_a_strict_policy_without_inline_script() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_refund_page_is_its_own_bundle_under_the_same_policy() {
+    let cashier = built_cashier();
+    let path = cashier.path().to_owned();
+    let gw = gateway_with(move |c| c.cashier_dir = Some(path)).await;
+    let get = |path: String| {
+        let http = gw.http.clone();
+        let url = format!("{}{path}", gw.url);
+        async move { http.get(url).send().await.unwrap() }
+    };
+    let page = get("/refund/abc123".into()).await;
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self' 'wasm-unsafe-eval'")
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(r#"<script type="module" src="/cashier/refund/boot.js"></script>"#),
+        "{html}"
+    );
+    assert!(
+        !html.contains("/cashier/app.js"),
+        "not the pay page: {html}"
+    );
+    let boot = get("/cashier/refund/boot.js".into())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        boot,
+        "import init from '/cashier/refund/r.js'; await init();"
+    );
+    // The pay page's boot is still its own.
+    let pay_boot = get("/cashier/boot.js".into()).await.text().await.unwrap();
+    assert!(pay_boot.contains("/cashier/app.js"), "{pay_boot}");
+    assert_eq!(
+        get("/refund/not-a-token!".into()).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

@@ -9,7 +9,8 @@ use anyhow::Context;
 
 use crate::process::{exec, root, step, tool_path};
 
-fn trunk_build(dir: &Path, what: &str, rustflags: &str) -> anyhow::Result<()> {
+/// Builds the bundle of `dir`'s Trunk.toml; `args` add to or override it.
+fn trunk_build(dir: &Path, what: &str, rustflags: &str, args: &[&str]) -> anyhow::Result<()> {
     step(&format!("building the {what} with trunk"));
     // Added to the caller's own, not in place of them.
     let rustflags = [
@@ -22,6 +23,7 @@ fn trunk_build(dir: &Path, what: &str, rustflags: &str) -> anyhow::Result<()> {
     exec(
         Command::new(crate::process::cargo_bin("trunk"))
             .args(["build", "--release", "--offline"])
+            .args(args)
             .current_dir(dir)
             .env("PATH", tool_path())
             // Only the wasm: with `--target` (which trunk passes), build
@@ -40,17 +42,35 @@ const CASHIER_RUSTFLAGS: &str = "--cfg erase_components";
 
 /// Builds the bundles into target/dist/{storefront,cashier,dashboard}
 /// (the dashboard, with as many components as the cashier, erased too).
+/// The refund page is the cashier crate's second bundle, in
+/// target/dist/cashier/refund (after the cashier's: trunk replaces its
+/// whole dist directory).
 pub fn build() -> anyhow::Result<()> {
-    trunk_build(&root(), "storefront", "")?;
-    trunk_build(&root().join("crates/cashier"), "cashier", CASHIER_RUSTFLAGS)?;
+    trunk_build(&root(), "storefront", "", &[])?;
+    let cashier = root().join("crates/cashier");
+    trunk_build(&cashier, "cashier", CASHIER_RUSTFLAGS, &[])?;
+    trunk_build(
+        &cashier,
+        "refund page",
+        CASHIER_RUSTFLAGS,
+        &[
+            "--dist",
+            "../../target/dist/cashier/refund",
+            "--public-url",
+            "/cashier/refund/",
+            "refund.html",
+        ],
+    )?;
     trunk_build(
         &root().join("crates/dashboard"),
         "dashboard",
         CASHIER_RUSTFLAGS,
+        &[],
     )?;
     for (name, dir) in [
         ("storefront", "target/dist/storefront"),
         ("cashier", "target/dist/cashier"),
+        ("refund page", "target/dist/cashier/refund"),
         ("dashboard", "target/dist/dashboard"),
     ] {
         if let Ok(size) = bundle_size(&root().join(dir)) {

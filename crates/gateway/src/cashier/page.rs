@@ -21,6 +21,8 @@ use crate::config::Config;
 use crate::state::AppState;
 
 const BOOT: &str = "/cashier/boot.js";
+/// The refund page is a bundle of its own, in the cashier's `refund/`.
+const REFUND_BOOT: &str = "/cashier/refund/boot.js";
 const DEV_WALLET: &str = include_str!("../../assets/dev-wallet.js");
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -28,6 +30,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/pay/{id}", get(page))
         .route("/refund/{token}", get(claim_page))
         .route(BOOT, get(boot))
+        .route(REFUND_BOOT, get(refund_boot))
         .route("/dev-wallet.js", get(dev_wallet));
     if let Some(dir) = &state.config.cashier_dir {
         router = router.nest_service("/cashier", ServeDir::new(dir));
@@ -184,16 +187,30 @@ pub async fn bundle_boot(dir: Option<&FsPath>, boot: &str) -> Response {
     }
 }
 
-/// The refund claim page: the same document (the app reads its path).
+/// The refund claim page's bundle, in the cashier's `refund/`.
+fn refund_dir(config: &Config) -> Option<std::path::PathBuf> {
+    config.cashier_dir.as_ref().map(|dir| dir.join("refund"))
+}
+
+/// The refund claim page (the app reads the token from its path).
 async fn claim_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     if token.len() > 64 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
         return (StatusCode::NOT_FOUND, "No such refund").into_response();
     }
-    serve_index(&state).await
+    bundle_page(
+        refund_dir(&state.config).as_deref(),
+        REFUND_BOOT,
+        "Refunds cannot be claimed on this gateway (its refund page is not built).",
+    )
+    .await
 }
 
 async fn boot(State(state): State<AppState>) -> Response {
     bundle_boot(state.config.cashier_dir.as_deref(), BOOT).await
+}
+
+async fn refund_boot(State(state): State<AppState>) -> Response {
+    bundle_boot(refund_dir(&state.config).as_deref(), REFUND_BOOT).await
 }
 
 /// The dev wallet, configured with the local chains; 404 unless the gateway
