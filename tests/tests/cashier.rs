@@ -40,7 +40,7 @@ async fn a_shopper_pays_with_an_injected_wallet_and_watches_the_confirmations() 
     assert!(
         body.contains("Tender Demo Shop")
             && body.contains("Tender T-shirt")
-            && body.contains("25.00 USD"),
+            && body.contains("$25.00"),
         "{body}"
     );
     assert!(!body.contains("ord_"), "no metadata on the page: {body}");
@@ -163,7 +163,7 @@ async fn the_rate_says_when_it_was_fetched_and_with_both_feeds_down_the_cashier_
     browser.click_button("ETH on Anvil (local)").await;
     let rate = browser.text_of("[data-testid='quote-rate']").await;
     assert!(
-        rate.starts_with("1 ETH = 2500.00 USD, price fetched at "),
+        rate.starts_with("1 ETH = $2,500.00, price fetched at "),
         "{rate}"
     );
     browser.screenshots("quote-rate-fetched").await;
@@ -217,6 +217,28 @@ async fn the_cashier_speaks_each_language_and_arabic_right_to_left() {
         );
         assert_eq!(lang, language);
         assert_eq!(dir, if language == "ar" { "rtl" } else { "ltr" });
+        // The total as the browser's Intl writes dollars in this language.
+        let intl = browser
+            .client
+            .execute(
+                "return new Intl.NumberFormat(arguments[0], {style: 'currency', currency: 'USD'}).format('25.00')",
+                vec![serde_json::json!(language)],
+            )
+            .await
+            .unwrap();
+        // WebDriver's text has plain spaces and no direction marks.
+        let spaced = |text: &str| {
+            text.replace(['\u{a0}', '\u{202f}'], " ")
+                .replace(['\u{200e}', '\u{200f}', '\u{61c}'], "")
+        };
+        let total = spaced(&browser.text_of("[data-testid='total']").await);
+        assert_eq!(total, spaced(intl.as_str().unwrap()), "{language}");
+        match language {
+            "en" => assert_eq!(total, "$25.00"),
+            "de" => assert_eq!(total, "25,00 $"),
+            "ja" => assert_eq!(total, "$25.00"),
+            _ => assert!(total.contains("25"), "{language}: {total}"),
+        }
         browser.screenshots(&format!("cashier-{language}")).await;
     }
     // The browser's own languages choose when the page does not.
@@ -295,7 +317,7 @@ async fn an_underpaid_checkout_shows_what_is_left_to_pay() {
     stack.anvil.mine(1).await;
     assert_eq!(
         browser.text_of("[data-testid='remaining']").await,
-        "12.50 USD still to pay."
+        "$12.50 still to pay."
     );
     browser.wait_for_text("Partly paid").await;
     browser.screenshots("underpaid").await;
@@ -377,7 +399,7 @@ async fn a_shopper_claims_a_refund_of_an_overpayment_with_a_connected_wallet() {
         .await
         .unwrap();
     let amount = browser.text_of("[data-testid='refund-amount']").await;
-    assert_eq!(amount, "0.00625 ETH (12.50 USD)");
+    assert_eq!(amount, "0.00625 ETH ($12.50)");
     let body = browser.text_of("main").await;
     assert!(
         body.contains("Tender Demo Shop") && body.contains("You paid half again"),

@@ -45,7 +45,7 @@ async fn shopper_pays_with_a_browser_wallet_and_sees_payment_successful() {
         .for_element(Locator::Css("[data-testid='total']"))
         .await
         .expect("the order summary shows");
-    assert_eq!(total.text().await.unwrap(), "25.00 USD");
+    assert_eq!(total.text().await.unwrap(), "$25.00");
     let body = page
         .find(Locator::Css("main"))
         .await

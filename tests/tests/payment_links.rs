@@ -88,7 +88,7 @@ async fn a_shopper_pays_through_a_shared_link_and_the_merchant_hears_of_it() {
     let cashier = browser
         .wait_for_url("the cashier", |u| u.path().starts_with("/pay/cs_"))
         .await;
-    assert_eq!(browser.text_of("[data-testid='total']").await, "25.00 USD");
+    assert_eq!(browser.text_of("[data-testid='total']").await, "$25.00");
     browser.click_button("TUSD on Anvil 2 (local)").await;
     browser.click_button("Pay with Tender dev wallet").await;
     browser.wait_for_text("1 of 2 confirmations").await;
@@ -142,7 +142,8 @@ async fn a_japanese_shopper_pays_a_yen_link_in_japanese() {
         (browser.text_of("h1").await == "お支払い").then_some(())
     })
     .await;
-    assert_eq!(browser.text_of("[data-testid='total']").await, "3000 JPY");
+    // Yen as Japanese writes them: a full-width sign, no minor unit.
+    assert_eq!(browser.text_of("[data-testid='total']").await, "￥3,000");
     // 3000 JPY at 150 JPY a TUSD.
     browser.click_button("Anvil 2 (local) の TUSD").await;
     assert_eq!(

@@ -73,7 +73,7 @@ fn Checkout(
                 <p>{t("offers.text")}</p>
                 {move || session.with(|s| s.refund_offers.iter().map(|offer| view! {
                     <p><a class="button" href=offer.claim_url.clone()>
-                        {tf("offers.claim", &[("amount", &offer.amount), ("token", &offer.token), ("network", &offer.network_name)])}
+                        {tf("offers.claim", &[("amount", &tender_web::intl::decimal(&offer.amount)), ("token", &offer.token), ("network", &offer.network_name)])}
                     </a></p>
                 }).collect_view())}
             </section>

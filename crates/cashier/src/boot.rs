@@ -1,8 +1,9 @@
 //! Starting a cashier bundle: pick the shopper's language, fetch its
 //! catalogue (and English beneath it; none is built in, which keeps the
-//! bundles small), then mount the page.
+//! bundles small), write amounts and times for the shopper's locale in it,
+//! then mount the page.
 
-use tender_web::i18n;
+use tender_web::{i18n, intl};
 
 /// Where a language's catalogue is served (both bundles share them).
 fn catalogue(language: &str) -> String {
@@ -25,7 +26,9 @@ pub fn start(mount: fn()) {
         }
         // A catalogue that cannot be had leaves the page in English.
         let spoken = language != "en" && i18n::load(&catalogue(language)).await;
-        i18n::mark_document(if spoken { language } else { "en" });
+        let language = if spoken { language } else { "en" };
+        i18n::mark_document(language);
+        intl::set_locale(language, &asked);
         mount();
     });
 }

@@ -11,7 +11,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::{Claim, RefundStatus};
-use tender_web::sleep;
+use tender_web::{intl, sleep};
 
 use crate::api;
 use crate::wallet::Wallet;
@@ -77,10 +77,17 @@ fn Refund(
     on_claimed: RwSignal<Option<Result<Claim, String>>>,
 ) -> impl IntoView {
     let amount = match &claim.token_amount {
-        Some(units) => format!("{units} {} ({})", claim.token, claim.amount),
+        Some(units) => format!(
+            "{} ({})",
+            intl::token(units, &claim.token),
+            intl::money(claim.amount)
+        ),
         None => tf(
             "claim.amount_in",
-            &[("amount", &claim.amount), ("token", &claim.token)],
+            &[
+                ("amount", &intl::money(claim.amount)),
+                ("token", &claim.token),
+            ],
         ),
     };
     let state = match (claim.status, claim.expired) {

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use tender_protocol::PublicSession;
 use tender_web::i18n::{t, tf};
+use tender_web::intl;
 
 #[component]
 pub fn OrderSummary(session: PublicSession) -> impl IntoView {
@@ -17,9 +18,9 @@ pub fn OrderSummary(session: PublicSession) -> impl IntoView {
                     <div class="line-item__text">
                         <p class="line-item__name">{item.name.clone()}</p>
                         {item.description.clone().map(|d| view! { <p class="line-item__description">{d}</p> })}
-                        <p class="line-item__quantity">{tf("summary.quantity", &[("quantity", &item.quantity), ("price", &item.unit_price)])}</p>
+                        <p class="line-item__quantity">{tf("summary.quantity", &[("quantity", &intl::number(item.quantity.into())), ("price", &intl::money(item.unit_price))])}</p>
                     </div>
-                    <p class="line-item__amount">{item.amount.to_string()}</p>
+                    <p class="line-item__amount">{intl::money(item.amount)}</p>
                 </li>
             }
         })
@@ -30,7 +31,7 @@ pub fn OrderSummary(session: PublicSession) -> impl IntoView {
             <ul class="line-items">{items}</ul>
             <p class="summary__total">
                 <span>{t("summary.total")}</span>
-                <strong data-testid="total">{session.amount_due.to_string()}</strong>
+                <strong data-testid="total">{intl::money(session.amount_due)}</strong>
             </p>
         </section>
     }

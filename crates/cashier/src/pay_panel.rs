@@ -88,7 +88,7 @@ pub fn PayPanel(
                 let amount = option
                     .amount
                     .clone()
-                    .map(|a| format!("{a} {}", option.token));
+                    .map(|a| tender_web::intl::token(&a, &option.token));
                 let pressed = {
                     let option = option.clone();
                     move || {

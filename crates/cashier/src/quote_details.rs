@@ -8,23 +8,13 @@ use tender_web::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::Quote;
-use tender_web::sleep;
+use tender_web::{intl, sleep};
 
 use crate::qr::QrCode;
 
 /// Seconds left before `quote` lapses, by the browser's clock.
 fn seconds_left(quote: &Quote) -> i64 {
     quote.expires_at.unix() - (js_sys::Date::now() / 1000.0) as i64
-}
-
-/// A Unix time as the shopper's clock shows it ("10:42:05").
-fn local_time(unix: i64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix as f64 * 1000.0));
-    String::from(date.to_locale_time_string("default"))
-}
-
-fn clock(seconds: i64) -> String {
-    format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
 #[component]
@@ -56,15 +46,21 @@ pub fn QuoteDetails(
             }
         }
     };
-    let amount = format!("{} {}", quote.amount, quote.token);
+    let amount = intl::token(&quote.amount, &quote.token);
+    let rate = &quote.exchange_rate;
+    let rate = format!(
+        "{} = {}",
+        intl::token("1", &rate.token),
+        intl::price(&rate.price, rate.currency)
+    );
     view! {
         <div class="quote">
             <p class="quote__amount">
                 {t("quote.send_exactly")} <strong data-testid="quote-amount">{amount.clone()}</strong>
             </p>
             <p class="quote__rate" data-testid="quote-rate">
-                {format!("1 {} = {} {}", quote.exchange_rate.token, quote.exchange_rate.price, quote.exchange_rate.currency)}
-                {quote.rate_fetched_at.map(|at| tf("quote.fetched_at", &[("time", &local_time(at.unix()))]))}
+                {rate}
+                {quote.rate_fetched_at.map(|at| tf("quote.fetched_at", &[("time", &intl::time(at.unix()))]))}
             </p>
             <div class="quote__pay-to">
                 <QrCode text=quote.payment_uri.clone() label=tf("quote.qr", &[("amount", &amount)])/>
@@ -84,8 +80,8 @@ pub fn QuoteDetails(
                 if left > 0 {
                     view! {
                         <p class="quote__expiry" data-testid="quote-countdown">
-                            {t("quote.locked")} <span aria-hidden="true">{clock(left)}</span>
-                            <span class="visually-hidden">{tf("quote.minutes", &[("minutes", &((left + 59) / 60))])}</span>
+                            {t("quote.locked")} <span aria-hidden="true">{intl::clock(left)}</span>
+                            <span class="visually-hidden">{tf("quote.minutes", &[("minutes", &intl::number(((left + 59) / 60) as u64))])}</span>
                         </p>
                     }
                     .into_any()

@@ -7,7 +7,7 @@ use tender_web::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tender_protocol::{PaymentStatus, PublicSession, SessionStatus};
-use tender_web::sleep;
+use tender_web::{intl, sleep};
 
 /// Seconds shown before returning to the shop.
 const REDIRECT_SECONDS: u32 = 3;
@@ -44,14 +44,13 @@ fn shown(session: &PublicSession) -> Shown {
             success_url: session.success_url.clone(),
         },
         SessionStatus::Underpaid => Shown::Underpaid {
-            remaining: tender_protocol::Money::from_minor(
+            remaining: intl::money(tender_protocol::Money::from_minor(
                 session
                     .amount_due
                     .minor()
                     .saturating_sub(session.amount_received.minor()),
                 session.amount_due.currency(),
-            )
-            .to_string(),
+            )),
         },
         SessionStatus::Expired => Shown::Expired {
             cancel_url: session.cancel_url.clone(),
@@ -68,7 +67,7 @@ pub fn StatusPanel(session: RwSignal<PublicSession>) -> impl IntoView {
         Shown::Confirming { have, need } => view! {
             <section class="status status--processing" role="status" aria-live="polite">
                 <h2>{t("status.detected")}</h2>
-                <p data-testid="confirmations">{tf("status.confirmations", &[("have", &have), ("need", &need)])}</p>
+                <p data-testid="confirmations">{tf("status.confirmations", &[("have", &intl::number(have)), ("need", &intl::number(need))])}</p>
                 <progress max=need.to_string() value=have.to_string()>{format!("{have} of {need}")}</progress>
             </section>
         }
@@ -108,7 +107,7 @@ fn Redirecting(url: String) -> impl IntoView {
     view! {
         <section class="status status--paid" role="status" aria-live="polite">
             <h2>{t("status.received")}</h2>
-            <p>{move || tf("status.returning", &[("seconds", &left.get())])}</p>
+            <p>{move || tf("status.returning", &[("seconds", &intl::number(left.get().into()))])}</p>
             <a class="button" href=url>{t("status.return_now")}</a>
         </section>
     }

@@ -1,9 +1,11 @@
 //! What Tender's browser bundles (the widget, the cashier, the dashboard) share: JSON
 //! calls over gloo-net, with errors typed so each bundle words them for its
 //! own reader, leaving the page for another (`go_to`), and waiting between
-//! polls (`sleep`), and the shopper's language (`i18n`).
+//! polls (`sleep`), and the shopper's language (`i18n`) and locale's way
+//! of writing amounts and times (`intl`).
 
 pub mod i18n;
+pub mod intl;
 mod json;
 
 use gloo_net::http::{Request, RequestBuilder};
