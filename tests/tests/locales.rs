@@ -1,15 +1,16 @@
-//! The cashier's message catalogues (`crates/cashier/locales/*.json`, one
-//! per language, edited by translators): every language has every key of
-//! English and no other, each with the same `{placeholders}`, and the files
-//! are exactly the languages the pages offer.
+//! The message catalogues of the cashier (`crates/cashier/locales/*.json`)
+//! and of the Pay widget (`crates/widget/locales/*.json`), one file per
+//! language, edited by translators: in each set every language has every
+//! key of English and no other, each with the same `{placeholders}`, and
+//! the files are exactly the languages the pages offer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use tender_e2e::tools::root;
 
-fn catalogues() -> BTreeMap<String, BTreeMap<String, String>> {
-    let dir: PathBuf = root().join("crates/cashier/locales");
+fn catalogues(crate_dir: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let dir: PathBuf = root().join(crate_dir).join("locales");
     std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| {
@@ -48,39 +49,55 @@ fn placeholders(text: &str) -> BTreeSet<&str> {
         .collect()
 }
 
-#[test]
-fn every_language_has_every_key_with_the_same_placeholders() {
-    let all = catalogues();
+/// Checks one set of catalogues; English has at least `least` messages.
+fn complete(crate_dir: &str, least: usize) {
+    let all = catalogues(crate_dir);
     let spoken: BTreeSet<&str> = all.keys().map(String::as_str).collect();
     let offered = offered_languages();
     let offered: BTreeSet<&str> = offered.iter().map(String::as_str).collect();
     assert_eq!(
         spoken, offered,
-        "a catalogue per language offered, no other"
+        "{crate_dir}: a catalogue per language offered, no other"
     );
     let english = &all["en"];
     assert!(
-        english.len() >= 40,
-        "only {} English messages",
+        english.len() >= least,
+        "{crate_dir}: only {} English messages",
         english.len()
     );
     for (language, words) in &all {
         let missing: Vec<_> = english.keys().filter(|k| !words.contains_key(*k)).collect();
         let extra: Vec<_> = words.keys().filter(|k| !english.contains_key(*k)).collect();
-        assert!(missing.is_empty(), "{language} lacks {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "{crate_dir} {language} lacks {missing:?}"
+        );
         assert!(
             extra.is_empty(),
-            "{language} has keys English does not: {extra:?}"
+            "{crate_dir} {language} has keys English does not: {extra:?}"
         );
         for (key, text) in words {
-            assert!(!text.trim().is_empty(), "{language} {key} is empty");
+            assert!(
+                !text.trim().is_empty(),
+                "{crate_dir} {language} {key} is empty"
+            );
             assert_eq!(
                 placeholders(text),
                 placeholders(&english[key]),
-                "{language} {key}: {text:?}"
+                "{crate_dir} {language} {key}: {text:?}"
             );
         }
     }
+}
+
+#[test]
+fn every_language_of_the_cashier_has_every_key_with_the_same_placeholders() {
+    complete("crates/cashier", 40);
+}
+
+#[test]
+fn every_language_of_the_widget_has_every_key_with_the_same_placeholders() {
+    complete("crates/widget", 10);
 }
 
 #[test]

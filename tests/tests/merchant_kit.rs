@@ -240,3 +240,89 @@ async fn a_bad_cart_is_refused_by_the_shop() {
         assert_eq!(error["error"]["param"], param, "{body}: {error}");
     }
 }
+
+#[tokio::test]
+async fn the_widget_speaks_the_shoppers_language_with_words_from_the_shop() {
+    let stack = Stack::start(StackOptions {
+        web: true,
+        ..StackOptions::default()
+    })
+    .await;
+    let browser = Browser::start_in("ja").await;
+    let attribute = async |css: &str, name: &str| {
+        browser
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .attr(name)
+            .await
+            .unwrap()
+    };
+    // The browser reads Japanese: the shop's Pay buttons do too.
+    browser.client.goto(&stack.merchant_url).await.unwrap();
+    let label = browser.text_of("button.tender-pay__button").await;
+    assert_eq!(label, "暗号資産で支払う");
+    assert_eq!(
+        attribute("[data-tender-pay]", "lang").await.as_deref(),
+        Some("ja")
+    );
+    browser.screenshots("storefront-ja").await;
+    // ?locale= wins; Arabic is laid out right to left.
+    browser
+        .client
+        .goto(&format!("{}/?locale=ar", stack.merchant_url))
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.text_of("button.tender-pay__button").await,
+        "ادفع بالعملات المشفرة"
+    );
+    assert_eq!(
+        attribute("[data-tender-pay]", "dir").await.as_deref(),
+        Some("rtl")
+    );
+    browser.screenshots("storefront-ar").await;
+    // A merchant's own label is kept, in any language.
+    browser
+        .client
+        .goto(&format!("{}/plain.html", stack.merchant_url))
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.text_of("button.tender-pay__button").await,
+        "Buy the T-shirt"
+    );
+
+    // A whole payment in Japanese: the button, the cashier, the success page.
+    browser.client.goto(&stack.merchant_url).await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("button.tender-pay__button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url("the cashier", |u| u.path().starts_with("/pay/cs_"))
+        .await;
+    browser.click_button("Anvil (local) の ETH").await;
+    browser.click_button("Tender dev wallet で支払う").await;
+    browser.wait_for_text("承認 1 / 2").await;
+    stack.anvil.mine(1).await;
+    browser
+        .wait_for_url("the success page", |u| u.path() == "/success.html")
+        .await;
+    let status = async || browser.text_of(".tender-status__message").await;
+    eventually("the success page in Japanese", WAIT, || async {
+        (status().await == "お支払いが完了しました").then_some(())
+    })
+    .await;
+    assert_eq!(
+        attribute("[data-tender-status]", "lang").await.as_deref(),
+        Some("ja")
+    );
+    browser.screenshots("success-ja").await;
+    browser.close().await;
+}

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod fulfilment;
+pub mod locales;
 pub mod orders;
 pub mod products;
 pub mod state;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::router())
         .merge(webhooks::router())
         .merge(products::router())
+        .merge(locales::router())
         .route("/health", axum::routing::get(|| async { "ok" }));
     let api = match &state.config.storefront_dir {
         Some(dir) => api.fallback_service(ServeDir::new(dir)),

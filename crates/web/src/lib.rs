@@ -8,6 +8,9 @@ pub mod i18n;
 pub mod intl;
 mod json;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use gloo_net::http::{Request, RequestBuilder};
 pub use json::{from_json, to_json};
 use serde::Deserialize;
@@ -58,6 +61,28 @@ pub async fn fetch_json_with<T: DeserializeOwned>(
     body: Option<String>,
     header: Option<(&str, &str)>,
 ) -> Result<T, FetchError> {
+    let text = fetch_text(method, url, body, header).await?;
+    from_json(if text.is_empty() { "null" } else { &text }).ok_or(FetchError::Unreadable)
+}
+
+/// The body of a success answer to a JSON call. Not generic, and boxed,
+/// so every bundle carries the HTTP code once, whatever types its calls
+/// read and however many places call it.
+pub fn fetch_text<'a>(
+    method: &'a str,
+    url: &'a str,
+    body: Option<String>,
+    header: Option<(&'a str, &'a str)>,
+) -> Pin<Box<dyn Future<Output = Result<String, FetchError>> + 'a>> {
+    Box::pin(fetch_text_inline(method, url, body, header))
+}
+
+async fn fetch_text_inline(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    header: Option<(&str, &str)>,
+) -> Result<String, FetchError> {
     let mut builder: RequestBuilder = match method {
         "POST" => Request::post(url),
         "PUT" => Request::put(url),
@@ -78,7 +103,7 @@ pub async fn fetch_json_with<T: DeserializeOwned>(
     let response = request.send().await.map_err(|_| FetchError::Unreachable)?;
     let text = response.text().await.map_err(|_| FetchError::Unreachable)?;
     if response.ok() {
-        from_json(if text.is_empty() { "null" } else { &text }).ok_or(FetchError::Unreadable)
+        Ok(text)
     } else {
         Err(FetchError::Refused {
             status: response.status(),

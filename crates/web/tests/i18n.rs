@@ -27,3 +27,14 @@ fn a_key_falls_back_to_english_then_to_itself() {
     assert!(!set_catalogue("not a catalogue"));
     assert_eq!(t("a"), "{amount} を支払う", "the last good one is kept");
 }
+
+#[wasm_bindgen_test]
+fn placeholders_are_filled_and_anything_else_in_braces_is_kept() {
+    assert!(set_catalogue(
+        r#"{"p": "{have} of {need}, {unknown} {} { and }{have}"}"#
+    ));
+    assert_eq!(
+        tf("p", &[("have", &1), ("need", &"２")]),
+        "1 of ２, {unknown} {} { and }1"
+    );
+}

@@ -3,20 +3,18 @@
 use tender_protocol::{CartLine, CheckoutRequest, CheckoutResponse, Order, OrderId};
 use tender_web::{FetchError, fetch_json};
 
-/// In words for the shopper.
+use crate::words::{t, tf};
+
+/// In words for the shopper (the shop's own message, when it gave one).
 fn explain(error: FetchError) -> String {
     match error {
-        FetchError::Unreachable => {
-            "We could not reach the shop. Check your connection and try again.".to_owned()
-        }
-        FetchError::Unreadable => "The shop answered something unexpected.".to_owned(),
+        FetchError::Unreachable => t("error.unreachable"),
+        FetchError::Unreadable => t("error.unreadable"),
         FetchError::Refused {
             message: Some(message),
             ..
         } => message,
-        FetchError::Refused { status, .. } => {
-            format!("The shop could not start the payment (error {status}).")
-        }
+        FetchError::Refused { status, .. } => tf("error.failed", &[("status", &status)]),
     }
 }
 
@@ -35,7 +33,7 @@ pub async fn checkout(base: &str, items: &[CartLine]) -> Result<CheckoutResponse
             items: cart.to_vec(),
         },
     };
-    let body = tender_web::to_json(&body).ok_or("This request could not be written.")?;
+    let body = tender_web::to_json(&body).ok_or_else(|| t("error.unwritable"))?;
     fetch_json("POST", &format!("{base}/api/checkout"), Some(body))
         .await
         .map_err(explain)

@@ -8,11 +8,16 @@
 //! ```
 //!
 //! `data-endpoint` on a placeholder names the companion server's base URL
-//! (default: the page's own origin).
+//! (default: the page's own origin). `data-locale` on the page's first
+//! placeholder sets the language of all its widgets (one of
+//! `tender_protocol::locale::LANGUAGES`; default: the page's `?locale=`,
+//! then the browser's languages); their words come from that first
+//! placeholder's companion server (see [`words`]).
 
 pub mod api;
 pub mod pay_button;
 pub mod payment_status;
+pub mod words;
 
 use leptos::prelude::*;
 use tender_protocol::{CartLine, OrderId, ProductId};
@@ -72,12 +77,57 @@ pub fn order_from_url() -> Option<OrderId> {
     OrderId::parse(&params.get("order")?).ok()
 }
 
-/// Mounts a widget into every placeholder on the page not yet mounted;
-/// returns how many.
+/// The language and companion server of the page's widgets: the first
+/// placeholder's `data-locale` and `data-endpoint`.
+fn page_settings() -> (Option<String>, String) {
+    let first = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector("[data-tender-pay],[data-tender-status]")
+                .ok()?
+        })
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+    match first {
+        Some(element) => (
+            data(&element, "locale"),
+            data(&element, "endpoint").unwrap_or_default(),
+        ),
+        None => (None, String::new()),
+    }
+}
+
+/// Chooses the page's language, loads its words from the companion
+/// server, then mounts the widgets ([`mount_all`]); what the bundle runs.
+pub async fn start() -> usize {
+    let (preferred, endpoint) = page_settings();
+    let language = words::choose(preferred.as_deref());
+    words::load(&endpoint, language).await;
+    mount_all()
+}
+
+/// Mounts a widget into every placeholder on the page not yet mounted, in
+/// the language loaded (English unless [`start`] loaded another); returns
+/// how many.
 /// A placeholder's own content (a no-JavaScript form, say) is replaced.
 pub fn mount_all() -> usize {
+    let pay = placeholders("[data-tender-pay]");
+    let status = placeholders("[data-tender-status]");
+    let language = words::spoken();
+    // The widget says its language to screen readers and lays itself out
+    // right to left for Arabic, whatever the page around it speaks.
+    let mark = |element: &HtmlElement| {
+        let _ = element.set_attribute("lang", language);
+        let _ = element.set_attribute(
+            "dir",
+            if tender_web::i18n::is_rtl(language) {
+                "rtl"
+            } else {
+                "ltr"
+            },
+        );
+    };
     let mut mounted = 0;
-    for element in placeholders("[data-tender-pay]") {
+    for element in pay {
         let Some(items) = items_of(&element) else {
             element.set_text_content(Some(
                 "Tender: this Pay button has no valid data-product-id or data-items.",
@@ -85,7 +135,8 @@ pub fn mount_all() -> usize {
             continue;
         };
         let endpoint = data(&element, "endpoint").unwrap_or_default();
-        let label = data(&element, "label").unwrap_or_else(|| "Pay with crypto".to_owned());
+        let label = data(&element, "label").unwrap_or_else(|| words::t("pay.label"));
+        mark(&element);
         element.set_inner_html("");
         leptos::mount::mount_to(element, move || {
             view! { <PayButton endpoint items label/> }
@@ -93,7 +144,7 @@ pub fn mount_all() -> usize {
         .forget();
         mounted += 1;
     }
-    for element in placeholders("[data-tender-status]") {
+    for element in status {
         let endpoint = data(&element, "endpoint").unwrap_or_default();
         let max_polls = data(&element, "maxPolls")
             .and_then(|n| n.parse().ok())
@@ -101,6 +152,7 @@ pub fn mount_all() -> usize {
         let order_id = data(&element, "orderId")
             .and_then(|id| OrderId::parse(&id).ok())
             .or_else(order_from_url);
+        mark(&element);
         element.set_inner_html("");
         leptos::mount::mount_to(element, move || {
             view! { <PaymentStatus endpoint order_id max_polls/> }

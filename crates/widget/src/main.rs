@@ -1,5 +1,8 @@
-//! Entry of the widget bundle: mount into the page's placeholders.
+//! Entry of the widget bundle: the page's language, then mount into the
+//! page's placeholders.
 
 fn main() {
-    tender_widget::mount_all();
+    wasm_bindgen_futures::spawn_local(async {
+        tender_widget::start().await;
+    });
 }

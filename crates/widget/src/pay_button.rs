@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use tender_protocol::CartLine;
 
 use crate::api;
+use crate::words::{self, t, tf};
 
 /// A button that starts a checkout for `items` (one product, or a cart)
 /// and sends the shopper to the payment page. Disabled while its request is in flight, so a double
@@ -15,8 +16,12 @@ pub fn PayButton(
     #[prop(into)]
     endpoint: String,
     items: Vec<CartLine>,
-    #[prop(into, default = "Pay with crypto".to_owned())] label: String,
+    /// The button's words (default: "Pay with crypto" in the page's language).
+    #[prop(into, optional)]
+    label: Option<String>,
 ) -> impl IntoView {
+    words::spoken();
+    let label = label.unwrap_or_else(|| t("pay.label"));
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let start = move |_| {
@@ -48,10 +53,10 @@ pub fn PayButton(
                 aria-busy=move || busy.get().to_string()
             >
                 <span class="tender-pay__spinner" aria-hidden="true" hidden=move || !busy.get()></span>
-                {move || if busy.get() { "Starting payment…".to_owned() } else { label.clone() }}
+                {move || if busy.get() { t("pay.starting") } else { label.clone() }}
             </button>
             <p class="tender-pay__error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|m| format!("{m} You can try again."))}
+                {move || error.get().map(|m| tf("pay.try_again", &[("message", &m)]))}
             </p>
         </div>
     }

@@ -9,6 +9,7 @@ use tender_protocol::{Order, OrderId, OrderStatus};
 use tender_web::sleep;
 
 use crate::api;
+use crate::words::{self, t};
 
 /// Delay before poll number `n` (0-based): 1 s, growing by half each time,
 /// capped at 5 s.
@@ -53,6 +54,7 @@ pub fn PaymentStatus(
     order_id: Option<OrderId>,
     #[prop(default = 120)] max_polls: u32,
 ) -> impl IntoView {
+    words::spoken();
     let view_state = RwSignal::new(if order_id.is_some() {
         View::Confirming
     } else {
@@ -77,34 +79,21 @@ pub fn PaymentStatus(
         });
     }
     let message = move || match view_state.get() {
-        View::Confirming => ("confirming", "Confirming your payment…".to_owned(), None),
+        View::Confirming => ("confirming", t("status.confirming"), None),
         View::Succeeded(order) => (
             "succeeded",
-            "Payment successful".to_owned(),
+            t("status.succeeded"),
             order.tx_hash.map(|h| h.to_string()),
         ),
-        View::Expired => (
-            "expired",
-            "This payment window has closed and no payment arrived. Nothing was charged."
-                .to_owned(),
-            None,
-        ),
-        View::GaveUp => (
-            "slow",
-            "Your payment is still confirming. We will email you as soon as it is done.".to_owned(),
-            None,
-        ),
-        View::Missing => (
-            "missing",
-            "We could not find your order in this page's address.".to_owned(),
-            None,
-        ),
+        View::Expired => ("expired", t("status.expired"), None),
+        View::GaveUp => ("slow", t("status.slow"), None),
+        View::Missing => ("missing", t("status.missing"), None),
     };
     view! {
         <div class="tender-status" role="status" aria-live="polite" data-state=move || message().0>
             <p class="tender-status__message">{move || message().1}</p>
             {move || message().2.map(|hash| view! {
-                <p class="tender-status__tx">"Transaction " <code>{hash}</code></p>
+                <p class="tender-status__tx">{t("status.transaction")} <code>{hash}</code></p>
             })}
         </div>
     }
