@@ -8,6 +8,7 @@ pub mod feed;
 pub mod flaky;
 pub mod lagging;
 pub mod logs;
+pub mod node_shop;
 pub mod receiver;
 pub mod stack;
 pub mod switch;

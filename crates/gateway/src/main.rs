@@ -84,6 +84,10 @@ enum Command {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Print the API's OpenAPI 3.1 description (what `/openapi.json`
+    /// serves), from which `cargo xtask client` generates the TypeScript
+    /// client.
+    Openapi,
     /// Dev chains only (anvil): deploy the test stablecoin, mint it to the
     /// first dev accounts and the treasury, fund the treasury's gas, and
     /// print the token's address as JSON.
@@ -179,6 +183,10 @@ async fn main() -> anyhow::Result<()> {
                 "serialized write sections"
             );
             ran
+        }
+        Command::Openapi => {
+            println!("{}", tender_gateway::openapi::document()?);
+            Ok(())
         }
         Command::Devnet { rpc } => {
             anyhow::ensure!(config.dev, "devnet is for dev mode only (--dev)");

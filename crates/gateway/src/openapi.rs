@@ -39,9 +39,59 @@ use crate::webhooks::{endpoints as webhook_endpoints, events, stream, trigger};
         claims::show, claims::claim,
     ),
     components(schemas(tender_protocol::Event)),
-    modifiers(&BearerKey),
+    modifiers(&BearerKey, &OperationIds),
 )]
 pub struct ApiDoc;
+
+/// Operation ids unique across the API, which generated clients name
+/// their methods after: the handler's name (`show`, `list`, …, which
+/// repeat from one resource to the next) then the path's own words
+/// (`showCheckoutSessions` for `GET /v1/checkout/sessions/{id}`).
+struct OperationIds;
+
+/// `["rotate_secret", "webhook-endpoints"]` as `rotateSecretWebhookEndpoints`.
+fn camel(words: &[&str]) -> String {
+    let mut out = String::new();
+    for word in words.iter().flat_map(|w| w.split(['_', '-'])) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            if out.is_empty() {
+                out.extend(first.to_lowercase());
+            } else {
+                out.extend(first.to_uppercase());
+            }
+            out.push_str(chars.as_str());
+        }
+    }
+    out
+}
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let words: Vec<&str> = path
+                .split('/')
+                .filter(|w| !w.is_empty() && *w != "v1" && !w.starts_with('{'))
+                .collect();
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let handler = operation.operation_id.clone().unwrap_or_default();
+                let mut parts = vec![handler.as_str()];
+                // `expire` on `…/expire` once, not twice.
+                parts.extend(words.iter().filter(|w| w.replace('-', "_") != handler));
+                operation.operation_id = Some(camel(&parts));
+            }
+        }
+    }
+}
 
 struct BearerKey;
 
@@ -58,6 +108,12 @@ impl Modify for BearerKey {
             ),
         );
     }
+}
+
+/// The description as pretty JSON: what the TypeScript client is
+/// generated from (`clients/typescript/openapi.json`, with a final newline).
+pub fn document() -> serde_json::Result<String> {
+    ApiDoc::openapi().to_pretty_json()
 }
 
 pub fn router() -> Router<AppState> {

@@ -227,3 +227,46 @@ async fn every_endpoint_is_documented_and_answers_match_their_schemas() {
             .await,
     );
 }
+
+/// The TypeScript client is generated from a committed copy of the
+/// description; a change to the API without regenerating it fails here.
+#[test]
+fn the_typescript_clients_description_is_the_gateways() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../clients/typescript/openapi.json"
+    );
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let current = format!("{}\n", tender_gateway::openapi::document().unwrap());
+    assert!(
+        committed == current,
+        "clients/typescript/openapi.json is stale: run cargo xtask client"
+    );
+}
+
+/// Generated clients name a method per operation: every operation has an
+/// id of its own, and list filters are query parameters (not path ones,
+/// which a client would put in the URL's path).
+#[test]
+fn operation_ids_are_unique_and_filters_are_query_parameters() {
+    let spec: Value = serde_json::from_str(&tender_gateway::openapi::document().unwrap()).unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path} has no operationId");
+            assert!(ids.insert(id.to_owned()), "{id} is used twice");
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == "path" {
+                    let name = parameter["name"].as_str().unwrap();
+                    assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: {name} is not in the path"
+                    );
+                }
+            }
+        }
+    }
+    assert!(ids.contains("createCheckoutSessions"), "{ids:?}");
+    assert!(ids.contains("listCheckoutSessions"), "{ids:?}");
+}

@@ -55,6 +55,7 @@ pub struct FailingEndpoint {
 /// the reader's browser knows).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OverviewParams {
     /// Start of "today" (RFC 3339); default midnight UTC.

@@ -159,6 +159,7 @@ pub struct Refund {
 /// Filters of `GET /v1/refunds`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefundListParams {
     /// Only refunds of this session.
@@ -167,6 +168,7 @@ pub struct RefundListParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<RefundStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,

@@ -331,6 +331,7 @@ pub struct Session {
 /// Filters of `GET /v1/checkout/sessions`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SessionListParams {
     /// Only sessions in this status.
@@ -350,6 +351,7 @@ pub struct SessionListParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_lt: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,

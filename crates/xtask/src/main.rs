@@ -8,9 +8,12 @@
 //! - `web`: builds the storefront and cashier bundles with trunk.
 //! - `bench [name]`: runs the benchmarks and prints their figures.
 //! - `contracts [--check]`: compiles the Solidity test token with npm's solc.
+//! - `client [--check]`: generates the TypeScript client from the API's
+//!   OpenAPI description.
 //! - `fuzz [seconds]`: runs the cargo-fuzz targets.
 
 mod bench;
+mod client;
 mod contracts;
 mod demo;
 mod feeds;
@@ -32,6 +35,7 @@ const USAGE: &str = "usage: cargo xtask <setup | demo | test | web | bench [name
   web     build the storefront and cashier bundles
   bench   run the benchmarks, print a table, write target/bench.json
   contracts [--check]  compile contracts/*.sol with solc (or check the committed artifacts)
+  client [--check]     generate the TypeScript client from the gateway's OpenAPI description
   fuzz [seconds]       run each fuzz target (default 300 s each)
   schemathesis [n]     schemathesis against a fresh gateway (default 200 examples per operation)";
 
@@ -51,6 +55,9 @@ fn main() -> ExitCode {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(300);
             fuzz::run(seconds)
         }),
+        Some("client") => {
+            setup::run().and_then(|()| client::run(args.get(1).is_some_and(|a| a == "--check")))
+        }
         Some("contracts") => {
             setup::run().and_then(|()| contracts::run(args.get(1).is_some_and(|a| a == "--check")))
         }

@@ -117,11 +117,21 @@ fn npm_tools() -> anyhow::Result<()> {
             .ok()
             .zip(std::fs::metadata(&lock).and_then(|m| m.modified()).ok())
             .is_some_and(|(have, want)| have >= want);
-    if fresh && anvil_path().exists() && wasm_opt.exists() {
-        step("anvil and wasm-opt (npm): present");
+    let packages = [
+        "node_modules/.bin/openapi-typescript",
+        "node_modules/express",
+    ];
+    if fresh
+        && anvil_path().exists()
+        && wasm_opt.exists()
+        && packages.iter().all(|p| root().join(p).exists())
+    {
+        step("anvil, wasm-opt, openapi-typescript and the Node shop's packages (npm): present");
         return Ok(());
     }
-    step("installing anvil and wasm-opt from the npm registry (npm ci)");
+    step(
+        "installing anvil, wasm-opt, openapi-typescript and the Node shop's packages from the npm registry (npm ci)",
+    );
     exec(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])

@@ -10,6 +10,7 @@ pub fn run_all() -> anyhow::Result<()> {
     exec(&mut cargo(&["fmt", "--all", "--", "--check"]))
         .context("code is not formatted: run `cargo fmt --all`")?;
     crate::contracts::run(true)?;
+    crate::client::run(true)?;
     web::build()?;
     step("unit, integration and end-to-end tests");
     exec(&mut cargo(&["test", "--all-targets"]))?;

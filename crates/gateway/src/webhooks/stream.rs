@@ -26,6 +26,7 @@ const POLL: Duration = Duration::from_secs(2);
 
 /// `?after=`: the last event the client has.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StreamParams {
     /// Start after this event (`evt_…`); `Last-Event-ID` wins over it.

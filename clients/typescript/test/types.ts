@@ -1,0 +1,27 @@
+// Compiled by `cargo xtask test` (tsc --noEmit): the generated types hold
+// what the gateway takes and gives, so a wrong call does not compile.
+import { createTenderClient, type components } from "../src/index.js";
+
+const tender = createTenderClient({ baseUrl: "http://127.0.0.1:8080", apiKey: "sk_test_x" });
+
+export async function makeSession(): Promise<string> {
+  const { data, error } = await tender.POST("/v1/checkout/sessions", {
+    body: { productId: "prod_tshirt", quantity: 2, successUrl: "https://shop.example/ok" },
+  });
+  if (error) throw new Error(error.error.message);
+  const session: components["schemas"]["Session"] = data;
+  return session.paymentUrl;
+}
+
+export async function wrongCalls(): Promise<void> {
+  await tender.POST("/v1/checkout/sessions", {
+    // @ts-expect-error a quantity is a number
+    body: { productId: "prod_tshirt", quantity: "2", successUrl: "https://shop.example/ok" },
+  });
+  // @ts-expect-error no such path
+  await tender.GET("/v1/no-such-thing");
+  await tender.GET("/v1/checkout/sessions/{id}", {
+    // @ts-expect-error the path's id is required
+    params: { path: {} },
+  });
+}
