@@ -25,3 +25,10 @@ export async function wrongCalls(): Promise<void> {
     params: { path: {} },
   });
 }
+
+// The webhooks are typed too: what a receiver gets for `session.paid`.
+type Paid =
+  import("../src/index.js").webhooks["session.paid"]["post"]["requestBody"]["content"]["application/json"];
+export function orderOf(event: Paid): string | undefined {
+  return event.data.session?.metadata?.["order_id"];
+}

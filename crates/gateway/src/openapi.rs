@@ -3,6 +3,8 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+use tender_protocol::EventType;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -110,12 +112,62 @@ impl Modify for BearerKey {
     }
 }
 
+/// The description as served: utoipa's, plus the webhooks a merchant's
+/// server receives (OpenAPI 3.1 `webhooks`, which utoipa does not model),
+/// so a receiver can be generated too.
+pub fn spec() -> Value {
+    let mut spec = serde_json::to_value(ApiDoc::openapi()).expect("the description serialises");
+    spec["webhooks"] = webhooks();
+    spec
+}
+
+/// One webhook per event type: a POST of the `Event`, signed as Standard
+/// Webhooks sign (the three headers), acknowledged by any 2xx.
+fn webhooks() -> Value {
+    let header = |name: &str, description: &str| {
+        json!({"name": name, "in": "header", "required": true,
+               "description": description, "schema": {"type": "string"}})
+    };
+    let headers = [
+        header(
+            "webhook-id",
+            "The event's id, the same on every attempt: apply each one once.",
+        ),
+        header(
+            "webhook-timestamp",
+            "Unix seconds when this attempt was signed; refuse one more than 5 minutes away.",
+        ),
+        header(
+            "webhook-signature",
+            "`v1,<base64 HMAC-SHA256>` of `{id}.{timestamp}.{body}` with the endpoint's \
+             secret; several, space-separated, while a secret is rotated.",
+        ),
+    ];
+    let hooks: Map<String, Value> = EventType::ALL
+        .iter()
+        .map(|kind| {
+            let name = kind.as_str();
+            let words: Vec<&str> = name.split('.').chain(["event"]).collect();
+            let hook = json!({"post": {
+                "operationId": camel(&words),
+                "summary": format!("`{name}`, sent to the endpoints that subscribe to it"),
+                "parameters": headers,
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Event"}}}},
+                "responses": {"2XX": {"description": "Received: any 2xx acknowledges the delivery; anything else is retried with backoff."}}
+            }});
+            (name.to_owned(), hook)
+        })
+        .collect();
+    Value::Object(hooks)
+}
+
 /// The description as pretty JSON: what the TypeScript client is
 /// generated from (`clients/typescript/openapi.json`, with a final newline).
 pub fn document() -> serde_json::Result<String> {
-    ApiDoc::openapi().to_pretty_json()
+    serde_json::to_string_pretty(&spec())
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+    Router::new().route("/openapi.json", get(|| async { Json(spec()) }))
 }

@@ -270,3 +270,33 @@ fn operation_ids_are_unique_and_filters_are_query_parameters() {
     assert!(ids.contains("createCheckoutSessions"), "{ids:?}");
     assert!(ids.contains("listCheckoutSessions"), "{ids:?}");
 }
+
+/// A receiver can be generated too: every event type is a webhook, a POST
+/// of the `Event` with the three Standard Webhooks headers.
+#[test]
+fn every_event_type_is_a_documented_webhook() {
+    let spec: Value = serde_json::from_str(&tender_gateway::openapi::document().unwrap()).unwrap();
+    let hooks = spec["webhooks"].as_object().unwrap();
+    assert_eq!(hooks.len(), tender_protocol::EventType::ALL.len());
+    for kind in tender_protocol::EventType::ALL {
+        let post = &hooks[kind.as_str()]["post"];
+        assert_eq!(
+            post["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Event",
+            "{}",
+            kind.as_str()
+        );
+        let headers: Vec<&str> = post["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["in"] == "header" && p["required"] == true)
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            headers,
+            ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        );
+    }
+    assert!(spec["components"]["schemas"]["Event"].is_object());
+}
