@@ -45,6 +45,14 @@ impl Client {
             .await
     }
 
+    /// `POST /v1/payment-links`.
+    pub async fn create_payment_link(
+        &self,
+        body: &tender_protocol::CreatePaymentLink,
+    ) -> Result<tender_protocol::PaymentLink, Error> {
+        self.post("v1/payment-links".into(), body, None).await
+    }
+
     /// `POST /v1/products`.
     pub async fn create_product(&self, body: &CreateProduct) -> Result<Product, Error> {
         self.post("v1/products".into(), body, None).await

@@ -1,7 +1,10 @@
 //! Schemathesis (from PyPI) against a running gateway's `/openapi.json`:
-//! generated and mutated requests to every operation; no answer may be a 5xx
-//! and every answer must match its documented schema. Bounded in
-//! `cargo xtask test` (a fixed seed and example count).
+//! generated and mutated requests to every operation, with real ids where
+//! an operation takes one (`fixtures`); no answer may be a 5xx and every
+//! answer must match its documented schema. Bounded in `cargo xtask test`
+//! (a fixed seed and example count).
+
+mod fixtures;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -61,7 +64,8 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
     // Generous limits: the run explores every operation, not the limits.
     config.extra = "[limits]\npublic_per_ip_per_minute = 1000000\npublic_burst_per_ip = 100000\n\
                     public_per_session_per_minute = 1000000\nquotes_per_session = 100000\n\
-                    endpoints_per_merchant = 100000\n"
+                    endpoints_per_merchant = 100000\n\
+                    [security]\n# The fixtures' endpoints are on this machine.\nallow_private_targets = true\n"
         .into();
     let gateway = GatewayProcess::prepare(
         &debug_binary("tender-gateway"),
@@ -70,12 +74,17 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
     )?;
     let key = gateway.create_merchant("Schemathesis")?.api_key;
     let server = gateway.start("the gateway", Some(&dir.join("gateway.log")), "warn")?;
+    let url = format!("http://127.0.0.1:{port}");
+    let config_file = dir.join("schemathesis.toml");
+    std::fs::write(&config_file, fixtures::Fixtures::make(&url, &key)?.config())?;
     step(&format!(
         "schemathesis against /openapi.json ({examples} examples per operation, fixed seed)"
     ));
     let result = exec(
         Command::new(venv().join("bin/st"))
-            .args(["run", &format!("http://127.0.0.1:{port}/openapi.json")])
+            .arg("--config-file")
+            .arg(&config_file)
+            .args(["run", &format!("{url}/openapi.json")])
             .args(["--header", &format!("Authorization: Bearer {key}")])
             .args(["--checks", "not_a_server_error,response_schema_conformance"])
             // The merchant's event stream never ends by design (its tests
