@@ -1037,6 +1037,7 @@ export interface components {
             productId?: null | components["schemas"]["ProductId"];
             /** Format: int32 */
             quantity?: number;
+            /** Format: uri */
             successUrl: string;
         };
         /**
@@ -1046,6 +1047,7 @@ export interface components {
         CreateProduct: {
             description?: string | null;
             id?: null | components["schemas"]["ProductId"];
+            /** Format: uri */
             imageUrl?: string | null;
             name: string;
             price: components["schemas"]["Money"];
@@ -1074,6 +1076,7 @@ export interface components {
          *     with `quantity`), or a cart (`lineItems`, each with its own quantity).
          */
         CreateSession: {
+            /** Format: uri */
             cancelUrl?: string | null;
             /** Format: int32 */
             expiresInSeconds?: number | null;
@@ -1093,6 +1096,7 @@ export interface components {
             productId?: null | components["schemas"]["ProductId"];
             /** Format: int32 */
             quantity?: number;
+            /** Format: uri */
             successUrl: string;
             underpaymentTolerance?: null | components["schemas"]["Tolerance"];
         };
@@ -1100,6 +1104,7 @@ export interface components {
         CreateWebhookEndpoint: {
             /** @description Event types to send, or `["*"]` (the default) for all. */
             enabledEvents?: string[];
+            /** Format: uri */
             url: string;
         };
         /**
@@ -1582,6 +1587,7 @@ export interface components {
         /** @description An ad-hoc product described inline in a session, instead of a `productId`. */
         ProductData: {
             description?: string | null;
+            /** Format: uri */
             imageUrl?: string | null;
             name: string;
             price: components["schemas"]["Money"];

@@ -2,15 +2,12 @@
 //! parameter in its error.
 
 use tender_protocol::Money;
+use tender_protocol::limits::{MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_URL_CHARS};
 
 use crate::config::Config;
 use url::Url;
 
 use crate::error::ApiError;
-
-const MAX_NAME_CHARS: usize = 250;
-const MAX_TEXT_CHARS: usize = 2000;
-const MAX_URL_CHARS: usize = 2048;
 
 pub fn name(param: &'static str, value: &str) -> Result<(), ApiError> {
     let chars = value.trim().chars().count();
@@ -36,7 +33,7 @@ pub fn optional_text(param: &'static str, value: Option<&str>) -> Result<(), Api
 /// An absolute `http` or `https` URL.
 pub fn url(param: &'static str, value: &str) -> Result<Url, ApiError> {
     let bad = || ApiError::invalid(param, format!("{param} must be an absolute http(s) URL"));
-    if value.len() > MAX_URL_CHARS {
+    if value.chars().count() > MAX_URL_CHARS {
         return Err(bad());
     }
     let url = Url::parse(value).map_err(|_| bad())?;

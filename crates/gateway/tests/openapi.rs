@@ -300,3 +300,67 @@ fn every_event_type_is_a_documented_webhook() {
     }
     assert!(spec["components"]["schemas"]["Event"].is_object());
 }
+
+/// The spec's limits are the gateway's: a value at a stated bound is
+/// taken, one past it (or outside the stated form) refused, for each free
+/// text and URL a merchant sends.
+#[tokio::test]
+async fn what_the_schema_allows_is_taken_and_what_it_forbids_is_refused() {
+    use tender_protocol::limits::{MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_URL_CHARS};
+    let spec: Value = serde_json::from_str(&tender_gateway::openapi::document().unwrap()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let product = &schemas["CreateProduct"]["properties"];
+    assert_eq!(product["name"]["maxLength"], MAX_NAME_CHARS);
+    assert_eq!(product["description"]["maxLength"], MAX_TEXT_CHARS);
+    for url in [
+        &product["imageUrl"],
+        &schemas["CreateSession"]["properties"]["successUrl"],
+        &schemas["CreateSession"]["properties"]["cancelUrl"],
+        &schemas["CreatePaymentLink"]["properties"]["successUrl"],
+        &schemas["CreateWebhookEndpoint"]["properties"]["url"],
+    ] {
+        assert_eq!(url["maxLength"], MAX_URL_CHARS, "{url}");
+        assert_eq!(url["format"], "uri", "{url}");
+    }
+
+    let gw = gateway_with(|_| {}).await;
+    let make = async |name: String, description: String, image: String| {
+        gw.post(
+            "/v1/products",
+            json!({"name": name, "description": description, "imageUrl": image,
+                   "price": {"amount": "1.00", "currency": "USD"}}),
+        )
+        .await
+        .status
+    };
+    // "é" is one character and two bytes: lengths are characters.
+    let url_of = |chars: usize| {
+        let head = "https://shop.example/";
+        format!("{head}{}", "é".repeat(chars - head.len()))
+    };
+    let ok = || ("Mug".to_owned(), "d".to_owned(), url_of(40));
+    let at_bounds = make(
+        "n".repeat(MAX_NAME_CHARS),
+        "d".repeat(MAX_TEXT_CHARS),
+        url_of(MAX_URL_CHARS),
+    )
+    .await;
+    assert_eq!(at_bounds, StatusCode::CREATED);
+    for (name, description, image) in [
+        ("n".repeat(MAX_NAME_CHARS + 1), ok().1, ok().2),
+        ("   ".to_owned(), ok().1, ok().2),
+        (ok().0, "d".repeat(MAX_TEXT_CHARS + 1), ok().2),
+        (ok().0, ok().1, url_of(MAX_URL_CHARS + 1)),
+        (ok().0, ok().1, "ftp://shop.example/mug.png".to_owned()),
+    ] {
+        let refused = make(name.clone(), description.clone(), image.clone()).await;
+        assert_eq!(
+            refused,
+            StatusCode::BAD_REQUEST,
+            "{} / {} / {}",
+            name.len(),
+            description.len(),
+            image.len()
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod limits;
 pub mod link;
 pub mod list;
 pub mod locale;

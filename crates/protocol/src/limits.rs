@@ -1,0 +1,11 @@
+//! The lengths and forms the API takes for its free text and URLs: the
+//! gateway checks them, and the OpenAPI schema states the same numbers
+//! (its attributes are literals; `crates/gateway/tests/openapi.rs` holds
+//! each against these).
+
+/// A name (a product's, say): 1 to this many characters, not all spaces.
+pub const MAX_NAME_CHARS: usize = 250;
+/// A description.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// A URL: absolute, `http` or `https`, at most this many characters.
+pub const MAX_URL_CHARS: usize = 2048;
