@@ -169,14 +169,7 @@ pub struct TriggerEvent {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateWebhookEndpoint {
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            max_length = 2048,
-            format = "uri",
-            pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::url))]
     pub url: String,
     /// Event types to send, or `["*"]` (the default) for all.
     #[serde(default = "all_events")]

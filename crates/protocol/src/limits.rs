@@ -1,7 +1,6 @@
 //! The lengths and forms the API takes for its free text and URLs: the
-//! gateway checks them, and the OpenAPI schema states the same numbers
-//! (its attributes are literals; `crates/gateway/tests/openapi.rs` holds
-//! each against these).
+//! gateway checks them, and the OpenAPI schema states them from here
+//! (`crate::openapi::{name, optional_text, url, optional_url}`).
 
 /// A name (a product's, say): 1 to this many characters, not all spaces.
 pub const MAX_NAME_CHARS: usize = 250;

@@ -35,14 +35,7 @@ pub struct CreatePaymentLink {
     /// Copied onto every session the link makes.
     #[serde(default)]
     pub metadata: Metadata,
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            max_length = 2048,
-            format = "uri",
-            pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::url))]
     pub success_url: String,
 }
 

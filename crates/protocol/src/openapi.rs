@@ -189,3 +189,47 @@ impl PartialSchema for crate::timestamp::Timestamp {
     }
 }
 impl ToSchema for crate::timestamp::Timestamp {}
+
+/// A string with the lengths and form of [`crate::limits`]; `null` too
+/// when `nullable` (an optional field).
+fn limited(nullable: bool, build: impl FnOnce(ObjectBuilder) -> ObjectBuilder) -> Schema {
+    let kind = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::new(Type::String)
+    };
+    Schema::Object(build(ObjectBuilder::new().schema_type(kind)).build())
+}
+
+/// A name: 1 to [`MAX_NAME_CHARS`](crate::limits::MAX_NAME_CHARS)
+/// characters, not all spaces (`schema_with` of such fields).
+pub fn name() -> Schema {
+    limited(false, |b| {
+        b.min_length(Some(1))
+            .max_length(Some(crate::limits::MAX_NAME_CHARS))
+            .pattern(Some("\\S"))
+    })
+}
+
+/// An optional description of at most
+/// [`MAX_TEXT_CHARS`](crate::limits::MAX_TEXT_CHARS) characters.
+pub fn optional_text() -> Schema {
+    limited(true, |b| b.max_length(Some(crate::limits::MAX_TEXT_CHARS)))
+}
+
+fn url_form(b: ObjectBuilder) -> ObjectBuilder {
+    b.format(Some(SchemaFormat::Custom("uri".into())))
+        .max_length(Some(crate::limits::MAX_URL_CHARS))
+        .pattern(Some("^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"))
+}
+
+/// An absolute `http(s)` URL of at most
+/// [`MAX_URL_CHARS`](crate::limits::MAX_URL_CHARS) characters.
+pub fn url() -> Schema {
+    limited(false, url_form)
+}
+
+/// [`url`], optional.
+pub fn optional_url() -> Schema {
+    limited(true, url_form)
+}

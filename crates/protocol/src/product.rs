@@ -14,23 +14,13 @@ use crate::money::Money;
 pub struct CreateProduct {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<ProductId>,
-    #[cfg_attr(
-        feature = "openapi",
-        schema(min_length = 1, max_length = 250, pattern = "\\S")
-    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::name))]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_text))]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            max_length = 2048,
-            format = "uri",
-            pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_url))]
     pub image_url: Option<String>,
     pub price: Money,
 }

@@ -123,23 +123,13 @@ impl<'de> Deserialize<'de> for Metadata {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProductData {
-    #[cfg_attr(
-        feature = "openapi",
-        schema(min_length = 1, max_length = 250, pattern = "\\S")
-    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::name))]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_text))]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            max_length = 2048,
-            format = "uri",
-            pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_url))]
     pub image_url: Option<String>,
     pub price: Money,
 }
@@ -183,24 +173,10 @@ pub struct CreateSession {
     pub line_items: Vec<CartItem>,
     #[serde(default)]
     pub metadata: Metadata,
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            max_length = 2048,
-            format = "uri",
-            pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::url))]
     pub success_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            max_length = 2048,
-            format = "uri",
-            pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_url))]
     pub cancel_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<u32>,
