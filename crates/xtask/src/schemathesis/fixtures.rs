@@ -1,26 +1,70 @@
 //! Real data for schemathesis: before the run, one of each thing the API
-//! names by id is made through the API itself (a product, a session and
-//! its event, a payment link, webhook endpoints, an API key), and each
+//! names by id is made through the API itself (a product, sessions and
+//! their events, a payment link, webhook endpoints, an API key, and, after
+//! a real payment on the run's anvil, refunds and a claim link), and each
 //! operation that takes an id is given a real one in the run's
 //! `schemathesis.toml`, so every phase reaches the operation's logic
-//! instead of its 404. An operation that destroys its subject (deleting an
-//! endpoint, revoking a key) gets a subject of its own.
+//! instead of its 404. An operation that destroys or spends its subject
+//! (deleting an endpoint, revoking a key, expiring a session, cancelling
+//! a refund) gets a subject of its own.
 
 use std::fmt::Write;
 
 use anyhow::Context;
+use serde_json::{Value, json};
 use tender_client::Client;
 use tender_protocol::{
-    CreateApiKey, CreatePaymentLink, CreateProduct, CreateSession, CreateWebhookEndpoint,
-    EventListParams, Money,
+    CreateApiKey, CreatePaymentLink, CreateProduct, CreateRefund, CreateSession,
+    CreateWebhookEndpoint, EventListParams, Money, Quote, SessionId, SessionStatus,
 };
+
+/// anvil's first funded account, which pays the fixture session.
+const PAYER: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+/// Pays `session` in full from [`PAYER`] on the anvil at `rpc`, through a
+/// quote as a shopper would; answers once the gateway counts it paid.
+async fn pay(client: &Client, url: &str, rpc: &str, session: &SessionId) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let quote: Quote = http
+        .post(format!("{url}/v1/pay/{session}/quote"))
+        .json(&json!({"network": "local", "token": "ETH"}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let sent: Value = http
+        .post(rpc)
+        .json(
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction", "params": [{
+                "from": PAYER,
+                "to": quote.deposit_address.to_string(),
+                "value": format!("{:#x}", quote.amount_raw.0),
+            }]}),
+        )
+        .send()
+        .await?
+        .json()
+        .await?;
+    anyhow::ensure!(
+        sent["result"].is_string(),
+        "anvil refused the payment: {sent}"
+    );
+    for _ in 0..120 {
+        if client.get_session(session).await?.status == SessionStatus::Paid {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    anyhow::bail!("the fixture payment was not counted within a minute")
+}
 
 /// The ids made, by the operations (`operationId`) that take them.
 pub struct Fixtures {
     by_operation: Vec<(&'static str, &'static str, String)>,
 }
 
-async fn make(url: &str, key: &str) -> anyhow::Result<Fixtures> {
+async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
     let client = Client::new(url, key)?;
     let product = client
         .create_product(&CreateProduct {
@@ -47,6 +91,23 @@ async fn make(url: &str, key: &str) -> anyhow::Result<Fixtures> {
     let open = client.create_session(&session).await.context("session")?;
     // Expired by the run, so kept apart from the one the others use.
     let to_expire = client.create_session(&session).await.context("session")?;
+    let paid = client.create_session(&session).await.context("session")?;
+    pay(&client, url, rpc, &paid.id).await.context("payment")?;
+    let refund = async || {
+        let body = CreateRefund {
+            amount: Some(Money::parse("1.00", "USD".parse()?)?),
+            ..CreateRefund::default()
+        };
+        anyhow::Ok(client.create_refund(&paid.id, &body).await?)
+    };
+    let kept_refund = refund().await.context("refund")?;
+    let cancelled = refund().await.context("refund")?;
+    let claim_token = kept_refund
+        .claim_url
+        .as_deref()
+        .and_then(|u| u.rsplit('/').next())
+        .context("a refund without a claim link")?
+        .to_owned();
     let link = client
         .create_payment_link(&CreatePaymentLink {
             product_id: Some(product.id.clone()),
@@ -93,17 +154,19 @@ async fn make(url: &str, key: &str) -> anyhow::Result<Fixtures> {
         }
     };
     give(
-        &[
-            "showCheckoutSessions",
-            "createCheckoutSessionsRefunds",
-            "showPay",
-            "quotePay",
-            "eventsPay",
-        ],
+        &["showCheckoutSessions", "showPay", "quotePay", "eventsPay"],
         "id",
         &session,
     );
     give(&["expireCheckoutSessions"], "id", &expiring);
+    give(
+        &["createCheckoutSessionsRefunds"],
+        "id",
+        &paid.id.to_string(),
+    );
+    give(&["showRefunds"], "id", &kept_refund.id.to_string());
+    give(&["cancelRefunds"], "id", &cancelled.id.to_string());
+    give(&["showClaims", "claimClaims"], "token", &claim_token);
     give(
         &["showProducts", "archiveProducts"],
         "id",
@@ -140,12 +203,13 @@ async fn make(url: &str, key: &str) -> anyhow::Result<Fixtures> {
 }
 
 impl Fixtures {
-    /// Makes them on the gateway at `url` with the merchant's `key`.
-    pub fn make(url: &str, key: &str) -> anyhow::Result<Self> {
+    /// Makes them on the gateway at `url` with the merchant's `key`,
+    /// paying on the anvil at `rpc`.
+    pub fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Self> {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
-            .block_on(make(url, key))
+            .block_on(make(url, key, rpc))
             .context("cannot make schemathesis's data through the API")
     }
 

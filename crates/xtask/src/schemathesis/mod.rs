@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use anyhow::Context;
-use tender_launch::supervise::free_port;
+use tender_launch::supervise::{Supervised, free_port};
 use tender_launch::{GatewayProcess, GatewayToml, NetworkToml};
 
 use crate::process::{cargo, debug_binary, exec, output, root, step};
@@ -53,19 +53,30 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
     let port = free_port()?;
     let database = format!("sqlite://{}", dir.join("gateway.db").display());
     let mut config = GatewayToml::new(port, &database).rate("ETH", "USD", "2000");
-    // A network whose node never answers: the API works, the watcher waits.
-    config.networks.push(NetworkToml::new(
-        "local",
-        "Local",
-        31337,
-        "http://127.0.0.1:9",
-        1,
-    ));
+    // A chain of its own, where the fixtures pay a session (to refund it).
+    let anvil_port = free_port()?;
+    let mut anvil = Supervised::spawn_logged(
+        "anvil",
+        Command::new(crate::setup::anvil_path()).args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &anvil_port.to_string(),
+            "--chain-id",
+            "31337",
+        ]),
+        &dir.join("anvil.log"),
+    )?;
+    anvil.wait_for_port(anvil_port, std::time::Duration::from_secs(20))?;
+    let rpc = format!("http://127.0.0.1:{anvil_port}");
+    config.watcher_poll_ms = 200;
+    config
+        .networks
+        .push(NetworkToml::new("local", "Local", 31337, &rpc, 1));
     // Generous limits: the run explores every operation, not the limits.
     config.extra = "[limits]\npublic_per_ip_per_minute = 1000000\npublic_burst_per_ip = 100000\n\
                     public_per_session_per_minute = 1000000\nquotes_per_session = 100000\n\
-                    endpoints_per_merchant = 100000\n\
-                    [security]\n# The fixtures' endpoints are on this machine.\nallow_private_targets = true\n"
+                    endpoints_per_merchant = 100000\n"
         .into();
     let gateway = GatewayProcess::prepare(
         &debug_binary("tender-gateway"),
@@ -76,7 +87,10 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
     let server = gateway.start("the gateway", Some(&dir.join("gateway.log")), "warn")?;
     let url = format!("http://127.0.0.1:{port}");
     let config_file = dir.join("schemathesis.toml");
-    std::fs::write(&config_file, fixtures::Fixtures::make(&url, &key)?.config())?;
+    std::fs::write(
+        &config_file,
+        fixtures::Fixtures::make(&url, &key, &rpc)?.config(),
+    )?;
     step(&format!(
         "schemathesis against /openapi.json ({examples} examples per operation, fixed seed)"
     ));
@@ -107,6 +121,7 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
             .stdin(Stdio::null()),
     );
     drop(server);
+    drop(anvil);
     result
         .context("schemathesis found a 5xx or an answer that does not match its schema (see above)")
 }
