@@ -1102,8 +1102,7 @@ export interface components {
         };
         /** @description `POST /v1/webhook-endpoints`. */
         CreateWebhookEndpoint: {
-            /** @description Event types to send, or `["*"]` (the default) for all. */
-            enabledEvents?: string[];
+            enabledEvents?: ("*" | "session.created" | "session.processing" | "session.underpaid" | "session.paid" | "session.completed" | "session.expired" | "session.paid_late" | "session.payment_reorged" | "session.unallocated_funds" | "session.settlement_failed" | "refund.created" | "refund.claimed" | "refund.completed" | "refund.failed" | "settlement_destination.updated" | "webhook_endpoint.test")[];
             /** Format: uri */
             url: string;
         };
@@ -1851,8 +1850,8 @@ export interface components {
          *     receiver.
          */
         TriggerEvent: {
-            /** @description A `session.*` event type. */
-            type: string;
+            /** @enum {string} */
+            type: "session.created" | "session.processing" | "session.underpaid" | "session.paid" | "session.paid_late" | "session.completed" | "session.expired";
         };
         /** @description Transaction hash, 0x and 64 hex digits */
         TxHash: string;

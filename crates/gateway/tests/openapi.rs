@@ -364,3 +364,65 @@ async fn what_the_schema_allows_is_taken_and_what_it_forbids_is_refused() {
         );
     }
 }
+
+/// The spec's enums are the gateway's: every event type it lists for a
+/// made-up event or an endpoint's subscription is taken, and any other
+/// (or none) refused.
+#[tokio::test]
+async fn the_event_type_enums_are_exactly_what_the_gateway_takes() {
+    let spec: Value = serde_json::from_str(&tender_gateway::openapi::document().unwrap()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let names = |schema: &Value| -> Vec<String> {
+        schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let triggerable = names(&schemas["TriggerEvent"]["properties"]["type"]);
+    let subscribable =
+        names(&schemas["CreateWebhookEndpoint"]["properties"]["enabledEvents"]["items"]);
+    assert_eq!(
+        schemas["CreateWebhookEndpoint"]["properties"]["enabledEvents"]["minItems"],
+        1
+    );
+
+    let gw = gateway_with(|_| {}).await;
+    for kind in &triggerable {
+        let made = gw.post("/v1/test-events", json!({"type": kind})).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{kind}: {:?}", made.body);
+    }
+    for kind in tender_protocol::EventType::ALL.map(|k| k.as_str()) {
+        if !triggerable.iter().any(|t| t == kind) {
+            let refused = gw.post("/v1/test-events", json!({"type": kind})).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{kind}");
+        }
+    }
+    // Each endpoint is removed once made: a merchant may have only so many.
+    let subscribe = async |events: Value| {
+        let made = gw
+            .post(
+                "/v1/webhook-endpoints",
+                json!({"url": "http://127.0.0.1:9/hook", "enabledEvents": events}),
+            )
+            .await;
+        if let Some(id) = made.body["id"].as_str() {
+            gw.delete(&format!("/v1/webhook-endpoints/{id}")).await;
+        }
+        made.status
+    };
+    assert_eq!(subscribe(json!(subscribable)).await, StatusCode::CREATED);
+    for kind in &subscribable {
+        assert_eq!(
+            subscribe(json!([kind])).await,
+            StatusCode::CREATED,
+            "{kind}"
+        );
+    }
+    assert_eq!(subscribe(json!([])).await, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        subscribe(json!(["session.nothing"])).await,
+        StatusCode::BAD_REQUEST
+    );
+}

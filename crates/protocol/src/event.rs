@@ -82,6 +82,18 @@ impl EventType {
         Self::WebhookEndpointTest,
     ];
 
+    /// The types `POST /v1/test-events` makes up: a session's, each with a
+    /// session in the state it says.
+    pub const TRIGGERABLE: [EventType; 7] = [
+        Self::SessionCreated,
+        Self::SessionProcessing,
+        Self::SessionUnderpaid,
+        Self::SessionPaid,
+        Self::SessionPaidLate,
+        Self::SessionCompleted,
+        Self::SessionExpired,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::SessionCreated => "session.created",
@@ -159,8 +171,9 @@ pub struct Event {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TriggerEvent {
-    /// A `session.*` event type.
+    /// A `session.*` event type (`EventType::TRIGGERABLE`).
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::triggerable))]
     pub kind: String,
 }
 
@@ -173,6 +186,7 @@ pub struct CreateWebhookEndpoint {
     pub url: String,
     /// Event types to send, or `["*"]` (the default) for all.
     #[serde(default = "all_events")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::enabled_events))]
     pub enabled_events: Vec<String>,
 }
 

@@ -233,3 +233,26 @@ pub fn url() -> Schema {
 pub fn optional_url() -> Schema {
     limited(true, url_form)
 }
+
+/// One of `types`, by name.
+fn event_types(types: impl IntoIterator<Item = &'static str>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(types))
+}
+
+/// The type of a made-up event: one of [`EventType::TRIGGERABLE`](crate::EventType::TRIGGERABLE).
+pub fn triggerable() -> Schema {
+    Schema::Object(event_types(crate::EventType::TRIGGERABLE.map(crate::EventType::as_str)).build())
+}
+
+/// What an endpoint receives: at least one event type, or `"*"` for all.
+pub fn enabled_events() -> Schema {
+    let names = std::iter::once("*").chain(crate::EventType::ALL.map(crate::EventType::as_str));
+    Schema::Array(
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(event_types(names))
+            .min_items(Some(1))
+            .build(),
+    )
+}

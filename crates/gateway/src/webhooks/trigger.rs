@@ -35,7 +35,7 @@ pub async fn trigger(
     ApiJson(body): ApiJson<TriggerEvent>,
 ) -> ApiResult<(StatusCode, ApiJson<Event>)> {
     let kind = EventType::parse(&body.kind)
-        .filter(|k| status_of(*k).is_some())
+        .filter(|k| EventType::TRIGGERABLE.contains(k))
         .ok_or_else(|| {
             ApiError::invalid(
                 "type",
