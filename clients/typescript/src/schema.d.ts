@@ -977,7 +977,6 @@ export interface components {
         CartItem: {
             productData?: null | components["schemas"]["ProductData"];
             productId?: null | components["schemas"]["ProductId"];
-            /** Format: int32 */
             quantity?: number;
         };
         /**
@@ -1035,7 +1034,6 @@ export interface components {
             metadata?: components["schemas"]["Metadata"];
             productData?: null | components["schemas"]["ProductData"];
             productId?: null | components["schemas"]["ProductId"];
-            /** Format: int32 */
             quantity?: number;
             /** Format: uri */
             successUrl: string;
@@ -1078,7 +1076,6 @@ export interface components {
         CreateSession: {
             /** Format: uri */
             cancelUrl?: string | null;
-            /** Format: int32 */
             expiresInSeconds?: number | null;
             /**
              * @description The cart, up to 20 items all priced in one currency; instead of
@@ -1094,7 +1091,6 @@ export interface components {
             metadata?: components["schemas"]["Metadata"];
             productData?: null | components["schemas"]["ProductData"];
             productId?: null | components["schemas"]["ProductId"];
-            /** Format: int32 */
             quantity?: number;
             /** Format: uri */
             successUrl: string;

@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Receiver, gateway_with, session_body, until};
+use common::{Receiver, gateway_with, offline_eth, patched, session_body, until};
 use serde_json::{Value, json};
 
 const ENDPOINTS: &[(&str, &str)] = &[
@@ -425,4 +425,49 @@ async fn the_event_type_enums_are_exactly_what_the_gateway_takes() {
         subscribe(json!(["session.nothing"])).await,
         StatusCode::BAD_REQUEST
     );
+}
+
+/// The spec's numeric bounds are the gateway's: a session's quantity and
+/// lifetime at each stated bound are taken, one past it refused.
+#[tokio::test]
+async fn a_sessions_quantity_and_lifetime_bounds_are_the_gateways() {
+    use tender_protocol::limits::{EXPIRY_SECONDS, MAX_QUANTITY};
+    let spec: Value = serde_json::from_str(&tender_gateway::openapi::document().unwrap()).unwrap();
+    let create = &spec["components"]["schemas"]["CreateSession"]["properties"];
+    assert_eq!(create["quantity"]["minimum"], 1);
+    assert_eq!(create["quantity"]["maximum"], MAX_QUANTITY);
+    assert_eq!(
+        create["expiresInSeconds"]["minimum"],
+        *EXPIRY_SECONDS.start()
+    );
+    assert_eq!(create["expiresInSeconds"]["maximum"], *EXPIRY_SECONDS.end());
+    let link = &spec["components"]["schemas"]["CreatePaymentLink"]["properties"];
+    assert_eq!(link["quantity"]["maximum"], MAX_QUANTITY);
+
+    let gw = gateway_with(offline_eth).await;
+    let create = async |patch: Value| {
+        gw.post("/v1/checkout/sessions", patched(session_body(), patch))
+            .await
+            .status
+    };
+    for (patch, taken) in [
+        (json!({"quantity": 1}), true),
+        (json!({"quantity": MAX_QUANTITY}), true),
+        (json!({"quantity": 0}), false),
+        (json!({"quantity": MAX_QUANTITY + 1}), false),
+        (json!({"expiresInSeconds": EXPIRY_SECONDS.start()}), true),
+        (json!({"expiresInSeconds": EXPIRY_SECONDS.end()}), true),
+        (
+            json!({"expiresInSeconds": EXPIRY_SECONDS.start() - 1}),
+            false,
+        ),
+        (json!({"expiresInSeconds": EXPIRY_SECONDS.end() + 1}), false),
+    ] {
+        let want = if taken {
+            StatusCode::CREATED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        assert_eq!(create(patch.clone()).await, want, "{patch}");
+    }
 }

@@ -23,6 +23,7 @@ pub struct CreatePaymentLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_data: Option<crate::session::ProductData>,
     #[serde(default = "one")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::quantity))]
     pub quantity: u32,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub line_items: Vec<CartItem>,

@@ -256,3 +256,29 @@ pub fn enabled_events() -> Schema {
             .build(),
     )
 }
+
+/// A whole number within `range`; `null` too when `nullable`.
+fn integer(range: std::ops::RangeInclusive<u32>, nullable: bool) -> Schema {
+    let kind = if nullable {
+        SchemaType::from_iter([Type::Integer, Type::Null])
+    } else {
+        SchemaType::new(Type::Integer)
+    };
+    Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(kind)
+            .minimum(Some(*range.start()))
+            .maximum(Some(*range.end()))
+            .build(),
+    )
+}
+
+/// How many: 1 to [`MAX_QUANTITY`](crate::limits::MAX_QUANTITY).
+pub fn quantity() -> Schema {
+    integer(1..=crate::limits::MAX_QUANTITY, false)
+}
+
+/// A session's lifetime in seconds ([`EXPIRY_SECONDS`](crate::limits::EXPIRY_SECONDS)).
+pub fn expiry() -> Schema {
+    integer(crate::limits::EXPIRY_SECONDS, true)
+}

@@ -152,6 +152,7 @@ pub struct CartItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_data: Option<ProductData>,
     #[serde(default = "one")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::quantity))]
     pub quantity: u32,
 }
 
@@ -166,6 +167,7 @@ pub struct CreateSession {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_data: Option<ProductData>,
     #[serde(default = "one")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::quantity))]
     pub quantity: u32,
     /// The cart, up to 20 items all priced in one currency; instead of
     /// `productId` or `productData`.
@@ -179,6 +181,7 @@ pub struct CreateSession {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_url))]
     pub cancel_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::expiry))]
     pub expires_in_seconds: Option<u32>,
     /// How short a payment may fall and still pay the session; the
     /// merchant's default (`PUT /v1/account/settings`) when absent.

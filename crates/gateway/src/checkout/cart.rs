@@ -12,8 +12,8 @@ use crate::merchants::auth::Merchant;
 use crate::state::AppState;
 use crate::validate;
 
-/// The most of one item a session may sell.
-pub const MAX_QUANTITY: u32 = 1000;
+// The most of one item a session may sell, as the schema states it.
+pub use tender_protocol::limits::MAX_QUANTITY;
 
 /// A session's items and what they come to.
 pub struct Cart {

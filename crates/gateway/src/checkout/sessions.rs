@@ -30,8 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/checkout/sessions/{id}/expire", post(expire))
 }
 
-const MIN_EXPIRY_SECONDS: u32 = 300;
-const MAX_EXPIRY_SECONDS: u32 = 86_400;
+const MIN_EXPIRY_SECONDS: u32 = *tender_protocol::limits::EXPIRY_SECONDS.start();
+const MAX_EXPIRY_SECONDS: u32 = *tender_protocol::limits::EXPIRY_SECONDS.end();
 
 /// Create a Checkout Session.
 #[utoipa::path(post, path = "/v1/checkout/sessions", tag = "Checkout Sessions",

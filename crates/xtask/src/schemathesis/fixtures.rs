@@ -20,6 +20,8 @@ use tender_protocol::{
 
 /// anvil's first funded account, which pays the fixture session.
 const PAYER: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+/// anvil's second account: an address a refund or a payout may go to.
+const SHOPPER: &str = "0x70997970C51812dc3A010C7d01b50e0D17dc79C8";
 
 /// Pays `session` in full from [`PAYER`] on the anvil at `rpc`, through a
 /// quote as a shopper would; answers once the gateway counts it paid.
@@ -59,9 +61,12 @@ async fn pay(client: &Client, url: &str, rpc: &str, session: &SessionId) -> anyh
     anyhow::bail!("the fixture payment was not counted within a minute")
 }
 
-/// The ids made, by the operations (`operationId`) that take them.
+/// What schemathesis is given: per operation (`operationId`), each
+/// parameter's value (TOML: a string, or a dictionary binding), and the
+/// dictionaries.
 pub struct Fixtures {
-    by_operation: Vec<(&'static str, &'static str, String)>,
+    by_operation: Vec<(&'static str, String, String)>,
+    dictionaries: Vec<(&'static str, Vec<String>)>,
 }
 
 async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
@@ -147,10 +152,23 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
         .next()
         .context("creating a session made no event")?;
     let (session, expiring) = (open.id.to_string(), to_expire.id.to_string());
-    let mut by_operation = Vec::new();
+    let mut fixtures = Fixtures {
+        by_operation: Vec::new(),
+        dictionaries: vec![
+            ("networks", vec!["local".to_owned()]),
+            ("tokens", vec!["ETH".to_owned()]),
+            ("currencies", vec!["USD".to_owned()]),
+            ("addresses", vec![SHOPPER.to_owned()]),
+            ("products", vec![product.id.to_string()]),
+            ("endpoints", vec![kept.id.to_string()]),
+            ("hooks", vec!["http://127.0.0.1:9/hook".to_owned()]),
+        ],
+    };
     let mut give = |operations: &[&'static str], name: &'static str, id: &str| {
         for operation in operations {
-            by_operation.push((*operation, name, id.to_owned()));
+            fixtures
+                .by_operation
+                .push((operation, format!("path.{name}"), format!("{id:?}")));
         }
     };
     give(
@@ -199,7 +217,50 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
         "id",
         &event.id.to_string(),
     );
-    Ok(Fixtures { by_operation })
+    // Body fields whose good values depend on this gateway (its networks,
+    // tokens and rates) or on data (a product, an endpoint): mostly one of
+    // those, sometimes anything the schema allows.
+    for (operation, field, dictionary) in [
+        ("quotePay", "network", "networks"),
+        ("quotePay", "token", "tokens"),
+        ("updateSettlementDestination", "network", "networks"),
+        ("updateSettlementDestination", "token", "tokens"),
+        ("updateSettlementDestination", "address", "addresses"),
+        ("claimClaims", "address", "addresses"),
+        ("redeliverEvents", "endpointId", "endpoints"),
+        ("createProducts", "price.currency", "currencies"),
+        ("createCheckoutSessions", "productId", "products"),
+        (
+            "createCheckoutSessions",
+            "productData.price.currency",
+            "currencies",
+        ),
+        (
+            "createCheckoutSessions",
+            "lineItems[*].productId",
+            "products",
+        ),
+        ("createPaymentLinks", "productId", "products"),
+        (
+            "createPaymentLinks",
+            "productData.price.currency",
+            "currencies",
+        ),
+        ("createPaymentLinks", "lineItems[*].productId", "products"),
+        (
+            "createCheckoutSessionsRefunds",
+            "amount.currency",
+            "currencies",
+        ),
+        ("createWebhookEndpoints", "url", "hooks"),
+    ] {
+        fixtures.by_operation.push((
+            operation,
+            format!("body.{field}"),
+            format!("{{ dictionary = {dictionary:?}, probability = 0.8 }}"),
+        ));
+    }
+    Ok(fixtures)
 }
 
 impl Fixtures {
@@ -213,13 +274,27 @@ impl Fixtures {
             .context("cannot make schemathesis's data through the API")
     }
 
-    /// `schemathesis.toml`: each operation's real path parameters.
+    /// `schemathesis.toml`: the dictionaries, then each operation's
+    /// parameters in one table.
     pub fn config(&self) -> String {
         let mut toml = String::new();
-        for (operation, name, id) in &self.by_operation {
-            let _ = write!(
+        for (name, values) in &self.dictionaries {
+            let _ = writeln!(toml, "[dictionaries.{name}]\nvalues = {values:?}\n");
+        }
+        let mut operations: Vec<&str> = self.by_operation.iter().map(|(o, _, _)| *o).collect();
+        operations.sort_unstable();
+        operations.dedup();
+        for operation in operations {
+            let parameters: Vec<String> = self
+                .by_operation
+                .iter()
+                .filter(|(o, _, _)| *o == operation)
+                .map(|(_, key, value)| format!("{key:?} = {value}"))
+                .collect();
+            let _ = writeln!(
                 toml,
-                "[[operations]]\ninclude-operation-id = \"{operation}\"\nparameters = {{ \"path.{name}\" = \"{id}\" }}\n\n"
+                "[[operations]]\ninclude-operation-id = {operation:?}\nparameters = {{ {} }}\n",
+                parameters.join(", ")
             );
         }
         toml
