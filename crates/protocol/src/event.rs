@@ -173,7 +173,7 @@ pub struct Event {
 pub struct TriggerEvent {
     /// A `session.*` event type (`EventType::TRIGGERABLE`).
     #[serde(rename = "type")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::triggerable))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = forms::triggerable))]
     pub kind: String,
 }
 
@@ -182,11 +182,11 @@ pub struct TriggerEvent {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateWebhookEndpoint {
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::url))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::url))]
     pub url: String,
     /// Event types to send, or `["*"]` (the default) for all.
     #[serde(default = "all_events")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::enabled_events))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = forms::enabled_events))]
     pub enabled_events: Vec<String>,
 }
 
@@ -326,6 +326,38 @@ pub struct EventListParams {
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,
+}
+
+/// The OpenAPI forms of event types: the enums of `TriggerEvent.type` and
+/// `CreateWebhookEndpoint.enabledEvents`, from [`EventType`] itself.
+#[cfg(feature = "openapi")]
+mod forms {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+
+    use super::EventType;
+
+    /// One of `types`, by name.
+    fn event_types(types: impl IntoIterator<Item = &'static str>) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .enum_values(Some(types))
+    }
+
+    /// The type of a made-up event: one of [`EventType::TRIGGERABLE`].
+    pub fn triggerable() -> Schema {
+        Schema::Object(event_types(EventType::TRIGGERABLE.map(EventType::as_str)).build())
+    }
+
+    /// What an endpoint receives: at least one event type, or `"*"` for all.
+    pub fn enabled_events() -> Schema {
+        let names = std::iter::once("*").chain(EventType::ALL.map(EventType::as_str));
+        Schema::Array(
+            ArrayBuilder::new()
+                .items(event_types(names))
+                .min_items(Some(1))
+                .build(),
+        )
+    }
 }
 
 #[cfg(test)]

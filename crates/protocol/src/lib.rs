@@ -6,6 +6,8 @@ pub mod account;
 pub mod chain;
 pub mod error;
 pub mod event;
+#[cfg(feature = "openapi")]
+pub mod forms;
 pub mod ids;
 pub mod limits;
 pub mod link;

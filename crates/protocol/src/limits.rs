@@ -10,5 +10,10 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 pub const MAX_URL_CHARS: usize = 2048;
 /// How many of one thing a session or a cart line may sell, from 1.
 pub const MAX_QUANTITY: u32 = 1000;
+/// A quantity left out: one.
+pub(crate) fn one() -> u32 {
+    1
+}
+
 /// A session's `expiresInSeconds`: 5 minutes to a day.
 pub const EXPIRY_SECONDS: std::ops::RangeInclusive<u32> = 300..=86_400;

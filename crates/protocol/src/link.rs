@@ -8,10 +8,6 @@ use crate::money::Money;
 use crate::session::{CartItem, LineItem, Metadata};
 use crate::timestamp::Timestamp;
 
-fn one() -> u32 {
-    1
-}
-
 /// `POST /v1/payment-links`: what each visitor buys (one product, or
 /// `lineItems`), and where they go once paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,8 +18,8 @@ pub struct CreatePaymentLink {
     pub product_id: Option<crate::ids::ProductId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_data: Option<crate::session::ProductData>,
-    #[serde(default = "one")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::quantity))]
+    #[serde(default = "crate::limits::one")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::quantity))]
     pub quantity: u32,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub line_items: Vec<CartItem>,
@@ -36,7 +32,7 @@ pub struct CreatePaymentLink {
     /// Copied onto every session the link makes.
     #[serde(default)]
     pub metadata: Metadata,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::url))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::url))]
     pub success_url: String,
 }
 

@@ -14,13 +14,13 @@ use crate::money::Money;
 pub struct CreateProduct {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<ProductId>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::name))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::name))]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_text))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::optional_text))]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_url))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::optional_url))]
     pub image_url: Option<String>,
     pub price: Money,
 }

@@ -123,19 +123,15 @@ impl<'de> Deserialize<'de> for Metadata {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProductData {
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::name))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::name))]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_text))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::optional_text))]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_url))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::optional_url))]
     pub image_url: Option<String>,
     pub price: Money,
-}
-
-fn one() -> u32 {
-    1
 }
 
 /// The most items one session's cart may hold.
@@ -151,8 +147,8 @@ pub struct CartItem {
     pub product_id: Option<ProductId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_data: Option<ProductData>,
-    #[serde(default = "one")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::quantity))]
+    #[serde(default = "crate::limits::one")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::quantity))]
     pub quantity: u32,
 }
 
@@ -166,8 +162,8 @@ pub struct CreateSession {
     pub product_id: Option<ProductId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_data: Option<ProductData>,
-    #[serde(default = "one")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::quantity))]
+    #[serde(default = "crate::limits::one")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::quantity))]
     pub quantity: u32,
     /// The cart, up to 20 items all priced in one currency; instead of
     /// `productId` or `productData`.
@@ -175,13 +171,13 @@ pub struct CreateSession {
     pub line_items: Vec<CartItem>,
     #[serde(default)]
     pub metadata: Metadata,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::url))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::url))]
     pub success_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_url))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::optional_url))]
     pub cancel_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::expiry))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::expiry))]
     pub expires_in_seconds: Option<u32>,
     /// How short a payment may fall and still pay the session; the
     /// merchant's default (`PUT /v1/account/settings`) when absent.

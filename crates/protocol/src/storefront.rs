@@ -12,7 +12,7 @@ use crate::ids::{OrderId, ProductId};
 pub struct CheckoutRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<ProductId>,
-    #[serde(default = "one")]
+    #[serde(default = "crate::limits::one")]
     pub quantity: u32,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<CartLine>,
@@ -38,12 +38,8 @@ impl CheckoutRequest {
 #[serde(rename_all = "camelCase")]
 pub struct CartLine {
     pub product_id: ProductId,
-    #[serde(default = "one")]
+    #[serde(default = "crate::limits::one")]
     pub quantity: u32,
-}
-
-fn one() -> u32 {
-    1
 }
 
 /// The answer to a checkout: where to send the shopper.

@@ -134,7 +134,7 @@ pub fn run() -> anyhow::Result<()> {
         let log = dir.join(format!("{id}.log"));
         let mut anvil = Supervised::spawn_logged(
             "anvil",
-            Command::new(setup::anvil_path()).args([
+            Command::new(crate::process::anvil_path()).args([
                 "--host",
                 "127.0.0.1",
                 "--port",

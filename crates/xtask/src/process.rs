@@ -118,3 +118,8 @@ impl Drop for Children {
         }
     }
 }
+
+/// anvil, installed from the npm registry (pinned in package-lock.json).
+pub fn anvil_path() -> PathBuf {
+    root().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+}

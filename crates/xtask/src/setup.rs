@@ -1,7 +1,6 @@
 //! `cargo xtask setup`: installs what is missing, idempotently, one named
 //! step at a time. Everything comes from the package registries.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -102,11 +101,6 @@ fn wasm_bindgen() -> anyhow::Result<()> {
         .context("cannot install wasm-bindgen-cli")
 }
 
-/// anvil and wasm-opt, pinned in package.json / package-lock.json.
-pub fn anvil_path() -> PathBuf {
-    root().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
-}
-
 fn npm_tools() -> anyhow::Result<()> {
     let wasm_opt = root().join("node_modules/.bin/wasm-opt");
     let lock = root().join("package-lock.json");
@@ -122,7 +116,7 @@ fn npm_tools() -> anyhow::Result<()> {
         "node_modules/express",
     ];
     if fresh
-        && anvil_path().exists()
+        && crate::process::anvil_path().exists()
         && wasm_opt.exists()
         && packages.iter().all(|p| root().join(p).exists())
     {
@@ -138,7 +132,7 @@ fn npm_tools() -> anyhow::Result<()> {
             .current_dir(root()),
     )
     .context("npm ci failed (is node/npm installed?)")?;
-    if !anvil_path().exists() {
+    if !crate::process::anvil_path().exists() {
         bail!(
             "npm installed @foundry-rs/anvil but not its linux-amd64 binary; optional dependencies must not be omitted"
         );

@@ -57,7 +57,7 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
     let anvil_port = free_port()?;
     let mut anvil = Supervised::spawn_logged(
         "anvil",
-        Command::new(crate::setup::anvil_path()).args([
+        Command::new(crate::process::anvil_path()).args([
             "--host",
             "127.0.0.1",
             "--port",
