@@ -132,22 +132,7 @@ pub fn run() -> anyhow::Result<()> {
             "starting {name} (chain {chain_id}, a block every second) on port {port}"
         ));
         let log = dir.join(format!("{id}.log"));
-        let mut anvil = Supervised::spawn_logged(
-            "anvil",
-            Command::new(crate::process::anvil_path()).args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--chain-id",
-                &chain_id.to_string(),
-                "--block-time",
-                "1",
-            ]),
-            &log,
-        )?;
-        anvil.wait_for_port(port, START)?;
-        started.add(anvil);
+        started.add(crate::process::start_anvil(port, chain_id, Some(1), &log)?);
         let rpc_url = format!("http://127.0.0.1:{port}");
         step(&format!("deploying the test stablecoin (TUSD) on {name}"));
         let stablecoin = deploy_stablecoin(&rpc_url)?;

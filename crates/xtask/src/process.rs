@@ -123,3 +123,24 @@ impl Drop for Children {
 pub fn anvil_path() -> PathBuf {
     root().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
 }
+
+/// anvil on a loopback `port` with `chain_id` (a block every
+/// `block_seconds`, else one per transaction), logging to `log`; answers
+/// once it listens.
+pub fn start_anvil(
+    port: u16,
+    chain_id: u64,
+    block_seconds: Option<u64>,
+    log: &Path,
+) -> anyhow::Result<Supervised> {
+    let mut command = Command::new(anvil_path());
+    command
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--chain-id", &chain_id.to_string()]);
+    if let Some(seconds) = block_seconds {
+        command.args(["--block-time", &seconds.to_string()]);
+    }
+    let mut anvil = Supervised::spawn_logged("anvil", &mut command, log)?;
+    anvil.wait_for_port(port, Duration::from_secs(20))?;
+    Ok(anvil)
+}

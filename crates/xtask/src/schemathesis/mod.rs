@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use anyhow::Context;
-use tender_launch::supervise::{Supervised, free_port};
+use tender_launch::supervise::free_port;
 use tender_launch::{GatewayProcess, GatewayToml, NetworkToml};
 
 use crate::process::{cargo, debug_binary, exec, output, root, step};
@@ -55,19 +55,7 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
     let mut config = GatewayToml::new(port, &database).rate("ETH", "USD", "2000");
     // A chain of its own, where the fixtures pay a session (to refund it).
     let anvil_port = free_port()?;
-    let mut anvil = Supervised::spawn_logged(
-        "anvil",
-        Command::new(crate::process::anvil_path()).args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &anvil_port.to_string(),
-            "--chain-id",
-            "31337",
-        ]),
-        &dir.join("anvil.log"),
-    )?;
-    anvil.wait_for_port(anvil_port, std::time::Duration::from_secs(20))?;
+    let anvil = crate::process::start_anvil(anvil_port, 31337, None, &dir.join("anvil.log"))?;
     let rpc = format!("http://127.0.0.1:{anvil_port}");
     config.watcher_poll_ms = 200;
     config
