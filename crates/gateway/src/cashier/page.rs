@@ -129,32 +129,15 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response
         .ok()
         .flatten()
         .flatten();
-    let mut response = serve_index(&state).await;
     // Only a language of the list (it was checked when the session was made).
-    if let Some(locale) = locale.filter(|l| LANGUAGES.contains(&l.as_str()))
-        && response.status() == StatusCode::OK
-    {
-        let (parts, body) = response.into_parts();
-        let html = axum::body::to_bytes(body, usize::MAX)
-            .await
-            .unwrap_or_default();
-        let html = String::from_utf8_lossy(&html).replacen(
-            "<html",
-            &format!("<html data-locale=\"{locale}\""),
-            1,
-        );
-        response = Response::from_parts(parts, axum::body::Body::from(html));
-        response.headers_mut().remove(header::CONTENT_LENGTH);
-    }
-    response
-}
-
-/// The cashier's document.
-async fn serve_index(state: &AppState) -> Response {
-    bundle_page(
+    let mark = locale
+        .filter(|l| LANGUAGES.contains(&l.as_str()))
+        .map(|l| format!("<html data-locale=\"{l}\""));
+    bundle_page_marked(
         state.config.cashier_dir.as_deref(),
         BOOT,
         "The cashier is not available on this gateway (cashier_dir is not set or not built).",
+        mark.as_deref(),
     )
     .await
 }
@@ -163,9 +146,23 @@ async fn serve_index(state: &AppState) -> Response {
 /// never cached (it names the current bundle); 503 saying `missing` when
 /// the bundle is not there.
 pub async fn bundle_page(dir: Option<&FsPath>, boot: &str, missing: &'static str) -> Response {
+    bundle_page_marked(dir, boot, missing, None).await
+}
+
+/// [`bundle_page`], its `<html` tag replaced by `html_tag` when given.
+async fn bundle_page_marked(
+    dir: Option<&FsPath>,
+    boot: &str,
+    missing: &'static str,
+    html_tag: Option<&str>,
+) -> Response {
     match read_index(dir).await {
         Some(index) => {
-            let mut response = Html(split(&index, boot).0).into_response();
+            let mut page = split(&index, boot).0;
+            if let Some(tag) = html_tag {
+                page = page.replacen("<html", tag, 1);
+            }
+            let mut response = Html(page).into_response();
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
