@@ -165,7 +165,17 @@ async fn refunds_refuse_what_cannot_be_given_and_a_claim_is_taken_once() {
     let (status, claimed) = stack.public(&path, Some(claim_with(shopper, false))).await;
     assert_eq!(status, 200, "{claimed}");
     assert_eq!(claimed["status"], "claimed");
-    let (status, _) = stack.public(&path, Some(claim_with(shopper, false))).await;
+    // The same claim again (a second click) answers where it stands;
+    // another address cannot take the refund.
+    let (status, again) = stack
+        .public(&path, Some(claim_with(&shopper.to_lowercase(), false)))
+        .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["destination"], claimed["destination"]);
+    let someone_else = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    let (status, _) = stack
+        .public(&path, Some(claim_with(someone_else, false)))
+        .await;
     assert_eq!(status, 409, "a link is used once");
     let (status, _) = stack
         .public(&format!("/v1/refunds/{}/cancel", ten.id), Some(json!({})))

@@ -148,8 +148,9 @@ export interface paths {
         get: operations["showClaims"];
         put?: never;
         /**
-         * Claim the refund: the address it goes to. Once only; a contract address
-         *     needs `confirmContract`.
+         * Claim the refund: the address it goes to. Once only (the same address
+         *     again answers where the claim stands); a contract address needs
+         *     `confirmContract`.
          */
         post: operations["claimClaims"];
         delete?: never;
@@ -975,8 +976,11 @@ export interface components {
          *     described here (`productData`), and how many.
          */
         CartItem: {
-            productData?: null | components["schemas"]["ProductData"];
-            productId?: null | components["schemas"]["ProductId"];
+            /** @example prod_tshirt */
+            productId: components["schemas"]["ProductId"];
+            quantity?: number;
+        } | {
+            productData: components["schemas"]["ProductData"];
             quantity?: number;
         };
         /**
@@ -1005,7 +1009,7 @@ export interface components {
         /** @description `POST /v1/claims/{token}`: where to send the refund. */
         ClaimRefund: {
             /** @description An EVM address; mixed case must be a valid EIP-55 checksum. */
-            address: string;
+            address: components["schemas"]["Address"];
             /**
              * @description The address is a contract and the shopper means it: without this, a
              *     contract address is answered 409 (a wallet contract on another
@@ -1021,23 +1025,46 @@ export interface components {
          * @description `POST /v1/payment-links`: what each visitor buys (one product, or
          *     `lineItems`), and where they go once paid.
          */
-        CreatePaymentLink: {
+        CreatePaymentLink: ({
             /**
              * @description Whether the visitor may choose the quantity (`?quantity=` on the
              *     link; one product only), from 1 to `maxQuantity`.
              */
             adjustableQuantity?: boolean;
-            lineItems?: components["schemas"]["CartItem"][];
-            /** Format: int32 */
             maxQuantity?: number | null;
             /** @description Copied onto every session the link makes. */
             metadata?: components["schemas"]["Metadata"];
-            productData?: null | components["schemas"]["ProductData"];
-            productId?: null | components["schemas"]["ProductId"];
+            /** @example prod_tshirt */
+            productId: components["schemas"]["ProductId"];
             quantity?: number;
             /** Format: uri */
             successUrl: string;
-        };
+        } & unknown) | ({
+            /**
+             * @description Whether the visitor may choose the quantity (`?quantity=` on the
+             *     link; one product only), from 1 to `maxQuantity`.
+             */
+            adjustableQuantity?: boolean;
+            maxQuantity?: number | null;
+            /** @description Copied onto every session the link makes. */
+            metadata?: components["schemas"]["Metadata"];
+            productData: components["schemas"]["ProductData"];
+            quantity?: number;
+            /** Format: uri */
+            successUrl: string;
+        } & unknown) | ({
+            /**
+             * @description Whether the visitor may choose the quantity (`?quantity=` on the
+             *     link; one product only), from 1 to `maxQuantity`.
+             */
+            adjustableQuantity?: boolean;
+            lineItems: components["schemas"]["CartItem"][];
+            maxQuantity?: number | null;
+            /** @description Copied onto every session the link makes. */
+            metadata?: components["schemas"]["Metadata"];
+            /** Format: uri */
+            successUrl: string;
+        } & (unknown & unknown));
         /**
          * @description `POST /v1/products`. `id` is optional: a merchant may choose a stable one
          *     (`prod_tshirt`) to write into its pages.
@@ -1048,7 +1075,9 @@ export interface components {
             /** Format: uri */
             imageUrl?: string | null;
             name: string;
-            price: components["schemas"]["Money"];
+            price: components["schemas"]["Money"] & {
+                amount?: string;
+            };
         };
         /** @description `POST /v1/pay/{id}/quote`. */
         CreateQuote: {
@@ -1057,7 +1086,9 @@ export interface components {
         };
         /** @description `POST /v1/checkout/sessions/{id}/refunds`. */
         CreateRefund: {
-            amount?: null | components["schemas"]["Money"];
+            amount?: null | (components["schemas"]["Money"] & {
+                amount?: string;
+            });
             basis?: components["schemas"]["RefundBasis"];
             networkFee?: components["schemas"]["NetworkFeePayer"];
             /**
@@ -1077,21 +1108,39 @@ export interface components {
             /** Format: uri */
             cancelUrl?: string | null;
             expiresInSeconds?: number | null;
+            /** @enum {string|null} */
+            locale?: "en" | "es" | "de" | "fr" | "pt-BR" | "ja" | "ar" | null;
+            metadata?: components["schemas"]["Metadata"];
+            /** @example prod_tshirt */
+            productId: components["schemas"]["ProductId"];
+            quantity?: number;
+            /** Format: uri */
+            successUrl: string;
+            underpaymentTolerance?: null | components["schemas"]["Tolerance"];
+        } | {
+            /** Format: uri */
+            cancelUrl?: string | null;
+            expiresInSeconds?: number | null;
+            /** @enum {string|null} */
+            locale?: "en" | "es" | "de" | "fr" | "pt-BR" | "ja" | "ar" | null;
+            metadata?: components["schemas"]["Metadata"];
+            productData: components["schemas"]["ProductData"];
+            quantity?: number;
+            /** Format: uri */
+            successUrl: string;
+            underpaymentTolerance?: null | components["schemas"]["Tolerance"];
+        } | {
+            /** Format: uri */
+            cancelUrl?: string | null;
+            expiresInSeconds?: number | null;
             /**
              * @description The cart, up to 20 items all priced in one currency; instead of
              *     `productId` or `productData`.
              */
-            lineItems?: components["schemas"]["CartItem"][];
-            /**
-             * @description The language the cashier speaks to the shopper (`en`, `es`, `de`,
-             *     `fr`, `pt-BR`, `ja` or `ar`); the shopper's browser chooses when
-             *     absent.
-             */
-            locale?: string | null;
+            lineItems: components["schemas"]["CartItem"][];
+            /** @enum {string|null} */
+            locale?: "en" | "es" | "de" | "fr" | "pt-BR" | "ja" | "ar" | null;
             metadata?: components["schemas"]["Metadata"];
-            productData?: null | components["schemas"]["ProductData"];
-            productId?: null | components["schemas"]["ProductId"];
-            quantity?: number;
             /** Format: uri */
             successUrl: string;
             underpaymentTolerance?: null | components["schemas"]["Tolerance"];
@@ -1099,7 +1148,10 @@ export interface components {
         /** @description `POST /v1/webhook-endpoints`. */
         CreateWebhookEndpoint: {
             enabledEvents?: ("*" | "session.created" | "session.processing" | "session.underpaid" | "session.paid" | "session.completed" | "session.expired" | "session.paid_late" | "session.payment_reorged" | "session.unallocated_funds" | "session.settlement_failed" | "refund.created" | "refund.claimed" | "refund.completed" | "refund.failed" | "settlement_destination.updated" | "webhook_endpoint.test")[];
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @example http://localhost:4242/webhooks
+             */
             url: string;
         };
         /**
@@ -1585,7 +1637,9 @@ export interface components {
             /** Format: uri */
             imageUrl?: string | null;
             name: string;
-            price: components["schemas"]["Money"];
+            price: components["schemas"]["Money"] & {
+                amount?: string;
+            };
         };
         /**
          * @description Id of a product
@@ -1650,6 +1704,7 @@ export interface components {
         /**
          * @description `POST /v1/events/{id}/redeliver`: to one endpoint, or (without
          *     `endpointId`) to every endpoint subscribed to the event's type.
+         * @example {}
          */
         Redeliver: {
             endpointId?: null | components["schemas"]["WebhookEndpointId"];
@@ -1834,11 +1889,9 @@ export interface components {
          *     (basis points), a fixed amount, or the smaller of both.
          */
         Tolerance: {
-            amount?: null | components["schemas"]["Money"];
-            /**
-             * Format: int32
-             * @description Basis points of the amount due (100 = 1%), at most 1000.
-             */
+            amount?: null | (components["schemas"]["Money"] & {
+                amount?: string;
+            });
             bps?: number | null;
         };
         /**
@@ -2123,7 +2176,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Makes a retry safe: same key and body, same answer */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2778,7 +2831,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Makes a retry safe */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2958,7 +3011,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Makes a retry safe */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;

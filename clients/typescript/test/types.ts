@@ -13,10 +13,31 @@ export async function makeSession(): Promise<string> {
   return session.paymentUrl;
 }
 
+export async function cart(): Promise<void> {
+  await tender.POST("/v1/checkout/sessions", {
+    body: {
+      lineItems: [
+        { productId: "prod_tshirt", quantity: 2 },
+        { productData: { name: "Gift wrap", price: { amount: "3.00", currency: "USD" } } },
+      ],
+      locale: "ja",
+      successUrl: "https://shop.example/ok",
+    },
+  });
+}
+
 export async function wrongCalls(): Promise<void> {
   await tender.POST("/v1/checkout/sessions", {
     // @ts-expect-error a quantity is a number
     body: { productId: "prod_tshirt", quantity: "2", successUrl: "https://shop.example/ok" },
+  });
+  await tender.POST("/v1/checkout/sessions", {
+    // @ts-expect-error a session sells something: productId, productData or lineItems
+    body: { successUrl: "https://shop.example/ok" },
+  });
+  await tender.POST("/v1/checkout/sessions", {
+    // @ts-expect-error the cashier speaks seven languages
+    body: { productId: "prod_tshirt", locale: "xx", successUrl: "https://shop.example/ok" },
   });
   // @ts-expect-error no such path
   await tender.GET("/v1/no-such-thing");

@@ -260,6 +260,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 }
             }
         })?;
+        // serde would take a struct's fields as an array too (`[null, 1]`);
+        // every body of this API is an object.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::InvalidRequest {
+                message: "invalid JSON body: send a JSON object".into(),
+                param: None,
+            });
+        }
         parse_json(&bytes).map(ApiJson)
     }
 }

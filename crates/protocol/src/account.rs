@@ -70,6 +70,9 @@ pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
     pub const HEADER: &'static str = "idempotency-key";
+    /// What [`parse`](Self::parse) takes, as a regular expression (the
+    /// OpenAPI schema's `pattern`).
+    pub const PATTERN: &'static str = "^[!-~]{1,255}$";
 
     pub fn parse(text: &str) -> Result<Self, InvalidIdempotencyKey> {
         let ok =

@@ -182,7 +182,7 @@ pub struct TriggerEvent {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateWebhookEndpoint {
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::url))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::webhook_url))]
     pub url: String,
     /// Event types to send, or `["*"]` (the default) for all.
     #[serde(default = "all_events")]
@@ -303,8 +303,10 @@ pub struct EventDetails {
 /// `endpointId`) to every endpoint subscribed to the event's type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({})))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Redeliver {
+    /// One endpoint (enabled, of this merchant) to send it to again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<WebhookEndpointId>,
 }

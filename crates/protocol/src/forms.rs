@@ -44,6 +44,15 @@ pub fn url() -> Schema {
     limited(false, url_form)
 }
 
+/// A webhook endpoint's URL: [`url`], shown with a development server's
+/// (`tender listen` forwards to one; a gateway takes a private address
+/// only with `allow_private_targets`).
+pub fn webhook_url() -> Schema {
+    limited(false, |b| {
+        url_form(b).examples(["http://localhost:4242/webhooks"])
+    })
+}
+
 /// [`url`], optional.
 pub fn optional_url() -> Schema {
     limited(true, url_form)
@@ -68,6 +77,32 @@ fn integer(range: std::ops::RangeInclusive<u32>, nullable: bool) -> Schema {
 /// How many: 1 to [`MAX_QUANTITY`](crate::limits::MAX_QUANTITY).
 pub fn quantity() -> Schema {
     integer(1..=crate::limits::MAX_QUANTITY, false)
+}
+
+/// A visitor's most of a link's product, when given.
+pub fn optional_quantity() -> Schema {
+    integer(1..=crate::limits::MAX_QUANTITY, true)
+}
+
+/// A tolerance's basis points, at most
+/// [`MAX_TOLERANCE_BPS`](crate::limits::MAX_TOLERANCE_BPS).
+pub fn tolerance_bps() -> Schema {
+    integer(0..=crate::limits::MAX_TOLERANCE_BPS, true)
+}
+
+/// One of the pages' [`LANGUAGES`](crate::locale::LANGUAGES), when given.
+pub fn optional_locale() -> Schema {
+    let mut choices: Vec<serde_json::Value> = crate::locale::LANGUAGES
+        .iter()
+        .map(|l| serde_json::Value::from(*l))
+        .collect();
+    choices.push(serde_json::Value::Null);
+    Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .enum_values(Some(choices))
+            .build(),
+    )
 }
 
 /// A session's lifetime in seconds ([`EXPIRY_SECONDS`](crate::limits::EXPIRY_SECONDS)).

@@ -15,5 +15,8 @@ pub(crate) fn one() -> u32 {
     1
 }
 
+/// The most an underpayment tolerance may be, in basis points (10%).
+pub const MAX_TOLERANCE_BPS: u32 = 1000;
+
 /// A session's `expiresInSeconds`: 5 minutes to a day.
 pub const EXPIRY_SECONDS: std::ops::RangeInclusive<u32> = 300..=86_400;

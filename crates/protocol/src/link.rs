@@ -28,6 +28,7 @@ pub struct CreatePaymentLink {
     #[serde(default)]
     pub adjustable_quantity: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::optional_quantity))]
     pub max_quantity: Option<u32>,
     /// Copied onto every session the link makes.
     #[serde(default)]

@@ -209,6 +209,7 @@ pub struct Claim {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClaimRefund {
     /// An EVM address; mixed case must be a valid EIP-55 checksum.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::chain::Address))]
     pub address: String,
     /// The address is a contract and the shopper means it: without this, a
     /// contract address is answered 409 (a wallet contract on another

@@ -2,13 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::timestamp::Timestamp;
-use serde::{Deserialize, Deserializer, Serialize};
-
 use crate::chain::{Address, TxHash};
 use crate::ids::{ProductId, SessionId};
 use crate::money::{Money, RawAmount};
 use crate::payment::{Payment, UnknownTokenTransfer};
+use crate::timestamp::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Where a session is in its life. See DESIGN.md "Sessions".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -187,6 +186,7 @@ pub struct CreateSession {
     /// `fr`, `pt-BR`, `ja` or `ar`); the shopper's browser chooses when
     /// absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::optional_locale))]
     pub locale: Option<String>,
 }
 
@@ -198,6 +198,7 @@ pub struct CreateSession {
 pub struct Tolerance {
     /// Basis points of the amount due (100 = 1%), at most 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::forms::tolerance_bps))]
     pub bps: Option<u32>,
     /// A fixed amount, in the session's currency.
     #[serde(default, skip_serializing_if = "Option::is_none")]

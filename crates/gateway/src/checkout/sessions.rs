@@ -90,7 +90,7 @@ pub async fn prepare(
     };
     let tolerance = match &body.underpayment_tolerance {
         Some(tolerance) => {
-            settings::check("underpaymentTolerance", tolerance)?;
+            settings::check(&state.config, "underpaymentTolerance", tolerance)?;
             if tolerance
                 .amount
                 .is_some_and(|a| a.currency() != cart.total.currency())

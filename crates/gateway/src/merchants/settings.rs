@@ -11,6 +11,7 @@ use axum::routing::get;
 use tender_protocol::{AccountSettings, ErrorBody, MerchantId, Tolerance};
 
 use crate::clock::now_seconds;
+use crate::config::Config;
 use crate::db::WriteOne;
 use crate::db::{Conn, Db};
 use crate::error::{ApiError, ApiJson, ApiResult};
@@ -18,8 +19,7 @@ use crate::merchants::auth::Merchant;
 use crate::merchants::key_cache::{MOST_CACHED, TRUST_FOR};
 use crate::state::AppState;
 
-/// The most a tolerance may be, in basis points (10%).
-pub const MAX_TOLERANCE_BPS: u32 = 1000;
+pub use tender_protocol::limits::MAX_TOLERANCE_BPS;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/account/settings", get(show).put(update))
@@ -71,8 +71,9 @@ pub async fn of_in(conn: &mut Conn, merchant: &MerchantId) -> anyhow::Result<Acc
     })
 }
 
-/// A tolerance the gateway takes: at most 10% and a positive amount.
-pub fn check(param: &'static str, tolerance: &Tolerance) -> ApiResult<()> {
+/// A tolerance the gateway takes: at most 10%, and a positive amount in a
+/// fiat currency or one of this gateway's tokens.
+pub fn check(config: &Config, param: &'static str, tolerance: &Tolerance) -> ApiResult<()> {
     if tolerance.bps.is_some_and(|bps| bps > MAX_TOLERANCE_BPS) {
         return Err(ApiError::invalid(
             param,
@@ -83,6 +84,18 @@ pub fn check(param: &'static str, tolerance: &Tolerance) -> ApiResult<()> {
         return Err(ApiError::invalid(
             param,
             format!("{param}.amount must be above zero"),
+        ));
+    }
+    if let Some(amount) = tolerance.amount
+        && !amount.currency().is_fiat()
+        && config.token_decimals(amount.currency().code()).is_none()
+    {
+        return Err(ApiError::invalid(
+            param,
+            format!(
+                "{param}.amount is in {}, which is neither a fiat currency nor a token this gateway accepts",
+                amount.currency()
+            ),
         ));
     }
     Ok(())
@@ -110,7 +123,7 @@ pub async fn update(
     ApiJson(body): ApiJson<AccountSettings>,
 ) -> ApiResult<ApiJson<AccountSettings>> {
     if let Some(tolerance) = &body.underpayment_tolerance {
-        check("underpaymentTolerance", tolerance)?;
+        check(&state.config, "underpaymentTolerance", tolerance)?;
     }
     sqlx::query(
         "INSERT INTO merchant_settings (merchant_id, settings, updated_at) VALUES ($1, $2, $3)

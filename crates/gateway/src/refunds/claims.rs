@@ -165,8 +165,9 @@ pub fn parse_address(text: &str) -> ApiResult<EvmAddress> {
     Ok(address)
 }
 
-/// Claim the refund: the address it goes to. Once only; a contract address
-/// needs `confirmContract`.
+/// Claim the refund: the address it goes to. Once only (the same address
+/// again answers where the claim stands); a contract address needs
+/// `confirmContract`.
 #[utoipa::path(post, path = "/v1/claims/{token}", tag = "Refund claims (public)",
     params(("token" = String, Path, description = "The claim link's token")),
     request_body = ClaimRefund,
@@ -189,6 +190,16 @@ pub async fn claim(
             return Err(ApiError::Conflict(
                 "this refund was canceled by the shop".into(),
             ));
+        }
+        // The same claim again (a second click, a page reloaded while the
+        // first was on its way): where it stands, not an error.
+        _ if row
+            .destination
+            .as_deref()
+            .and_then(|d| d.parse::<EvmAddress>().ok())
+            == Some(address) =>
+        {
+            return Ok(ApiJson(view(&state, &row).await?));
         }
         _ => {
             return Err(ApiError::Conflict(

@@ -15,51 +15,10 @@ use serde_json::{Value, json};
 use tender_client::Client;
 use tender_protocol::{
     CreateApiKey, CreatePaymentLink, CreateProduct, CreateRefund, CreateSession,
-    CreateWebhookEndpoint, EventListParams, Money, Quote, SessionId, SessionStatus,
+    CreateWebhookEndpoint, EventListParams, Money,
 };
 
-/// anvil's first funded account, which pays the fixture session.
-const PAYER: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-/// anvil's second account: an address a refund or a payout may go to.
-const SHOPPER: &str = "0x70997970C51812dc3A010C7d01b50e0D17dc79C8";
-
-/// Pays `session` in full from [`PAYER`] on the anvil at `rpc`, through a
-/// quote as a shopper would; answers once the gateway counts it paid.
-async fn pay(client: &Client, url: &str, rpc: &str, session: &SessionId) -> anyhow::Result<()> {
-    let http = reqwest::Client::new();
-    let quote: Quote = http
-        .post(format!("{url}/v1/pay/{session}/quote"))
-        .json(&json!({"network": "local", "token": "ETH"}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let sent: Value = http
-        .post(rpc)
-        .json(
-            &json!({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction", "params": [{
-                "from": PAYER,
-                "to": quote.deposit_address.to_string(),
-                "value": format!("{:#x}", quote.amount_raw.0),
-            }]}),
-        )
-        .send()
-        .await?
-        .json()
-        .await?;
-    anyhow::ensure!(
-        sent["result"].is_string(),
-        "anvil refused the payment: {sent}"
-    );
-    for _ in 0..120 {
-        if client.get_session(session).await?.status == SessionStatus::Paid {
-            return Ok(());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    }
-    anyhow::bail!("the fixture payment was not counted within a minute")
-}
+use super::payer::pay;
 
 /// What schemathesis is given: per operation (`operationId`), each
 /// parameter's value (TOML: a string, or a dictionary binding), and the
@@ -67,20 +26,49 @@ async fn pay(client: &Client, url: &str, rpc: &str, session: &SessionId) -> anyh
 pub struct Fixtures {
     by_operation: Vec<(&'static str, String, String)>,
     dictionaries: Vec<(&'static str, Vec<String>)>,
+    /// An operation (`METHOD /path`) whose path parameter takes a
+    /// subject of its own in each of [`PHASES`], in that order.
+    per_phase: Vec<(&'static str, &'static str, Vec<String>)>,
+}
+
+/// Schemathesis's phases, in the order `per_phase` gives them subjects.
+const PHASES: [&str; 4] = ["examples", "coverage", "fuzzing", "stateful"];
+
+/// The first example the served spec shows for the schema `name`: the
+/// value schemathesis's coverage phase starts from.
+fn example(spec: &Value, name: &str) -> anyhow::Result<String> {
+    spec["components"]["schemas"][name]["examples"][0]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("the spec shows no example of {name}"))
 }
 
 async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
     let client = Client::new(url, key)?;
-    let product = client
-        .create_product(&CreateProduct {
-            id: None,
+    let spec: Value = reqwest::get(format!("{url}/openapi.json"))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    // Where refunds and payouts go: the address the spec shows (a claim
+    // made again to the same address answers where it stands).
+    let shopper = example(&spec, "Address")?;
+    let make_product = async |id: &str| {
+        let product = CreateProduct {
+            id: Some(id.parse()?),
             name: "Schemathesis mug".into(),
             description: None,
             image_url: None,
             price: Money::parse("12.00", "USD".parse()?)?,
-        })
+        };
+        anyhow::Ok(client.create_product(&product).await?)
+    };
+    // The spec's example id, which the coverage phase sends; the run
+    // archives a product of its own.
+    let product = make_product(&example(&spec, "ProductId")?)
         .await
         .context("product")?;
+    let archived = make_product("prod_archived").await.context("product")?;
     let session = CreateSession {
         product_id: Some(product.id.clone()),
         product_data: None,
@@ -96,14 +84,28 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
     let open = client.create_session(&session).await.context("session")?;
     // Expired by the run, so kept apart from the one the others use.
     let to_expire = client.create_session(&session).await.context("session")?;
-    let paid = client.create_session(&session).await.context("session")?;
-    pay(&client, url, rpc, &paid.id).await.context("payment")?;
+    // Paid sessions of ten mugs, one per phase to refund: a phase that
+    // refunds its own in full (a body without an amount) leaves the next
+    // phase's whole.
+    let mut refundable = Vec::new();
+    for _ in PHASES {
+        let paid = client
+            .create_session(&CreateSession {
+                quantity: 10,
+                ..session.clone()
+            })
+            .await
+            .context("session")?;
+        pay(&client, url, rpc, &paid.id).await.context("payment")?;
+        refundable.push(paid.id);
+    }
+    let paid = &refundable[0];
     let refund = async || {
         let body = CreateRefund {
             amount: Some(Money::parse("1.00", "USD".parse()?)?),
             ..CreateRefund::default()
         };
-        anyhow::Ok(client.create_refund(&paid.id, &body).await?)
+        anyhow::Ok(client.create_refund(paid, &body).await?)
     };
     let kept_refund = refund().await.context("refund")?;
     let cancelled = refund().await.context("refund")?;
@@ -135,6 +137,10 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
         .create_webhook_endpoint(&endpoint(1))
         .await
         .context("endpoint")?;
+    let toggled = client
+        .create_webhook_endpoint(&endpoint(3))
+        .await
+        .context("endpoint")?;
     let removed = client
         .create_webhook_endpoint(&endpoint(2))
         .await
@@ -143,14 +149,17 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
         .create_api_key(&CreateApiKey { scopes: None })
         .await
         .context("API key")?;
-    let event = client
+    let events = client
         .list_events(&EventListParams::default())
         .await
         .context("events")?
-        .data
-        .into_iter()
-        .next()
-        .context("creating a session made no event")?;
+        .data;
+    let event = events
+        .first()
+        .context("creating a session made no event")?
+        .clone();
+    // The merchant's stream replays what came after this one at once.
+    let before_others = events.last().context("no events")?.id.to_string();
     let (session, expiring) = (open.id.to_string(), to_expire.id.to_string());
     let mut fixtures = Fixtures {
         by_operation: Vec::new(),
@@ -158,11 +167,16 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
             ("networks", vec!["local".to_owned()]),
             ("tokens", vec!["ETH".to_owned()]),
             ("currencies", vec!["USD".to_owned()]),
-            ("addresses", vec![SHOPPER.to_owned()]),
+            ("addresses", vec![shopper]),
             ("products", vec![product.id.to_string()]),
             ("endpoints", vec![kept.id.to_string()]),
             ("hooks", vec!["http://127.0.0.1:9/hook".to_owned()]),
         ],
+        per_phase: vec![(
+            "POST /v1/checkout/sessions/{id}/refunds",
+            "id",
+            refundable.iter().map(ToString::to_string).collect(),
+        )],
     };
     let mut give = |operations: &[&'static str], name: &'static str, id: &str| {
         for operation in operations {
@@ -177,19 +191,12 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
         &session,
     );
     give(&["expireCheckoutSessions"], "id", &expiring);
-    give(
-        &["createCheckoutSessionsRefunds"],
-        "id",
-        &paid.id.to_string(),
-    );
+    give(&["createCheckoutSessionsRefunds"], "id", &paid.to_string());
     give(&["showRefunds"], "id", &kept_refund.id.to_string());
     give(&["cancelRefunds"], "id", &cancelled.id.to_string());
     give(&["showClaims", "claimClaims"], "token", &claim_token);
-    give(
-        &["showProducts", "archiveProducts"],
-        "id",
-        product.id.as_str(),
-    );
+    give(&["showProducts"], "id", product.id.as_str());
+    give(&["archiveProducts"], "id", archived.id.as_str());
     give(
         &[
             "showPaymentLinks",
@@ -203,12 +210,20 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
         &[
             "showWebhookEndpoints",
             "rotateSecretWebhookEndpoints",
-            "enableWebhookEndpoints",
-            "disableByMerchantWebhookEndpointsDisable",
             "sendTestWebhookEndpointsTest",
         ],
         "id",
         &kept.id.to_string(),
+    );
+    // Disabled and enabled again by the run, so kept apart from the one
+    // events are redelivered to.
+    give(
+        &[
+            "enableWebhookEndpoints",
+            "disableByMerchantWebhookEndpointsDisable",
+        ],
+        "id",
+        &toggled.id.to_string(),
     );
     give(&["removeWebhookEndpoints"], "id", &removed.id.to_string());
     give(&["revokeApiKeys"], "id", &revoked.id.to_string());
@@ -248,6 +263,21 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
         ),
         ("createPaymentLinks", "lineItems[*].productId", "products"),
         (
+            "createCheckoutSessions",
+            "lineItems[*].productData.price.currency",
+            "currencies",
+        ),
+        (
+            "createPaymentLinks",
+            "lineItems[*].productData.price.currency",
+            "currencies",
+        ),
+        (
+            "createCheckoutSessions",
+            "underpaymentTolerance.amount.currency",
+            "currencies",
+        ),
+        (
             "createCheckoutSessionsRefunds",
             "amount.currency",
             "currencies",
@@ -260,6 +290,11 @@ async fn make(url: &str, key: &str, rpc: &str) -> anyhow::Result<Fixtures> {
             format!("{{ dictionary = {dictionary:?}, probability = 0.8 }}"),
         ));
     }
+    fixtures.by_operation.push((
+        "streamEvents",
+        "query.after".into(),
+        format!("{before_others:?}"),
+    ));
     Ok(fixtures)
 }
 
@@ -274,10 +309,33 @@ impl Fixtures {
             .context("cannot make schemathesis's data through the API")
     }
 
+    /// What `hooks.py` reads (`per_phase.json`): per operation, the path
+    /// parameter and its value in each phase.
+    pub fn per_phase(&self) -> String {
+        let operations: serde_json::Map<String, Value> = self
+            .per_phase
+            .iter()
+            .map(|(operation, parameter, values)| {
+                let phases: serde_json::Map<String, Value> = PHASES
+                    .iter()
+                    .zip(values)
+                    .map(|(phase, value)| ((*phase).to_owned(), json!(value)))
+                    .collect();
+                (
+                    (*operation).to_owned(),
+                    json!({"parameter": parameter, "phases": phases}),
+                )
+            })
+            .collect();
+        Value::Object(operations).to_string()
+    }
+
     /// `schemathesis.toml`: the dictionaries, then each operation's
     /// parameters in one table.
     pub fn config(&self) -> String {
-        let mut toml = String::new();
+        // Every warning (an operation never reached with real data, or
+        // whose generated data the gateway mostly refused) fails the run.
+        let mut toml = String::from("[warnings]\nfail-on = true\n\n");
         for (name, values) in &self.dictionaries {
             let _ = writeln!(toml, "[dictionaries.{name}]\nvalues = {values:?}\n");
         }
@@ -293,9 +351,15 @@ impl Fixtures {
                 .collect();
             let _ = writeln!(
                 toml,
-                "[[operations]]\ninclude-operation-id = {operation:?}\nparameters = {{ {} }}\n",
+                "[[operations]]\ninclude-operation-id = {operation:?}\nparameters = {{ {} }}",
                 parameters.join(", ")
             );
+            // The merchant's event stream never ends: its answer is read
+            // for a few events (which `after` makes come at once).
+            if operation == "streamEvents" {
+                let _ = writeln!(toml, "max-stream-events = 3\nrequest-timeout = 10");
+            }
+            toml.push('\n');
         }
         toml
     }

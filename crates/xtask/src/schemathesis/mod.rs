@@ -5,6 +5,7 @@
 //! (a fixed seed and example count).
 
 mod fixtures;
+mod payer;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -74,11 +75,11 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
     let key = gateway.create_merchant("Schemathesis")?.api_key;
     let server = gateway.start("the gateway", Some(&dir.join("gateway.log")), "warn")?;
     let url = format!("http://127.0.0.1:{port}");
+    std::fs::write(dir.join("tender_hooks.py"), include_str!("hooks.py"))?;
     let config_file = dir.join("schemathesis.toml");
-    std::fs::write(
-        &config_file,
-        fixtures::Fixtures::make(&url, &key, &rpc)?.config(),
-    )?;
+    let fixtures = fixtures::Fixtures::make(&url, &key, &rpc)?;
+    std::fs::write(&config_file, fixtures.config())?;
+    std::fs::write(dir.join("per_phase.json"), fixtures.per_phase())?;
     step(&format!(
         "schemathesis against /openapi.json ({examples} examples per operation, fixed seed)"
     ));
@@ -89,9 +90,6 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
             .args(["run", &format!("{url}/openapi.json")])
             .args(["--header", &format!("Authorization: Bearer {key}")])
             .args(["--checks", "not_a_server_error,response_schema_conformance"])
-            // The merchant's event stream never ends by design (its tests
-            // are crates/gateway/tests/merchant_views.rs).
-            .args(["--exclude-path", "/v1/events/stream"])
             .args([
                 "--max-examples",
                 &examples.to_string(),
@@ -103,8 +101,11 @@ pub fn run(examples: u32, build: bool) -> anyhow::Result<()> {
                 "--workers",
                 "1",
             ])
+            .args(["--report", "har"])
             .arg("--report-dir")
             .arg(dir.join("report"))
+            .env("SCHEMATHESIS_HOOKS", "tender_hooks")
+            .env("PYTHONPATH", &dir)
             .current_dir(&dir)
             .stdin(Stdio::null()),
     );

@@ -1,6 +1,10 @@
 //! `GET /openapi.json`: the API's OpenAPI 3.1 description, generated from
-//! the handlers' annotations and the wire types.
+//! the handlers' annotations and the wire types, with what they cannot
+//! say added (`forms`).
 
+mod forms;
+
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
@@ -112,12 +116,28 @@ impl Modify for BearerKey {
     }
 }
 
-/// The description as served: utoipa's, plus the webhooks a merchant's
+/// The description of any gateway: utoipa's, with the product forms and
+/// the `Idempotency-Key` header stated, plus the webhooks a merchant's
 /// server receives (OpenAPI 3.1 `webhooks`, which utoipa does not model),
 /// so a receiver can be generated too.
 pub fn spec() -> Value {
     let mut spec = serde_json::to_value(ApiDoc::openapi()).expect("the description serialises");
+    if let Some(schemas) = spec["components"]["schemas"].as_object_mut() {
+        forms::products(schemas);
+        forms::above_zero(schemas);
+    }
+    forms::idempotency_key(&mut spec["paths"]);
     spec["webhooks"] = webhooks();
+    spec
+}
+
+/// [`spec`] as this gateway serves it: the networks and tokens it is
+/// configured with stated as enums.
+pub fn served(config: &crate::config::Config) -> Value {
+    let mut spec = spec();
+    if let Some(schemas) = spec["components"]["schemas"].as_object_mut() {
+        forms::configured(schemas, config);
+    }
     spec
 }
 
@@ -169,5 +189,8 @@ pub fn document() -> serde_json::Result<String> {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(|| async { Json(spec()) }))
+    Router::new().route(
+        "/openapi.json",
+        get(|State(state): State<AppState>| async move { Json(served(&state.config)) }),
+    )
 }
