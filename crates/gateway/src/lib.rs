@@ -53,7 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::router(merchant_api(), &state))
         .merge(public::router(&state))
         .merge(cashier::page::router(&state))
-        .merge(openapi::router())
+        .merge(openapi::router(&state))
         .merge(ops::health::router())
         .route("/health", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { error::ApiError::NotFound("route") })

@@ -86,19 +86,11 @@ pub fn check(config: &Config, param: &'static str, tolerance: &Tolerance) -> Api
             format!("{param}.amount must be above zero"),
         ));
     }
-    if let Some(amount) = tolerance.amount
-        && !amount.currency().is_fiat()
-        && config.token_decimals(amount.currency().code()).is_none()
-    {
-        return Err(ApiError::invalid(
-            param,
-            format!(
-                "{param}.amount is in {}, which is neither a fiat currency nor a token this gateway accepts",
-                amount.currency()
-            ),
-        ));
+    // In a currency the gateway can price: fiat, or one of its tokens.
+    match tolerance.amount {
+        Some(amount) => crate::validate::price(config, param, amount),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The merchant's settings.

@@ -1,8 +1,8 @@
 //! What the wire types' derived schemas cannot say, stated on the
 //! description: the product forms a body takes (`oneOf`), the amounts
 //! that must be above zero, the `Idempotency-Key` header's form, and (on a running gateway's
-//! `/openapi.json`) the networks and tokens it is configured with. Each is
-//! held against the gateway by `tests/openapi.rs`.
+//! `/openapi.json`) the networks, tokens and currencies it is configured
+//! with. Each is held against the gateway by `tests/openapi_forms.rs`.
 
 use serde_json::{Map, Value, json};
 use tender_protocol::{IdempotencyKey, MAX_LINE_ITEMS};

@@ -4,7 +4,8 @@
 
 mod forms;
 
-use axum::extract::State;
+use std::sync::Arc;
+
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
@@ -188,9 +189,11 @@ pub fn document() -> serde_json::Result<String> {
     serde_json::to_string_pretty(&spec())
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    // Built once: the configuration does not change while the gateway runs.
+    let served = Arc::new(served(&state.config));
     Router::new().route(
         "/openapi.json",
-        get(|State(state): State<AppState>| async move { Json(served(&state.config)) }),
+        get(move || async move { Json(Value::clone(&served)) }),
     )
 }
