@@ -118,7 +118,7 @@ impl Application {
             .user_agent(concat!("Tender-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("HTTP client")?;
-        let state = AppState {
+        let state = AppState::new(state::State {
             db,
             config: Arc::new(config),
             public_url: Arc::new(public_url),
@@ -137,7 +137,7 @@ impl Application {
             settings: Arc::default(),
             metrics: Arc::default(),
             stopping: CancellationToken::new(),
-        };
+        });
         let metrics_listener = TcpListener::bind(state.config.ops.metrics_listen)
             .await
             .with_context(|| {
@@ -174,7 +174,10 @@ impl Application {
     /// Measures deadlines on `clock` (tests share one across restarts, to
     /// move time forward).
     pub fn with_clock(mut self, clock: clock::Clock) -> Self {
-        self.state.clock = clock;
+        self.state
+            .unshared()
+            .expect("the state is not shared before the gateway runs")
+            .clock = clock;
         self
     }
 
