@@ -113,6 +113,7 @@ fn npm_tools() -> anyhow::Result<()> {
             .is_some_and(|(have, want)| have >= want);
     let packages = [
         "node_modules/.bin/openapi-typescript",
+        "node_modules/.bin/terser",
         "node_modules/express",
     ];
     if fresh
@@ -120,11 +121,13 @@ fn npm_tools() -> anyhow::Result<()> {
         && wasm_opt.exists()
         && packages.iter().all(|p| root().join(p).exists())
     {
-        step("anvil, wasm-opt, openapi-typescript and the Node shop's packages (npm): present");
+        step(
+            "anvil, wasm-opt, openapi-typescript, terser and the Node shop's packages (npm): present",
+        );
         return Ok(());
     }
     step(
-        "installing anvil, wasm-opt, openapi-typescript and the Node shop's packages from the npm registry (npm ci)",
+        "installing anvil, wasm-opt, openapi-typescript, terser and the Node shop's packages from the npm registry (npm ci)",
     );
     exec(
         Command::new("npm")
