@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -44,9 +44,6 @@ struct Writers {
     queued: AtomicUsize,
     /// Batches submitted, waiting for a writer to run them all at once.
     batches: std::sync::Mutex<Vec<(Batch, Answer)>>,
-    /// A log restart waits for the turn ([`restart_log`]): a batch leader
-    /// hands the turn on after its commit instead of leading the next.
-    restart_waiting: AtomicBool,
 }
 
 fn writers(db: &Db) -> Arc<Writers> {
@@ -63,7 +60,6 @@ fn writers(db: &Db) -> Arc<Writers> {
                 shared: Arc::default(),
                 queued: AtomicUsize::new(0),
                 batches: std::sync::Mutex::default(),
-                restart_waiting: AtomicBool::new(false),
             })
         })
         .clone()
@@ -257,11 +253,6 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
             }
             lead(&writers.db, &mut shared, batches).await;
             flush(&mut shared).await;
-            if writers.restart_waiting.load(Ordering::Acquire) {
-                // The batches left have tasks of their own waiting for
-                // the turn, behind the restart.
-                break;
-            }
         }
     });
     committed
@@ -347,28 +338,6 @@ async fn flush(shared: &mut Shared) {
     for answer in shared.waiting.drain(..) {
         let _ = answer.send(outcome.clone());
     }
-}
-
-/// Checkpoints the whole log between two commits and has the next one
-/// write it from its beginning (`wal_checkpoint(RESTART)`, on the writers'
-/// connection, in their turn: no writer can add to the log meanwhile).
-/// Writers waiting for a commit are committed first.
-pub async fn restart_log(db: &Db) -> Result<(), sqlx::Error> {
-    let writers = writers(db);
-    writers.restart_waiting.store(true, Ordering::Release);
-    let mut shared = Held::take(&writers.shared).await;
-    writers.restart_waiting.store(false, Ordering::Release);
-    if shared.tx.is_some() {
-        flush(&mut shared).await;
-    }
-    // Readers are waited for a moment only: one still reading leaves the
-    // restart to the next pass rather than holding every writer up.
-    sqlx::query(
-        "PRAGMA busy_timeout = 250; PRAGMA wal_checkpoint(RESTART); PRAGMA busy_timeout = 10000;",
-    )
-    .execute(&writers.db)
-    .await
-    .map(drop)
 }
 
 /// Ends the shared transaction after an error that may have rolled it back

@@ -89,8 +89,7 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                          PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
-                         PRAGMA wal_autocheckpoint = 0; \
-                         PRAGMA journal_size_limit = 67108864;",
+                         PRAGMA wal_autocheckpoint = 0;",
                     )
                     .await?;
                 }
@@ -115,14 +114,11 @@ pub(super) fn writer_pool(db: &Db) -> Db {
 }
 
 /// How often SQLite's log is copied back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-/// A log of more frames than this (pages of 4 KiB) is started again from
-/// its beginning (see [`checkpoint`]).
-pub const RESTART_FRAMES: i64 = 4096;
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// Checkpoints SQLite's write-ahead log in the background, so no commit
-/// pays for one (each connection's automatic checkpoint is off). Nothing
-/// to do on PostgreSQL.
+/// pays for one (each connection's automatic checkpoint is off); passive,
+/// so readers are never made to wait. Nothing to do on PostgreSQL.
 pub async fn checkpoints(db: Db, shutdown: CancellationToken) {
     if Backend::of(&db) != Backend::Sqlite {
         return;
@@ -132,7 +128,10 @@ pub async fn checkpoints(db: Db, shutdown: CancellationToken) {
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
         }
-        if let Err(err) = checkpoint(&db, RESTART_FRAMES).await {
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&db)
+            .await
+        {
             tracing::warn!(error = %err, "checkpoint failed");
         }
     }
@@ -140,26 +139,6 @@ pub async fn checkpoints(db: Db, shutdown: CancellationToken) {
     let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&db)
         .await;
-}
-
-/// One pass of [`checkpoints`]: a passive checkpoint, which copies the
-/// log's pages into the database file beside readers and writers; then, if
-/// the log holds more than `restart_frames`, a restart between two group
-/// commits, so the next commit writes the log from its beginning again.
-/// Under steady writes a passive checkpoint never catches up with the
-/// last commit, and the log, written only at its end, grew by gigabytes
-/// (each write past its end also made the file system zero new blocks).
-/// The restart waits for one commit and for readers of the log to finish;
-/// the passive pass before it has left it little to copy. Answers the
-/// frames the log held.
-pub async fn checkpoint(db: &Db, restart_frames: i64) -> Result<i64, sqlx::Error> {
-    let (_, frames, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-        .fetch_one(db)
-        .await?;
-    if frames > restart_frames {
-        group::restart_log(db).await?;
-    }
-    Ok(frames)
 }
 
 /// The URL without its password, for messages.
