@@ -11,7 +11,7 @@ use crate::process::{exec, root, step, tool_path};
 
 /// Builds the bundle of `dir`'s Trunk.toml into `dist` (which `dir`'s
 /// Trunk.toml or `args` name); `args` add to or override it. Its scripts
-/// are then minified ([`minify_scripts`]).
+/// are then minified ([`minify_scripts`]) and its size said.
 fn trunk_build(
     dir: &Path,
     what: &str,
@@ -41,7 +41,13 @@ fn trunk_build(
             .env("NO_COLOR", "true"),
     )
     .with_context(|| format!("trunk could not build the {what}"))?;
-    minify_scripts(&root().join(dist))
+    let dist = root().join(dist);
+    minify_scripts(&dist)?;
+    step(&format!(
+        "{what} bundle: {} bytes of wasm + js, gzipped",
+        bundle_size(&dist)?
+    ));
+    Ok(())
 }
 
 /// Minifies the JavaScript wasm-bindgen wrote beside each wasm of `dist`
@@ -79,6 +85,7 @@ fn minify_scripts(dist: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("terser could not minify {}", script.display()))?;
         std::fs::rename(&minified, script)?;
         let (old, new) = (integrity(&before), integrity(&std::fs::read(script)?));
+        let mut pinned = false;
         for page in files
             .iter()
             .filter(|p| p.extension().is_some_and(|e| e == "html"))
@@ -86,8 +93,17 @@ fn minify_scripts(dist: &Path) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(page)?;
             if text.contains(&old) {
                 std::fs::write(page, text.replace(&old, &new))?;
+                pinned = true;
             }
         }
+        // trunk pins each script it links with a sha384 hash; a page left
+        // with the old one would have the browser refuse the script.
+        anyhow::ensure!(
+            pinned,
+            "no page in {} pins {} with its sha384 hash: has trunk's integrity changed?",
+            dist.display(),
+            script.display()
+        );
     }
     Ok(())
 }
@@ -132,19 +148,6 @@ pub fn build() -> anyhow::Result<()> {
         &[],
         "target/dist/dashboard",
     )?;
-    for (name, dir) in [
-        ("storefront", "target/dist/storefront"),
-        ("cashier", "target/dist/cashier"),
-        ("refund page", "target/dist/cashier/refund"),
-        ("dashboard", "target/dist/dashboard"),
-    ] {
-        if let Ok(size) = bundle_size(&root().join(dir)) {
-            step(&format!(
-                "{name} bundle: {} bytes of wasm + js, gzipped",
-                size
-            ));
-        }
-    }
     Ok(())
 }
 
