@@ -100,3 +100,111 @@ async fn two_instances_creating_at_once_keep_every_invariant() {
         .collect();
     assert_eq!(addresses.len(), 8, "deposit addresses are never shared");
 }
+
+/// Creates of several merchants at once across two instances: on
+/// PostgreSQL those of one merchant that arrive together run as one
+/// statement (taking the merchant's counter once), and statements of
+/// different merchants never wait on each other in a cycle. Every create
+/// answers, and each merchant's events are numbered 1..=n once each, in
+/// the order they were committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn merchants_creating_at_once_keep_their_own_numbering() {
+    const MERCHANTS: usize = 4;
+    const EACH: usize = 50;
+    let a = gateway_with(offline_eth).await;
+    let b = a.sibling().await;
+    let mut keys = vec![a.key.clone()];
+    for i in 1..MERCHANTS {
+        keys.push(a.another_merchant(&format!("Shop {i}")).await);
+    }
+    let creates = (0..MERCHANTS * EACH).map(|i| {
+        let gw = if i % 2 == 0 { &a } else { &b };
+        let key = &keys[i % MERCHANTS];
+        gw.send(
+            gw.http
+                .post(format!("{}/v1/checkout/sessions", gw.url))
+                .bearer_auth(key)
+                .header("Idempotency-Key", format!("c{i}"))
+                .json(&session_body()),
+        )
+    });
+    for answer in futures_util::future::join_all(creates).await {
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT merchant_id, seq FROM events ORDER BY merchant_id, seq")
+            .fetch_all(&a.state.db)
+            .await
+            .unwrap();
+    let mut by_merchant = std::collections::BTreeMap::<String, Vec<i64>>::new();
+    for (merchant, seq) in rows {
+        by_merchant.entry(merchant).or_default().push(seq);
+    }
+    assert_eq!(by_merchant.len(), MERCHANTS);
+    for (merchant, seqs) in by_merchant {
+        assert_eq!(
+            seqs,
+            (1..=EACH as i64).collect::<Vec<_>>(),
+            "{merchant}'s events"
+        );
+    }
+}
+
+/// Batches that lock one row, submitted at once, are joined (one statement
+/// on PostgreSQL, one query and commit on SQLite); one that fails (a
+/// duplicate key in its second statement) fails alone with nothing kept,
+/// and each of the others is committed when it is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_joined_batch_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = std::sync::Arc::new(
+        tender_gateway::db::connect(&common::database_url(dir.path()).await)
+            .await
+            .unwrap(),
+    );
+    const INSERT: &str = "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ('t', $1, '', $2)";
+    let kept = |db: std::sync::Arc<tender_gateway::db::Db>, key: String| async move {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT created_at FROM idempotency_keys WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&*db)
+                .await
+                .unwrap();
+        row.is_some()
+    };
+    let mut first = tender_gateway::db::Batch::new();
+    first.add(INSERT).bind("dup").bind(0);
+    tender_gateway::db::write(&db, first).await.unwrap();
+    let writers = (0..160).map(|i| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut batch = tender_gateway::db::Batch::new();
+            batch.as_one_statement_locking(if i % 2 == 0 { "even" } else { "odd" });
+            batch.add(INSERT).bind(format!("a{i}")).bind(1);
+            let second = if i % 10 == 0 {
+                "dup".to_owned()
+            } else {
+                format!("b{i}")
+            };
+            batch.add(INSERT).bind(second).bind(2);
+            let ok = tender_gateway::db::write(&db, batch).await.is_ok();
+            if ok {
+                assert!(
+                    kept(db.clone(), format!("a{i}")).await,
+                    "a{i} answered before its commit"
+                );
+            }
+            (i, ok)
+        })
+    });
+    for done in futures_util::future::join_all(writers).await {
+        let (i, ok) = done.unwrap();
+        assert_eq!(ok, i % 10 != 0, "batch {i}");
+        assert_eq!(kept(db.clone(), format!("a{i}")).await, ok, "a{i}");
+    }
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM idempotency_keys")
+        .fetch_one(&*db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1 + 144 * 2);
+}

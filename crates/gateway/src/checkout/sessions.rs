@@ -121,8 +121,8 @@ pub async fn prepare(
     };
     let mut batch = db::Batch::new();
     // Each statement writes rows the others only name (on PostgreSQL
-    // the event's number comes from a trigger).
-    batch.as_one_statement();
+    // the event's number comes from a trigger, which locks the merchant).
+    batch.as_one_statement_locking(merchant.id.as_str());
     let session = lifecycle::create(state, &mut batch, &new)?;
     Ok((batch, session))
 }

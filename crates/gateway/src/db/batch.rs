@@ -22,6 +22,9 @@ pub struct Batch {
     lock_point: Option<usize>,
     /// Run as one statement on PostgreSQL ([`Batch::as_one_statement`]).
     one_statement: bool,
+    /// The one row the batch locks, by which it joins others
+    /// ([`Batch::as_one_statement_locking`]).
+    lock: Option<String>,
 }
 
 /// A statement's argument, owned so a batch can wait in a queue; a NULL
@@ -67,10 +70,31 @@ impl Batch {
         self.one_statement = true;
     }
 
+    /// Adds `other`'s statements after this one's.
+    pub fn append(&mut self, other: Batch) {
+        self.statements.extend(other.statements);
+    }
+
     /// The statements' texts: batches of one shape join into one query
     /// text (see `group`).
     pub fn shape(&self) -> Vec<&'static str> {
         self.statements.iter().map(|(sql, _)| *sql).collect()
+    }
+
+    /// [`as_one_statement`](Self::as_one_statement), where the only row
+    /// the batch locks is the one named `lock` (a merchant's, whose event
+    /// counter it bumps): on PostgreSQL the batches of one `lock`
+    /// submitted at the same moment then run as one statement (`joint`),
+    /// taking that lock once. One lock per statement: two joined
+    /// statements never wait on each other in a cycle.
+    pub fn as_one_statement_locking(&mut self, lock: &str) {
+        self.one_statement = true;
+        self.lock = Some(lock.to_owned());
+    }
+
+    /// The row a batch of [`as_one_statement_locking`] locks.
+    pub fn lock(&self) -> Option<&str> {
+        self.lock.as_deref()
     }
 
     pub fn is_one_statement(&self) -> bool {
@@ -167,17 +191,26 @@ pub fn next_alike<T>(items: &[T], batch: impl Fn(&T) -> &Batch) -> usize {
     next_join(alike)
 }
 
-/// Runs independent batches in `conn`'s transaction: on SQLite joined a
-/// few of one shape at a time ([`JOINED`]), so many batches take few
-/// round trips and few query texts.
+/// Runs independent batches (none reads or writes a row another writes)
+/// in `conn`'s transaction, joined a few of one shape at a time
+/// ([`JOINED`]) so many batches take few round trips and few query texts:
+/// on SQLite as one multi-statement query, on PostgreSQL as one statement
+/// ([`Batch::as_one_statement`]).
 pub async fn run_many(conn: &mut Conn, mut batches: Vec<Batch>) -> Result<(), sqlx::Error> {
+    batches.sort_by_cached_key(Batch::shape);
     if conn.backend_name() != "SQLite" {
-        for batch in batches {
-            batch.run(conn).await?;
+        while !batches.is_empty() {
+            let rest = batches.split_off(next_alike(&batches, |batch| batch));
+            let mut one = Batch::new();
+            one.as_one_statement();
+            for batch in batches {
+                one.append(batch);
+            }
+            one.run(conn).await?;
+            batches = rest;
         }
         return Ok(());
     }
-    batches.sort_by_cached_key(Batch::shape);
     while !batches.is_empty() {
         let rest = batches.split_off(next_alike(&batches, |batch| batch));
         let mut joined = Joined::default();

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 mod batch;
 mod group;
+mod joint;
 pub mod serial;
 
 pub use batch::{Batch, run_many};
@@ -97,11 +98,25 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
             })
         })
         // A SQLite connection is a file handle in this process: it cannot
-        // go stale, so it is not pinged (a round trip to its thread) at
-        // every acquire.
-        .test_before_acquire(backend == Backend::Postgres)
+        // go stale, so it is never pinged (a round trip to its thread). A
+        // PostgreSQL one is pinged only after lying idle a while: one in
+        // use a moment ago is alive, and a round trip on every acquire
+        // would be one more per query.
+        .test_before_acquire(false)
+        .before_acquire(move |conn, meta| {
+            Box::pin(async move {
+                if backend == Backend::Postgres && meta.idle_for >= PING_AFTER_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .acquire_timeout(Duration::from_secs(30))
 }
+
+/// How long a PostgreSQL connection may lie idle in the pool before it is
+/// checked (a ping) on its way out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 
 /// The one connection SQLite's writers share (`group`), beside `db`'s
 /// readers: always the same, so its page cache stays warm (a reader's is
@@ -207,19 +222,16 @@ pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
 /// Runs `batch` in a write transaction and commits it. On SQLite the
 /// batch joins the others submitted meanwhile: one round trip runs them
 /// all and one commit makes them durable (`group`); the answer comes
-/// after that commit. Suits a change that need not read what it writes.
+/// after that commit. On PostgreSQL a batch that may run as one statement
+/// joins those submitted meanwhile the same way (`joint`). Suits a change
+/// that need not read what it writes.
 pub async fn write(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
     match Backend::of(db) {
         Backend::Sqlite => group::submit(db, batch).await,
-        Backend::Postgres if batch.is_one_statement() => {
-            // Atomic on its own; whatever it locks, it holds at most while
-            // it runs, which is what is counted.
-            let mut conn = db.acquire().await?;
-            let started = std::time::Instant::now();
-            batch.run(&mut conn).await?;
-            serial::record(started.elapsed());
-            Ok(())
-        }
+        // Atomic on its own, joined with the others of the moment;
+        // whatever it locks, it holds at most while it runs, which is
+        // what is counted.
+        Backend::Postgres if batch.is_one_statement() => joint::submit(db, batch).await,
         Backend::Postgres => {
             let mut tx = db.begin().await?;
             let locked = batch.run_locking(&mut tx).await?;
@@ -232,8 +244,8 @@ pub async fn write(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
     }
 }
 
-/// A single write statement, run in a write transaction of its own: on
-/// SQLite a turn in the group, since a write beside the group's open
+/// A single write statement, run in a write transaction of its own (on
+/// PostgreSQL the statement's own): on SQLite a turn in the group, since a write beside the group's open
 /// transaction would wait on SQLite's lock (and make the group wait).
 pub trait WriteOne {
     fn write(
@@ -244,6 +256,11 @@ pub trait WriteOne {
 
 impl WriteOne for sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
     async fn write(self, db: &Db) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+        if Backend::of(db) == Backend::Postgres {
+            // One statement is atomic on its own: no BEGIN and COMMIT
+            // round trips around it.
+            return self.execute(db).await;
+        }
         let mut tx = begin_write(db).await?;
         let done = self.execute(&mut *tx).await?;
         tx.commit().await?;

@@ -257,7 +257,16 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<C
         let now = now_seconds();
         // Held before reading: a request of this process with the key
         // keeps its answer before it lets go, so what we read is current.
-        let flight = Flight::take(scope, key);
+        let mut flight = Flight::take(scope, key);
+        // On PostgreSQL a key not seen before (the usual case) is claimed
+        // at once, in one statement, without reading it first.
+        let shared = Backend::of(&state.db) == Backend::Postgres;
+        if let Some(held) = flight.take_if(|_| shared) {
+            if claimed_in_database(&state.db, scope, key, hash, now).await? {
+                return Ok(Claim::Fresh(held));
+            }
+            flight = Some(held);
+        }
         let row: Option<Stored> = sqlx::query_as(
             "SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys
              WHERE scope = $1 AND key = $2",
@@ -288,13 +297,13 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<C
             }
             Some(_) => {}
             None => {
-                if let Some(flight) = flight
-                    && claimed_in_database(&state.db, scope, key, hash, now).await?
-                {
+                // One process per SQLite file: holding the key here is the
+                // claim.
+                if !shared && let Some(flight) = flight {
                     return Ok(Claim::Fresh(flight));
                 }
-                // Else running here, or claimed by another instance between
-                // our two statements: wait for its answer.
+                // Else running here, or (on PostgreSQL) its claim gone
+                // between our two statements: look again.
             }
         }
         if started.elapsed() >= WAIT {
@@ -304,9 +313,9 @@ async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<C
     }
 }
 
-/// Claims a key this process holds and found no answer for: on
-/// PostgreSQL, where several instances share the table, with a row of no
-/// answer; one process per SQLite file needs nothing more.
+/// Claims a key this process holds on PostgreSQL, where several instances
+/// share the table, with a row of no answer: false if the key has a row
+/// already (claimed elsewhere, answered, or past its window).
 async fn claimed_in_database(
     db: &Db,
     scope: &str,
@@ -314,9 +323,6 @@ async fn claimed_in_database(
     hash: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    if Backend::of(db) == Backend::Sqlite {
-        return Ok(true);
-    }
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (scope, key) DO NOTHING",

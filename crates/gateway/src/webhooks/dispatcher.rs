@@ -315,7 +315,11 @@ async fn record(state: &AppState, batch: &[Finished]) -> anyhow::Result<()> {
     let schedule = &state.config.webhooks.retry_schedule_ms;
     let mut tx = crate::db::begin_write(&state.db).await?;
     let mut logs = Vec::with_capacity(batch.len());
-    let mut writes = Vec::with_capacity(batch.len());
+    // A delivery sent twice (its lease ran out during an attempt) is
+    // recorded in a later round: the writes of one must not touch a row
+    // twice (`run_many`).
+    let mut rounds: Vec<Vec<Batch>> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
     for done in batch {
         let attempts = done.claim.attempts + 1;
         let next = retry::next(schedule, attempts as usize, &done.answer);
@@ -331,10 +335,19 @@ async fn record(state: &AppState, batch: &[Finished]) -> anyhow::Result<()> {
         };
         let mut write = Batch::new();
         outbox::finish(&mut write, &record);
-        writes.push(write);
+        let round: &mut usize = seen
+            .entry(done.claim.id)
+            .and_modify(|r| *r += 1)
+            .or_default();
+        if rounds.len() <= *round {
+            rounds.push(Vec::new());
+        }
+        rounds[*round].push(write);
         logs.push((done, attempts, next.status()));
     }
-    crate::db::run_many(&mut tx, writes).await?;
+    for writes in rounds {
+        crate::db::run_many(&mut tx, writes).await?;
+    }
     for done in batch.iter().filter(|d| d.answer.gone()) {
         endpoints::disable(&mut tx, &done.endpoint).await?;
     }
