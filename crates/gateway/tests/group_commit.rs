@@ -101,3 +101,63 @@ async fn a_failing_batch_fails_alone_and_leaves_nothing() {
         .unwrap();
     assert_eq!(count, 1 + 180 * 2);
 }
+
+/// A writer that takes a turn of its own (the webhook dispatcher's claim,
+/// say) gets it while batches keep coming without a pause: the batches'
+/// leader takes the turn anew for each group, behind whoever queued
+/// meanwhile, instead of keeping it while its queue refills.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_turn_is_not_starved_by_batches_that_never_stop() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("flood.db").display());
+    let db = Arc::new(db::connect(&url).await.unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicUsize::new(0));
+    // Batches sent without waiting for each other, until told to stop (or
+    // for at most 20 s).
+    let flood = {
+        let (db, stop, written) = (db.clone(), stop.clone(), written.clone());
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let mut i = 0u64;
+            let mut writes = tokio::task::JoinSet::new();
+            while !stop.load(Ordering::Acquire) && started.elapsed().as_secs() < 20 {
+                for _ in 0..8 {
+                    i += 1;
+                    let (db, written) = (db.clone(), written.clone());
+                    writes.spawn(async move {
+                        let mut batch = db::Batch::new();
+                        batch
+                            .add("INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ('f', $1, '', 0)")
+                            .bind(format!("f{i}"));
+                        db::write(&db, batch).await.unwrap();
+                        written.fetch_add(1, Ordering::AcqRel);
+                    });
+                }
+                tokio::task::yield_now().await;
+                while writes.try_join_next().is_some() {}
+            }
+            while writes.join_next().await.is_some() {}
+        })
+    };
+    // Once the flood is well under way, a turn of its own.
+    while written.load(Ordering::Acquire) < 2_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let mut tx = db::begin_write(&db).await.unwrap();
+    sqlx::query("INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ('t', 'turn', '', 0)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let flooding = !flood.is_finished();
+    stop.store(true, Ordering::Release);
+    flood.await.unwrap();
+    assert!(kept(&db, "turn").await);
+    assert!(
+        flooding,
+        "the turn came only when the batches stopped ({} written)",
+        written.load(Ordering::Acquire)
+    );
+}

@@ -42,8 +42,15 @@ struct Writers {
     shared: Arc<Mutex<Shared>>,
     /// Writers waiting for their turn.
     queued: AtomicUsize,
-    /// Batches submitted, waiting for a writer to run them all at once.
-    batches: std::sync::Mutex<Vec<(Batch, Answer)>>,
+    /// Batches submitted, waiting for their leader to run them all at once.
+    batches: std::sync::Mutex<Submitted>,
+}
+
+/// Batches waiting, and whether a leader is on its way to run them.
+#[derive(Default)]
+struct Submitted {
+    batches: Vec<(Batch, Answer)>,
+    leading: bool,
 }
 
 fn writers(db: &Db) -> Arc<Writers> {
@@ -223,42 +230,57 @@ impl Drop for Turn {
 }
 
 /// Runs `batch` and commits it with the other batches submitted meanwhile:
-/// the first of them to get the turn runs them all in one round trip and
-/// commits for all (a batch that fails is then run again alone, in a
-/// savepoint, so it fails alone).
+/// their one leader runs them all in one round trip and commits for all (a
+/// batch that fails is then run again alone, in a savepoint, so it fails
+/// alone).
 pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
     let writers = writers(db);
     let (answer, committed) = oneshot::channel();
-    writers
-        .batches
-        .lock()
-        .expect("group commit batches")
-        .push((batch, answer));
-    // In a task of its own: a caller that stops waiting does not stop the
-    // batches of the others.
-    tokio::spawn(async move {
+    let first = {
+        let mut submitted = writers.batches.lock().expect("group commit batches");
+        submitted.batches.push((batch, answer));
+        !std::mem::replace(&mut submitted.leading, true)
+    };
+    if first {
+        // In a task of its own: a caller that stops waiting does not stop
+        // the batches of the others.
+        tokio::spawn(leader(writers));
+    }
+    committed
+        .await
+        .map_err(|_| sqlx::Error::Protocol("the group commit ended unanswered".into()))?
+        .map_err(sqlx::Error::Protocol)
+}
+
+/// Runs the submitted batches, as many at a time as have come, until none
+/// is left. The turn is taken anew for each group, behind the writers who
+/// queued for it meanwhile: batches that never stop coming do not keep it
+/// from them (the webhook dispatcher's claims, say).
+async fn leader(writers: Arc<Writers>) {
+    loop {
         let mut shared = {
             writers.queued.fetch_add(1, Ordering::AcqRel);
             let _queued = Queued(&writers.queued);
             Held::take(&writers.shared).await
         };
-        loop {
-            let batches: Vec<_> = {
-                let mut queue = writers.batches.lock().expect("group commit batches");
-                let n = queue.len().min(MOST);
-                queue.drain(..n).collect()
-            };
-            if batches.is_empty() {
-                break;
+        let batches: Option<Vec<_>> = {
+            let mut submitted = writers.batches.lock().expect("group commit batches");
+            let n = submitted.batches.len().min(MOST);
+            // Cleared in the same hold as the last look: a batch submitted
+            // after it finds no leader and starts one.
+            submitted.leading = n > 0;
+            (n > 0).then(|| submitted.batches.drain(..n).collect())
+        };
+        let Some(batches) = batches else {
+            // A writer before may have left its changes for us to commit.
+            if !shared.waiting.is_empty() {
+                flush(&mut shared).await;
             }
-            lead(&writers.db, &mut shared, batches).await;
-            flush(&mut shared).await;
-        }
-    });
-    committed
-        .await
-        .map_err(|_| sqlx::Error::Protocol("the group commit ended unanswered".into()))?
-        .map_err(sqlx::Error::Protocol)
+            return;
+        };
+        lead(&writers.db, &mut shared, batches).await;
+        flush(&mut shared).await;
+    }
 }
 
 /// Runs batches in the shared transaction: all in one query, or, if that
