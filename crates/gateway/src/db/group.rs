@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -42,6 +42,9 @@ struct Writers {
     shared: Arc<Mutex<Shared>>,
     /// Writers waiting for their turn.
     queued: AtomicUsize,
+    /// The log is long: the batches' leader checkpoints it after its
+    /// next commit ([`catch_up`]).
+    catch_up: AtomicBool,
     /// Batches submitted, waiting for their leader to run them all at once.
     batches: std::sync::Mutex<Submitted>,
 }
@@ -66,6 +69,7 @@ fn writers(db: &Db) -> Arc<Writers> {
                 db: super::writer_pool(db),
                 shared: Arc::default(),
                 queued: AtomicUsize::new(0),
+                catch_up: AtomicBool::new(false),
                 batches: std::sync::Mutex::default(),
             })
         })
@@ -280,7 +284,29 @@ async fn leader(writers: Arc<Writers>) {
         };
         lead(&writers.db, &mut shared, batches).await;
         flush(&mut shared).await;
+        if writers.catch_up.swap(false, Ordering::AcqRel) {
+            // Between two commits, in the turn: nothing is added to the
+            // log meanwhile, so the checkpoint can copy all of it (passive:
+            // it waits for no reader; one still reading old pages leaves
+            // them for the next time).
+            if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&writers.db)
+                .await
+            {
+                tracing::warn!(error = %err, "checkpoint failed");
+            }
+        }
     }
+}
+
+/// Asks the batches' leader to checkpoint the log after its next commit.
+/// Under writes that never pause a checkpoint beside them never catches up
+/// with the last commit, and SQLite starts the log again from its
+/// beginning only once one has: written only at its end, it grew by
+/// gigabytes (each write past its end also made the file system zero new
+/// blocks). Caught up between two commits, the next one starts it again.
+pub fn catch_up(db: &Db) {
+    writers(db).catch_up.store(true, Ordering::Release);
 }
 
 /// Runs batches in the shared transaction: all in one query, or, if that

@@ -90,7 +90,8 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                          PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
-                         PRAGMA wal_autocheckpoint = 0;",
+                         PRAGMA wal_autocheckpoint = 0; \
+                         PRAGMA journal_size_limit = 67108864;",
                     )
                     .await?;
                 }
@@ -130,6 +131,9 @@ pub(super) fn writer_pool(db: &Db) -> Db {
 
 /// How often SQLite's log is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// A log longer than this (pages) is caught up with between two group
+/// commits (`group::catch_up`), so that it starts again from its beginning.
+const LONG_LOG_FRAMES: i64 = 4096;
 
 /// Checkpoints SQLite's write-ahead log in the background, so no commit
 /// pays for one (each connection's automatic checkpoint is off); passive,
@@ -143,10 +147,7 @@ pub async fn checkpoints(db: Db, shutdown: CancellationToken) {
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
         }
-        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&db)
-            .await
-        {
+        if let Err(err) = checkpoint(&db, LONG_LOG_FRAMES).await {
             tracing::warn!(error = %err, "checkpoint failed");
         }
     }
@@ -154,6 +155,21 @@ pub async fn checkpoints(db: Db, shutdown: CancellationToken) {
     let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&db)
         .await;
+}
+
+/// One pass of [`checkpoints`]: a passive checkpoint beside readers and
+/// writers; if the log holds more than `long` frames, the batches' leader
+/// is asked to catch up with it between two commits (`group::catch_up`),
+/// so the next commit writes it from its beginning. Answers the frames
+/// the log held.
+pub async fn checkpoint(db: &Db, long: i64) -> Result<i64, sqlx::Error> {
+    let (_, frames, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(db)
+        .await?;
+    if frames > long {
+        group::catch_up(db);
+    }
+    Ok(frames)
 }
 
 /// The URL without its password, for messages.
