@@ -1,11 +1,14 @@
 //! SQLite's group commit: many writers share one transaction, each in a
 //! savepoint of its own. One that gives up is rolled back alone, and a
 //! writer is answered only once its change is committed (readers on other
-//! connections see it then).
+//! connections see it then). Joined batches fail alone on PostgreSQL too
+//! (that test runs on `TENDER_TEST_POSTGRES` when set).
 
 use std::sync::Arc;
 
 use tender_gateway::db::{self, Db};
+
+mod common;
 
 async fn kept(db: &Db, key: &str) -> bool {
     let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM idempotency_keys WHERE key = $1")
@@ -55,13 +58,15 @@ async fn a_writer_that_gives_up_is_rolled_back_alone() {
     assert_eq!(count, 80);
 }
 
-/// Batches submitted together run in one query; one that fails (a
-/// duplicate key, half-way through its statements) fails alone, with none
-/// of its statements kept, and the others are committed when answered.
+/// Batches submitted together run in one query (SQLite) or, those that
+/// lock one row, as one statement (PostgreSQL, `db::joint`); one that
+/// fails (a duplicate key, half-way through its statements) fails alone,
+/// with none of its statements kept, and the others are committed when
+/// answered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failing_batch_fails_alone_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("batches.db").display());
+    let url = common::database_url(dir.path()).await;
     let db = Arc::new(db::connect(&url).await.unwrap());
     const INSERT: &str = "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ('t', $1, '', $2)";
     // `dup` is taken before the batches run.
@@ -72,6 +77,7 @@ async fn a_failing_batch_fails_alone_and_leaves_nothing() {
         let db = db.clone();
         tokio::spawn(async move {
             let mut batch = db::Batch::new();
+            batch.as_one_statement_locking(if i % 2 == 0 { "even" } else { "odd" });
             batch.add(INSERT).bind(format!("a{i}")).bind(1);
             // Every tenth batch's second statement collides.
             let second = if i % 10 == 0 {
