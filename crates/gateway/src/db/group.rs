@@ -261,6 +261,10 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
 /// queued for it meanwhile: batches that never stop coming do not keep it
 /// from them (the webhook dispatcher's claims, say).
 async fn leader(writers: Arc<Writers>) {
+    let mut ends = LeaderEnds {
+        writers: writers.clone(),
+        done: false,
+    };
     loop {
         let mut shared = {
             writers.queued.fetch_add(1, Ordering::AcqRel);
@@ -273,6 +277,7 @@ async fn leader(writers: Arc<Writers>) {
             // Cleared in the same hold as the last look: a batch submitted
             // after it finds no leader and starts one.
             submitted.leading = n > 0;
+            ends.done = n == 0;
             (n > 0).then(|| submitted.batches.drain(..n).collect())
         };
         let Some(batches) = batches else {
@@ -295,6 +300,26 @@ async fn leader(writers: Arc<Writers>) {
             {
                 tracing::warn!(error = %err, "checkpoint failed");
             }
+        }
+    }
+}
+
+/// A leader's end other than its own (a panic): the batches still waiting
+/// are answered with an error (their senders dropped) rather than left
+/// without a leader, and the next one submitted starts one.
+struct LeaderEnds {
+    writers: Arc<Writers>,
+    /// Ended by finding nothing left, `leading` already cleared.
+    done: bool,
+}
+
+impl Drop for LeaderEnds {
+    fn drop(&mut self) {
+        if !self.done
+            && let Ok(mut submitted) = self.writers.batches.lock()
+        {
+            submitted.leading = false;
+            submitted.batches.clear();
         }
     }
 }

@@ -84,14 +84,21 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
 /// left (then the row leaves the queue, in the same hold of it, so a batch
 /// is never left without a runner).
 async fn runner(db: Db, queue: Arc<Queue>, lock: String) {
+    let mut ends = Ends {
+        queue: queue.clone(),
+        lock: lock.clone(),
+        done: false,
+    };
     loop {
         let mut batches: Vec<_> = {
             let mut waiting = queue.waiting.lock().expect("joint batches");
             let Some(row) = waiting.get_mut(&lock) else {
+                ends.done = true;
                 return;
             };
             if row.is_empty() {
                 waiting.remove(&lock);
+                ends.done = true;
                 return;
             }
             let n = row.len().min(MOST);
@@ -105,6 +112,26 @@ async fn runner(db: Db, queue: Arc<Queue>, lock: String) {
             let rest = batches.split_off(next_alike(&batches, |(batch, _)| batch));
             run(&db, batches).await;
             batches = rest;
+        }
+    }
+}
+
+/// A runner's end other than its own (a panic): its row leaves the
+/// queue, and batches still waiting there are answered with an error
+/// (their senders dropped) rather than left without a runner.
+struct Ends {
+    queue: Arc<Queue>,
+    lock: String,
+    /// Ended by finding nothing left, the row already out of the queue.
+    done: bool,
+}
+
+impl Drop for Ends {
+    fn drop(&mut self) {
+        if !self.done
+            && let Ok(mut waiting) = self.queue.waiting.lock()
+        {
+            waiting.remove(&self.lock);
         }
     }
 }
