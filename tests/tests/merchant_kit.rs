@@ -296,9 +296,12 @@ async fn the_widget_speaks_the_shoppers_language_with_words_from_the_shop() {
 
     // A whole payment in Japanese: the button, the cashier, the success page.
     browser.client.goto(&stack.merchant_url).await.unwrap();
+    // Waited for: the widget draws its button once its bundle has loaded.
     browser
         .client
-        .find(Locator::Css("button.tender-pay__button"))
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Css("button.tender-pay__button"))
         .await
         .unwrap()
         .click()
