@@ -219,3 +219,57 @@ async fn two_instances_one_killed_lose_nothing_and_pay_each_session_once() {
     assert_eq!(payments as usize, PAYMENTS, "each payment recorded once");
     drop(b);
 }
+
+/// Each `Idempotency-Key` sent to both processes at once, several times:
+/// one session per key, and every answer is that session. No memory is
+/// shared between the two: a new key is claimed by the create's own write
+/// (no look before it), so the two creates race to that write and the one
+/// that finds the key taken answers with the other's session.
+#[tokio::test]
+async fn one_key_sent_to_two_processes_at_once_makes_one_session() {
+    const KEYS: usize = 40;
+    const SENDS: usize = 4;
+    let database = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let binary = tender_e2e::tools::root().join("target/debug/tender-gateway");
+    let gateways = ["a", "b"].map(|name| {
+        let config = GatewayToml::new(free_port().unwrap(), &database);
+        GatewayProcess::prepare(&binary, &config, &dir.path().join(format!("{name}.toml"))).unwrap()
+    });
+    let key = gateways[0].create_merchant("Keys").unwrap().api_key;
+    let _running = gateways
+        .each_ref()
+        .map(|g| g.start(&g.url, None, "warn").unwrap());
+    let http = reqwest::Client::new();
+    let body = json!({
+        "productData": {"name": "Sticker", "price": {"amount": "1.00", "currency": "USD"}},
+        "successUrl": "https://shop.test/ok",
+    });
+    let sends = (0..KEYS * SENDS).map(|i| {
+        let request = http
+            .post(format!("{}/v1/checkout/sessions", gateways[i % 2].url))
+            .bearer_auth(&key)
+            .header("Idempotency-Key", format!("key-{}", i % KEYS))
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let answer: Value = response.json().await.unwrap();
+            assert_eq!(status, 201, "{answer}");
+            (i % KEYS, answer["id"].as_str().unwrap().to_owned())
+        }
+    });
+    let answers: Vec<(usize, String)> = futures_util::stream::iter(sends)
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let per_key: HashSet<(usize, String)> = answers.into_iter().collect();
+    assert_eq!(per_key.len(), KEYS, "a key answered with two sessions");
+
+    let mut conn = sqlx::PgConnection::connect(&database).await.unwrap();
+    let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(sessions, KEYS as i64);
+}

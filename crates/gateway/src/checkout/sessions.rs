@@ -50,7 +50,7 @@ pub async fn create(
     let (mut batch, session) = prepare(&state, &merchant, &body, None).await?;
     let answer = Answer::json(StatusCode::CREATED, &session)?;
     idempotency::keep(&mut batch, &answer);
-    db::write(&state.db, batch).await?;
+    idempotency::write(&state.db, batch).await?;
     state.announce();
     tracing::info!(session = %session.id, merchant = %merchant.id, amount = %session.amount_due, "session created");
     Ok(answer)

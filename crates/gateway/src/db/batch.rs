@@ -27,6 +27,24 @@ pub struct Batch {
     lock: Option<String>,
 }
 
+/// Why a submitted batch was not committed: its own statement's error (a
+/// constraint it broke, kept whole so its caller can tell which), or one
+/// it shared with the batches it ran beside.
+#[derive(Debug)]
+pub enum Failed {
+    Own(sqlx::Error),
+    Shared(String),
+}
+
+impl From<Failed> for sqlx::Error {
+    fn from(failed: Failed) -> Self {
+        match failed {
+            Failed::Own(err) => err,
+            Failed::Shared(message) => sqlx::Error::Protocol(message),
+        }
+    }
+}
+
 /// A statement's argument, owned so a batch can wait in a queue; a NULL
 /// keeps its type (PostgreSQL will not put a text NULL in an integer).
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use tokio::sync::{Semaphore, oneshot};
 
-use super::batch::{Batch, next_alike};
+use super::batch::{Batch, Failed, next_alike};
 use super::{Db, serial};
 
 /// Joined statements of one process running at once, at most (of as many
@@ -23,7 +23,7 @@ const AT_ONCE: usize = 4;
 /// Batches taken by one statement, at most (the largest join).
 const MOST: usize = super::batch::JOINED[0];
 
-type Answer = oneshot::Sender<Result<(), String>>;
+type Answer = oneshot::Sender<Result<(), Failed>>;
 
 /// One database's batches waiting, by the row they lock.
 struct Queue {
@@ -77,7 +77,7 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
     }
     done.await
         .map_err(|_| sqlx::Error::Protocol("the joined statement ended unanswered".into()))?
-        .map_err(sqlx::Error::Protocol)
+        .map_err(sqlx::Error::from)
 }
 
 /// Runs `lock`'s batches, as many at a time as have come, until none is
@@ -153,7 +153,7 @@ async fn run(db: &Db, batches: Vec<(Batch, Answer)>) {
         }
     }
     for (batch, answer) in batches {
-        let _ = answer.send(once(db, batch).await.map_err(|e| e.to_string()));
+        let _ = answer.send(once(db, batch).await.map_err(Failed::Own));
     }
 }
 

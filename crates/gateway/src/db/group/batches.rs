@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use tokio::sync::oneshot;
 
 use super::super::Db;
-use super::super::batch::{Batch, Joined, next_alike};
+use super::super::batch::{Batch, Failed, Joined, next_alike};
 use super::{Answer, Held, MOST, Queued, Shared, Writers, fail, flush, writers};
 
 /// Runs `batch` and commits it with the other batches submitted meanwhile:
@@ -32,7 +32,7 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
     committed
         .await
         .map_err(|_| sqlx::Error::Protocol("the group commit ended unanswered".into()))?
-        .map_err(sqlx::Error::Protocol)
+        .map_err(sqlx::Error::from)
 }
 
 /// Runs the submitted batches, as many at a time as have come, until none
@@ -121,7 +121,7 @@ async fn lead(db: &Db, shared: &mut Shared, mut batches: Vec<(Batch, Answer)>) {
             Ok(tx) => shared.tx = Some(tx),
             Err(err) => {
                 for (_, answer) in batches {
-                    let _ = answer.send(Err(err.to_string()));
+                    let _ = answer.send(Err(Failed::Shared(err.to_string())));
                 }
                 return;
             }
@@ -137,7 +137,9 @@ async fn lead(db: &Db, shared: &mut Shared, mut batches: Vec<(Batch, Answer)>) {
         if let Err(err) = run_joined(shared, batches).await {
             fail(shared, &err);
             for (_, answer) in rest {
-                let _ = answer.send(Err(format!("the shared transaction failed: {err}")));
+                let _ = answer.send(Err(Failed::Shared(format!(
+                    "the shared transaction failed: {err}"
+                ))));
             }
             return;
         }
@@ -171,7 +173,7 @@ async fn run_joined(shared: &mut Shared, batches: Vec<(Batch, Answer)>) -> Resul
         match batch.run(tx).await {
             Ok(()) => shared.waiting.push(answer),
             Err(err) => {
-                let _ = answer.send(Err(err.to_string()));
+                let _ = answer.send(Err(Failed::Own(err)));
                 sqlx::query("ROLLBACK TO writer; RELEASE writer")
                     .execute(&mut **tx)
                     .await?;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use super::batch::Batch;
+use super::batch::{Batch, Failed};
 use super::{Conn, Db, Tx, serial};
 
 mod batches;
@@ -29,7 +29,7 @@ const MOST: usize = 64;
 /// committing itself (the one behind may have given up).
 const HANDOVER: Duration = Duration::from_millis(50);
 
-type Answer = oneshot::Sender<Result<(), String>>;
+type Answer = oneshot::Sender<Result<(), Failed>>;
 
 /// The transaction writers share, between commits.
 #[derive(Default)]
@@ -204,7 +204,7 @@ impl Turn {
         };
         outcome
             .map_err(|_| sqlx::Error::Protocol("the group commit ended unanswered".into()))?
-            .map_err(sqlx::Error::Protocol)
+            .map_err(sqlx::Error::from)
     }
 }
 
@@ -244,7 +244,7 @@ async fn flush(shared: &mut Shared) {
         None => Err("the shared transaction was already gone".to_owned()),
     };
     for answer in shared.waiting.drain(..) {
-        let _ = answer.send(outcome.clone());
+        let _ = answer.send(outcome.clone().map_err(Failed::Shared));
     }
 }
 
@@ -255,6 +255,8 @@ fn fail(shared: &mut Shared, err: &sqlx::Error) {
     // Dropping a transaction rolls it back.
     shared.tx = None;
     for answer in shared.waiting.drain(..) {
-        let _ = answer.send(Err(format!("the shared transaction failed: {err}")));
+        let _ = answer.send(Err(Failed::Shared(format!(
+            "the shared transaction failed: {err}"
+        ))));
     }
 }

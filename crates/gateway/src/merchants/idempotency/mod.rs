@@ -11,15 +11,14 @@
 //! for the rest the middleware keeps the answer after the handler. Requests
 //! of one process wait for each other in memory; on PostgreSQL, where
 //! several instances share the table, a key is also claimed by a row
-//! before the handler runs.
+//! before the handler runs. On the routes of [`CLAIMED_BY_THEIR_WRITE`]
+//! the key is instead claimed by the change itself: no read before it.
 
-use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
-use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -28,19 +27,28 @@ use tender_protocol::IdempotencyKey;
 
 use crate::clock::now_seconds;
 use crate::db::WriteOne;
-use crate::db::{self, Backend, Batch, Conn, Db};
+use crate::db::{self, Batch, Conn, Db};
 use crate::error::{ApiError, ApiResult, MAX_BODY_BYTES};
 use crate::merchants::auth::Merchant;
 use crate::state::AppState;
 
+mod claim;
+
+use claim::{Claim, Flight, claim};
+
 /// How long an answer is replayed.
 pub const KEEP_SECONDS: i64 = 24 * 3600;
-/// A claim with no answer after this long is taken to have died with its
-/// process, and the key is free again.
-const ABANDONED_SECONDS: i64 = 60;
-/// How long a concurrent duplicate waits for the first request's answer.
-const WAIT: Duration = Duration::from_secs(10);
-const POLL: Duration = Duration::from_millis(25);
+/// Routes whose handler changes nothing but one batch that keeps its
+/// answer ([`keep`], written with [`write`]): a key is claimed there by
+/// that batch's own insert of the answer, with no look at the key before
+/// (one round trip less for every new key). A key used before fails the
+/// batch whole, nothing written, and the request is then answered as any
+/// repeat is. A route added here must have no effect before its batch.
+const CLAIMED_BY_THEIR_WRITE: &[&str] = &["/v1/checkout/sessions"];
+
+/// Answered when a key's first request has not finished.
+const IN_PROGRESS: &str =
+    "A request with this Idempotency-Key is still in progress; retry shortly.";
 
 /// Header on a replayed answer.
 pub const REPLAYED: &str = "idempotent-replayed";
@@ -51,6 +59,11 @@ struct Pending {
     key: String,
     hash: String,
     kept: AtomicBool,
+    /// The key is claimed by the batch that keeps the answer (see
+    /// [`CLAIMED_BY_THEIR_WRITE`]).
+    by_write: bool,
+    /// That batch failed on the key: it was used before.
+    taken: AtomicBool,
 }
 
 tokio::task_local! {
@@ -93,7 +106,7 @@ pub fn keep(batch: &mut Batch, answer: &Answer) {
         return;
     };
     batch
-        .add(STORE)
+        .add(if pending.by_write { CLAIM } else { STORE })
         .bind(&pending.scope)
         .bind(&pending.key)
         .bind(&pending.hash)
@@ -109,6 +122,34 @@ const STORE: &str =
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (scope, key) DO UPDATE
      SET status_code = excluded.status_code, response_body = excluded.response_body";
+
+/// Claims a key with its answer: fails on a key used before.
+const CLAIM: &str =
+    "INSERT INTO idempotency_keys (scope, key, request_hash, created_at, status_code, response_body)
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Writes a batch that [`keep`] added this request's answer to. Where that
+/// insert is the key's claim, a key used before fails the batch: answered
+/// 409 here (nothing went wrong), and as a repeat by the middleware.
+pub async fn write(db: &Db, batch: Batch) -> ApiResult<()> {
+    let Err(err) = db::write(db, batch).await else {
+        return Ok(());
+    };
+    let claimed_here = PENDING.try_with(|p| p.by_write.then(|| p.clone()));
+    if let Ok(Some(pending)) = claimed_here
+        && used_before(&err)
+    {
+        pending.taken.store(true, Ordering::Release);
+        return Err(ApiError::Conflict(IN_PROGRESS.into()));
+    }
+    Err(err.into())
+}
+
+/// Whether a write failed on a key already in `idempotency_keys`.
+fn used_before(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e)
+        if e.is_unique_violation() && e.message().contains("idempotency_keys"))
+}
 
 async fn store(
     conn: &mut Conn,
@@ -126,44 +167,6 @@ async fn store(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// The keys this process is running a request for.
-static IN_FLIGHT: LazyLock<Mutex<HashSet<(String, String)>>> = LazyLock::new(Default::default);
-
-/// This process's hold on a key while its request runs.
-struct Flight((String, String));
-
-impl Flight {
-    fn take(scope: &str, key: &str) -> Option<Self> {
-        let entry = (scope.to_owned(), key.to_owned());
-        let taken = IN_FLIGHT
-            .lock()
-            .expect("idempotency in flight")
-            .insert(entry.clone());
-        // Made only when taken: dropping one releases the key.
-        taken.then(|| Flight(entry))
-    }
-}
-
-impl Drop for Flight {
-    fn drop(&mut self) {
-        IN_FLIGHT
-            .lock()
-            .expect("idempotency in flight")
-            .remove(&self.0);
-    }
-}
-
-enum Claim {
-    /// This request is the first with its key: run it.
-    Fresh(Flight),
-    /// The first answer, to send again.
-    Replay(u16, Vec<u8>),
-    /// The key was used with a different request.
-    Mismatch,
-    /// The first request has not finished within the wait.
-    InProgress,
 }
 
 /// The middleware, inside authentication. Requests other than POST, or
@@ -201,35 +204,98 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         parts.uri.path_and_query().map_or(&path, |p| p.as_str()),
         &bytes,
     );
-    match claim(&state, &scope, key.as_str(), &hash).await {
+    let held = parts
+        .extensions
+        .get::<MatchedPath>()
+        .filter(|route| CLAIMED_BY_THEIR_WRITE.contains(&route.as_str()))
+        .and_then(|_| Flight::take(&scope, key.as_str()));
+    let pending = Pending::new(scope, key.as_str().to_owned(), hash, held.is_some());
+    let Some(held) = held else {
+        return match claim(&state, &pending, None).await {
+            Ok(Claim::Fresh(_flight)) => {
+                let request = Request::from_parts(parts, Body::from(bytes));
+                run(&state, pending, request, next).await
+            }
+            other => answer(other),
+        };
+    };
+    // Run at once: the handler's batch claims the key.
+    let request = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
+    let response = PENDING
+        .scope(pending.clone(), next.clone().run(request))
+        .await;
+    if committed(&pending, &response) {
+        return response;
+    }
+    // Nothing written: the key is looked at as for any request.
+    match claim(&state, &pending, Some(held)).await {
+        Ok(Claim::Fresh(_flight)) if pending.taken.load(Ordering::Acquire) => {
+            // Used before, past its window since: claimed now, run anew.
+            let again = Pending::new(
+                pending.scope.clone(),
+                pending.key.clone(),
+                pending.hash.clone(),
+                false,
+            );
+            let request = Request::from_parts(parts, Body::from(bytes));
+            run(&state, again, request, next).await
+        }
+        Ok(Claim::Fresh(_flight)) => remembered(&state, &pending, response).await,
+        other => answer(other),
+    }
+}
+
+impl Pending {
+    fn new(scope: String, key: String, hash: String, by_write: bool) -> Arc<Self> {
+        Arc::new(Self {
+            scope,
+            key,
+            hash,
+            kept: AtomicBool::new(false),
+            by_write,
+            taken: AtomicBool::new(false),
+        })
+    }
+}
+
+/// Runs the handler for a key claimed already, and keeps its answer.
+async fn run(state: &AppState, pending: Arc<Pending>, request: Request, next: Next) -> Response {
+    let response = PENDING.scope(pending.clone(), next.run(request)).await;
+    if committed(&pending, &response) {
+        return response;
+    }
+    remembered(state, &pending, response).await
+}
+
+/// Whether the handler kept its answer with its change, and both were
+/// committed (a kept answer whose commit then failed is a 5xx, or, where
+/// it was the claim, `taken`).
+fn committed(pending: &Pending, response: &Response) -> bool {
+    pending.kept.load(Ordering::Acquire)
+        && !pending.taken.load(Ordering::Acquire)
+        && !response.status().is_server_error()
+}
+
+/// The answer to a request whose key was not fresh (or whose look failed).
+fn answer(claim: Result<Claim, ApiError>) -> Response {
+    match claim {
         Err(err) => err.into_response(),
         Ok(Claim::Replay(status, body)) => replay(status, body),
         Ok(Claim::Mismatch) => ApiError::Conflict(
             "This Idempotency-Key was already used with a different request.".into(),
         )
         .into_response(),
-        Ok(Claim::InProgress) => ApiError::Conflict(
-            "A request with this Idempotency-Key is still in progress; retry shortly.".into(),
-        )
-        .into_response(),
-        Ok(Claim::Fresh(_flight)) => {
-            let pending = Arc::new(Pending {
-                scope,
-                key: key.as_str().to_owned(),
-                hash,
-                kept: AtomicBool::new(false),
-            });
-            let request = Request::from_parts(parts, Body::from(bytes));
-            let response = PENDING.scope(pending.clone(), next.run(request)).await;
-            // A kept answer whose commit then failed (a 5xx) is not kept.
-            if pending.kept.load(Ordering::Acquire) && !response.status().is_server_error() {
-                return response;
-            }
-            match remember(&state, &pending, response).await {
-                Ok(response) => response,
-                Err(err) => err.into_response(),
-            }
+        Ok(Claim::InProgress | Claim::Fresh(_)) => {
+            ApiError::Conflict(IN_PROGRESS.into()).into_response()
         }
+    }
+}
+
+/// The handler's answer, kept for its key ([`remember`]).
+async fn remembered(state: &AppState, pending: &Pending, response: Response) -> Response {
+    match remember(state, pending, response).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
     }
 }
 
@@ -247,95 +313,8 @@ fn request_hash(method: &Method, path: &str, body: &Bytes) -> String {
         .collect()
 }
 
-/// A kept key: the request's hash, the answer's status and body (none yet
-/// while claimed), when it was made.
-type Stored = (String, Option<i64>, Option<Vec<u8>>, i64);
-
-async fn claim(state: &AppState, scope: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
-    let started = tokio::time::Instant::now();
-    loop {
-        let now = now_seconds();
-        // Held before reading: a request of this process with the key
-        // keeps its answer before it lets go, so what we read is current.
-        let mut flight = Flight::take(scope, key);
-        // On PostgreSQL a key not seen before (the usual case) is claimed
-        // at once, in one statement, without reading it first.
-        let shared = Backend::of(&state.db) == Backend::Postgres;
-        if let Some(held) = flight.take_if(|_| shared) {
-            if claimed_in_database(&state.db, scope, key, hash, now).await? {
-                return Ok(Claim::Fresh(held));
-            }
-            flight = Some(held);
-        }
-        let row: Option<Stored> = sqlx::query_as(
-            "SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys
-             WHERE scope = $1 AND key = $2",
-        )
-        .bind(scope)
-        .bind(key)
-        .fetch_optional(&state.db)
-        .await?;
-        match row {
-            Some((_, status, _, created))
-                if created < now - KEEP_SECONDS
-                    || (status.is_none() && created < now - ABANDONED_SECONDS) =>
-            {
-                // Past its window, or a claim whose process died: free.
-                sqlx::query(
-                    "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at = $3",
-                )
-                .bind(scope)
-                .bind(key)
-                .bind(created)
-                .write(&state.db)
-                .await?;
-                continue;
-            }
-            Some((stored, _, _, _)) if stored != hash => return Ok(Claim::Mismatch),
-            Some((_, Some(status), body, _)) => {
-                return Ok(Claim::Replay(status as u16, body.unwrap_or_default()));
-            }
-            Some(_) => {}
-            None => {
-                // One process per SQLite file: holding the key here is the
-                // claim.
-                if !shared && let Some(flight) = flight {
-                    return Ok(Claim::Fresh(flight));
-                }
-                // Else running here, or (on PostgreSQL) its claim gone
-                // between our two statements: look again.
-            }
-        }
-        if started.elapsed() >= WAIT {
-            return Ok(Claim::InProgress);
-        }
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-/// Claims a key this process holds on PostgreSQL, where several instances
-/// share the table, with a row of no answer: false if the key has a row
-/// already (claimed elsewhere, answered, or past its window).
-async fn claimed_in_database(
-    db: &Db,
-    scope: &str,
-    key: &str,
-    hash: &str,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (scope, key) DO NOTHING",
-    )
-    .bind(scope)
-    .bind(key)
-    .bind(hash)
-    .bind(now)
-    .write(db)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
-}
+/// Deletes a key's record.
+const RELEASE: &str = "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2";
 
 /// Keeps the answer of a handler that did not (or releases the key after a
 /// 5xx).
@@ -350,7 +329,7 @@ async fn remember(
         .map_err(|e| anyhow::anyhow!("buffering a response: {e}"))?;
     let mut tx = db::begin_write(&state.db).await?;
     if parts.status.is_server_error() {
-        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2")
+        sqlx::query(RELEASE)
             .bind(&pending.scope)
             .bind(&pending.key)
             .execute(&mut *tx)
