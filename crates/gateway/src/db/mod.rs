@@ -15,7 +15,8 @@ mod group;
 mod joint;
 pub mod serial;
 
-pub use batch::{Batch, run_many};
+pub use batch::Batch;
+use batch::run_many;
 
 pub type Db = sqlx::AnyPool;
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -258,6 +259,26 @@ pub async fn write(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
             Ok(())
         }
     }
+}
+
+/// Writes independent batches (none touches a row another does), each
+/// committed before this returns: on SQLite each joins the group commit
+/// like any [`write`] (with the writes of the moment, not a turn of its
+/// own held over several round trips); on PostgreSQL all in one
+/// transaction, joined a few of one shape per statement (`run_many`). On
+/// an error, some may have been committed on SQLite; none on PostgreSQL.
+pub async fn write_many(db: &Db, batches: Vec<Batch>) -> Result<(), sqlx::Error> {
+    match Backend::of(db) {
+        Backend::Sqlite => {
+            futures_util::future::try_join_all(batches.into_iter().map(|b| write(db, b))).await?;
+        }
+        Backend::Postgres => {
+            let mut tx = db.begin().await?;
+            run_many(&mut tx, batches).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(())
 }
 
 /// A single write statement, run in a write transaction of its own (on

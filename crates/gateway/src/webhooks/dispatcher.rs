@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::clock::{now_ms, now_seconds};
-use crate::db::{self, Backend, Batch};
+use crate::db::{self, Batch};
 use crate::state::AppState;
 use crate::webhooks::outbox::{self, AttemptRecord, Claimed};
 use crate::webhooks::pacing::{Pacing, Signal};
@@ -309,18 +309,15 @@ async fn record_all(state: AppState, mut outcomes: mpsc::UnboundedReceiver<Finis
     }
 }
 
-/// Records attempts and decides what comes next for each: on PostgreSQL
-/// in one transaction; on SQLite each attempt is a batch of its own,
-/// committed with whatever else is written at the moment (the creates of
-/// the moment, say), rather than a turn of its own that holds every writer
-/// up over several round trips. One not recorded (all are, or none, on
-/// PostgreSQL) is claimed again when its lease ends.
+/// Records attempts and decides what comes next for each (`write_many`:
+/// on SQLite each with whatever else is written at the moment). One not
+/// recorded is claimed again when its lease ends.
 async fn record(state: &AppState, batch: &[Finished]) -> anyhow::Result<()> {
     let schedule = &state.config.webhooks.retry_schedule_ms;
     let mut logs = Vec::with_capacity(batch.len());
     // A delivery sent twice (its lease ran out during an attempt) is
     // recorded in a later round: the writes of one must not touch a row
-    // twice (`run_many`), nor race each other.
+    // twice (`write_many`), nor race each other.
     let mut rounds: Vec<Vec<Batch>> = Vec::new();
     let mut seen = std::collections::HashMap::new();
     for done in batch {
@@ -348,34 +345,20 @@ async fn record(state: &AppState, batch: &[Finished]) -> anyhow::Result<()> {
         rounds[*round].push(write);
         logs.push((done, attempts, next.status()));
     }
+    for writes in rounds {
+        db::write_many(&state.db, writes).await?;
+    }
     let gone: Vec<&str> = batch
         .iter()
         .filter(|d| d.answer.gone())
         .map(|d| &d.endpoint[..])
         .collect();
-    if Backend::of(&state.db) == Backend::Sqlite {
-        for writes in rounds {
-            let written = writes.into_iter().map(|w| db::write(&state.db, w));
-            futures_util::future::try_join_all(written).await?;
-        }
-        if !gone.is_empty() {
-            let mut tx = db::begin_write(&state.db).await?;
-            for endpoint in &gone {
-                endpoints::disable(&mut tx, endpoint).await?;
-            }
-            tx.commit().await?;
-        }
-    } else {
+    if !gone.is_empty() {
         let mut tx = db::begin_write(&state.db).await?;
-        for writes in rounds {
-            db::run_many(&mut tx, writes).await?;
-        }
         for endpoint in &gone {
             endpoints::disable(&mut tx, endpoint).await?;
         }
         tx.commit().await?;
-    }
-    if batch.iter().any(|d| d.answer.gone()) {
         state.endpoints_changed.fetch_add(1, Ordering::AcqRel);
     }
     for (done, attempts, next) in logs {
