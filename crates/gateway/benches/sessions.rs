@@ -4,7 +4,10 @@
 //! request with its own `Idempotency-Key`), and beside it a bare axum JSON
 //! handler (this program again, started with `BENCH_SERVE=bare`; it also
 //! takes the webhooks). Every server is warmed up, then measured `RUNS`
-//! times: the median and the spread (slowest to fastest) are printed.
+//! times: the median and the spread (slowest to fastest) are printed. The
+//! bare handler is measured again before the PostgreSQL runs, with no
+//! gateway running, and their ratios are to that figure: a machine whose
+//! speed drifts over the minutes between them skews neither.
 //! With `TENDER_BENCH_POSTGRES` (a server's admin URL, which `cargo xtask
 //! bench` sets) the gateway runs on PostgreSQL too, as one instance and as
 //! two sharing the database. Then, on SQLite: the gateway's resident
@@ -27,6 +30,11 @@ use tender_launch::supervise::Supervised;
 /// pass when `cargo test --all-targets` runs this as a smoke test.
 const FULL: bool = !cfg!(debug_assertions);
 const REQUESTS: usize = if FULL { 3000 } else { 60 };
+/// The bare handler answers about ten times as fast as a create: as many
+/// more requests make its runs last about as long as the gateway's (a run
+/// of a few tens of milliseconds mostly measures how the machine happened
+/// to be at that moment).
+const BARE_REQUESTS: usize = if FULL { 30_000 } else { 60 };
 const WARM_UP: usize = if FULL { 500 } else { 20 };
 const CONCURRENCY: usize = 32;
 const RUNS: usize = 3;
@@ -70,7 +78,7 @@ async fn measure_delivering(
     bare: &Bare,
 ) -> Value {
     let before = hooks(http, bare).await;
-    let mut figures = measure(http, urls, keys).await;
+    let mut figures = measure(http, urls, keys, REQUESTS).await;
     let delivered = hooks(http, bare).await - before;
     figures["webhooks_delivered_meanwhile_per_session"] =
         json!(round(delivered as f64 / (WARM_UP + RUNS * REQUESTS) as f64));
@@ -213,12 +221,18 @@ fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
     sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
-/// Warms up, then measures `RUNS` times: (median, spread) of each figure.
-async fn measure(http: &reqwest::Client, urls: &[String], keys: &[String]) -> Value {
+/// Warms up, then measures `RUNS` times `requests`: (median, spread) of
+/// each figure.
+async fn measure(
+    http: &reqwest::Client,
+    urls: &[String],
+    keys: &[String],
+    requests: usize,
+) -> Value {
     load(http, urls, keys, WARM_UP).await;
     let mut runs = Vec::new();
     for _ in 0..RUNS {
-        runs.push(load(http, urls, keys, REQUESTS).await);
+        runs.push(load(http, urls, keys, requests).await);
     }
     let stat = |f: fn(&Figures) -> f64| {
         let mut v: Vec<f64> = runs.iter().map(f).collect();
@@ -232,6 +246,17 @@ async fn measure(http: &reqwest::Client, urls: &[String], keys: &[String]) -> Va
         "per_second": rate, "per_second_spread": rate_spread,
         "p50_ms": p50, "p99_ms": p99, "p99_ms_spread": p99_spread,
     })
+}
+
+/// The bare handler's figures, measured now.
+async fn measure_bare(http: &reqwest::Client, bare: &Bare) -> Value {
+    let urls = [format!("{}/", bare.url)];
+    measure(http, &urls, &["x".to_owned()], BARE_REQUESTS).await
+}
+
+/// `measured`'s rate as a share of the bare handler's.
+fn share(measured: &Value, bare: &Value) -> f64 {
+    round(measured["per_second"].as_f64().unwrap() / bare["per_second"].as_f64().unwrap())
 }
 
 fn round(x: f64) -> f64 {
@@ -268,9 +293,7 @@ async fn run() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let bare = start_bare();
-    let baseline = measure(&http, &[format!("{}/", bare.url)], &["x".to_owned()]).await;
-    let bare_rate = baseline["per_second"].as_f64().unwrap();
-    let share = |v: &Value| round(v["per_second"].as_f64().unwrap() / bare_rate);
+    let baseline = measure_bare(&http, &bare).await;
 
     let sqlite_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let (gateway, running) = start_gateway(dir.path(), "sqlite", &sqlite_url);
@@ -289,7 +312,7 @@ async fn run() {
             "bench": "create_session_sqlite",
             "path": "Idempotency-Key, one webhook endpoint, info logging, separate processes",
             "requests_per_run": REQUESTS, "runs": RUNS, "concurrency": CONCURRENCY,
-            "tender": sqlite, "bare_axum": baseline, "ratio_of_bare": share(&sqlite),
+            "tender": sqlite, "bare_axum": baseline, "ratio_of_bare": share(&sqlite, &baseline),
         })
     );
 
@@ -313,6 +336,7 @@ async fn run() {
     list_at_a_million(&http, dir.path(), &bare).await;
 
     if let Ok(admin) = std::env::var("TENDER_BENCH_POSTGRES") {
+        let baseline = measure_bare(&http, &bare).await;
         let url = postgres_database(&admin).await;
         let (one, first) = start_gateway(dir.path(), "pg1", &url);
         let (key, _) = merchant(&http, &one, &bare).await;
@@ -332,8 +356,9 @@ async fn run() {
             json!({
                 "bench": "create_session_postgres",
                 "requests_per_run": REQUESTS, "runs": RUNS, "concurrency": CONCURRENCY,
-                "one_instance": single, "two_instances": pair,
-                "one_ratio_of_bare": share(&single), "two_ratio_of_bare": share(&pair),
+                "one_instance": single, "two_instances": pair, "bare_axum": baseline,
+                "one_ratio_of_bare": share(&single, &baseline),
+                "two_ratio_of_bare": share(&pair, &baseline),
             })
         );
         drop((first, second));
@@ -343,7 +368,7 @@ async fn run() {
             "{}",
             serialized("postgres_two_instances", per_create, &pair)
         );
-        many_merchants_on_postgres(&http, dir.path(), &admin, &bare, bare_rate).await;
+        many_merchants_on_postgres(&http, dir.path(), &admin, &bare, &baseline).await;
     }
 }
 
@@ -360,7 +385,7 @@ async fn many_merchants_on_postgres(
     dir: &Path,
     admin: &str,
     bare: &Bare,
-    bare_rate: f64,
+    baseline: &Value,
 ) {
     let url = postgres_database(admin).await;
     let (one, first) = start_gateway(dir, "pg3", &url);
@@ -374,7 +399,6 @@ async fn many_merchants_on_postgres(
     drop((first, second));
     let logs = ["pg3", "pg4"].map(|n| dir.join(format!("{n}.log")));
     let per_create = serialized_us(&logs) / (WARM_UP + RUNS * REQUESTS) as f64;
-    let ratio = round(pair["per_second"].as_f64().unwrap() / bare_rate);
     let mut section = serialized("postgres_two_instances_per_merchant", per_create, &pair);
     section["busy_share"] = json!(round(
         section["busy_share"].as_f64().unwrap() / MERCHANTS as f64
@@ -384,7 +408,7 @@ async fn many_merchants_on_postgres(
         json!({
             "bench": "create_session_postgres_many_merchants",
             "merchants": MERCHANTS, "requests_per_run": REQUESTS, "runs": RUNS,
-            "two_instances": pair, "two_ratio_of_bare": ratio,
+            "two_instances": pair, "two_ratio_of_bare": share(&pair, baseline),
         })
     );
     println!("{section}");
