@@ -10,7 +10,9 @@
 //! speed drifts over the minutes between them skews neither.
 //! With `TENDER_BENCH_POSTGRES` (a server's admin URL, which `cargo xtask
 //! bench` sets) the gateway runs on PostgreSQL too, as one instance and as
-//! two sharing the database. Then, on SQLite: the gateway's resident
+//! two sharing the database. Each run also gives the time the gateways
+//! spent meanwhile in serialized write sections, read from their
+//! `/metrics` before and after it. Then, on SQLite: the gateway's resident
 //! memory after 100,000 sessions, and `/v1/events` p99 with 1,000,000
 //! events stored. Prints one JSON line per figure set.
 
@@ -67,21 +69,32 @@ async fn hooks(http: &reqwest::Client, bare: &Bare) -> u64 {
     text.parse().unwrap()
 }
 
-/// Measures creates on `urls` ([`measure`]), adding how many webhooks the
-/// gateways delivered meanwhile, per session made: a gateway that kept
-/// its writes for the creates and left deliveries for later would look
-/// faster than it is.
+/// Measures creates on `gateways` ([`measure`]), adding how many webhooks
+/// they delivered meanwhile, per session made (a gateway that kept its
+/// writes for the creates and left deliveries for later would look faster
+/// than it is), and the time they spent meanwhile in serialized write
+/// sections: per session made, and as a share of the time measured.
 async fn measure_delivering(
     http: &reqwest::Client,
-    urls: &[String],
+    gateways: &[&Gateway],
     keys: &[String],
     bare: &Bare,
 ) -> Value {
-    let before = hooks(http, bare).await;
-    let mut figures = measure(http, urls, keys, REQUESTS).await;
-    let delivered = hooks(http, bare).await - before;
-    figures["webhooks_delivered_meanwhile_per_session"] =
-        json!(round(delivered as f64 / (WARM_UP + RUNS * REQUESTS) as f64));
+    let urls: Vec<String> = gateways
+        .iter()
+        .map(|g| format!("{}/v1/checkout/sessions", g.process.url))
+        .collect();
+    let delivered = hooks(http, bare).await;
+    let held = serialized_seconds(http, gateways).await;
+    let started = Instant::now();
+    let mut figures = measure(http, &urls, keys, REQUESTS).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let held = serialized_seconds(http, gateways).await - held;
+    let delivered = hooks(http, bare).await - delivered;
+    let made = (WARM_UP + RUNS * REQUESTS) as f64;
+    figures["webhooks_delivered_meanwhile_per_session"] = json!(round(delivered as f64 / made));
+    figures["serialized_us_per_session"] = json!(round(held * 1e6 / made));
+    figures["serialized_busy_share"] = json!(round(held / elapsed));
     figures
 }
 
@@ -155,9 +168,19 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A gateway process started for the benchmark.
+struct Gateway {
+    process: GatewayProcess,
+    running: Supervised,
+    /// Its `/metrics`.
+    metrics: String,
+}
+
 /// One gateway process on `database_url`, logging at info into `dir`.
-fn start_gateway(dir: &Path, name: &str, database_url: &str) -> (GatewayProcess, Supervised) {
-    let config = GatewayToml::new(free_port(), database_url);
+fn start_gateway(dir: &Path, name: &str, database_url: &str) -> Gateway {
+    let mut config = GatewayToml::new(free_port(), database_url);
+    let metrics_port = free_port();
+    config.metrics_port = Some(metrics_port);
     let process = GatewayProcess::prepare(
         Path::new(env!("CARGO_BIN_EXE_tender-gateway")),
         &config,
@@ -166,7 +189,33 @@ fn start_gateway(dir: &Path, name: &str, database_url: &str) -> (GatewayProcess,
     .unwrap();
     let log = dir.join(format!("{name}.log"));
     let running = process.start(name, Some(&log), "info").unwrap();
-    (process, running)
+    Gateway {
+        process,
+        running,
+        metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
+    }
+}
+
+/// The time `gateways` have spent in serialized write sections so far
+/// (each serves its total on `/metrics`), in seconds.
+async fn serialized_seconds(http: &reqwest::Client, gateways: &[&Gateway]) -> f64 {
+    let mut total = 0.0;
+    for gateway in gateways {
+        let text = http
+            .get(&gateway.metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = text
+            .lines()
+            .find_map(|l| l.strip_prefix("tender_serialized_write_seconds_total "))
+            .expect("the gateway serves its serialized time");
+        total += value.trim().parse::<f64>().unwrap();
+    }
+    total
 }
 
 struct Figures {
@@ -296,16 +345,10 @@ async fn run() {
     let baseline = measure_bare(&http, &bare).await;
 
     let sqlite_url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let (gateway, running) = start_gateway(dir.path(), "sqlite", &sqlite_url);
-    let (key, _) = merchant(&http, &gateway, &bare).await;
-    let sessions = format!("{}/v1/checkout/sessions", gateway.url);
-    let sqlite = measure_delivering(
-        &http,
-        std::slice::from_ref(&sessions),
-        std::slice::from_ref(&key),
-        &bare,
-    )
-    .await;
+    let gateway = start_gateway(dir.path(), "sqlite", &sqlite_url);
+    let (key, _) = merchant(&http, &gateway.process, &bare).await;
+    let sessions = format!("{}/v1/checkout/sessions", gateway.process.url);
+    let sqlite = measure_delivering(&http, &[&gateway], std::slice::from_ref(&key), &bare).await;
     println!(
         "{}",
         json!({
@@ -327,30 +370,22 @@ async fn run() {
     .await;
     println!(
         "{}",
-        json!({"bench": "gateway_memory", "sessions": SESSIONS_FOR_RSS, "rss_mb": rss_mb(running.id())})
+        json!({"bench": "gateway_memory", "sessions": SESSIONS_FOR_RSS, "rss_mb": rss_mb(gateway.running.id())})
     );
-    drop(running);
-    let per_create = serialized_us(&[dir.path().join("sqlite.log")]) / SESSIONS_FOR_RSS as f64;
-    println!("{}", serialized("sqlite", per_create, &sqlite));
+    drop(gateway);
+    println!("{}", serialized("sqlite", &sqlite, 1));
 
     list_at_a_million(&http, dir.path(), &bare).await;
 
     if let Ok(admin) = std::env::var("TENDER_BENCH_POSTGRES") {
         let baseline = measure_bare(&http, &bare).await;
         let url = postgres_database(&admin).await;
-        let (one, first) = start_gateway(dir.path(), "pg1", &url);
-        let (key, _) = merchant(&http, &one, &bare).await;
+        let one = start_gateway(dir.path(), "pg1", &url);
+        let (key, _) = merchant(&http, &one.process, &bare).await;
         let keys = [key];
-        let single = measure_delivering(
-            &http,
-            &[format!("{}/v1/checkout/sessions", one.url)],
-            &keys,
-            &bare,
-        )
-        .await;
-        let (two, second) = start_gateway(dir.path(), "pg2", &url);
-        let urls = [&one, &two].map(|g| format!("{}/v1/checkout/sessions", g.url));
-        let pair = measure_delivering(&http, &urls, &keys, &bare).await;
+        let single = measure_delivering(&http, &[&one], &keys, &bare).await;
+        let two = start_gateway(dir.path(), "pg2", &url);
+        let pair = measure_delivering(&http, &[&one, &two], &keys, &bare).await;
         println!(
             "{}",
             json!({
@@ -361,13 +396,9 @@ async fn run() {
                 "two_ratio_of_bare": share(&pair, &baseline),
             })
         );
-        drop((first, second));
-        let logs = ["pg1", "pg2"].map(|n| dir.path().join(format!("{n}.log")));
-        let per_create = serialized_us(&logs) / (2 * (WARM_UP + RUNS * REQUESTS)) as f64;
-        println!(
-            "{}",
-            serialized("postgres_two_instances", per_create, &pair)
-        );
+        drop((one, two));
+        println!("{}", serialized("postgres_one_instance", &single, 1));
+        println!("{}", serialized("postgres_two_instances", &pair, 1));
         many_merchants_on_postgres(&http, dir.path(), &admin, &bare, &baseline).await;
     }
 }
@@ -388,21 +419,15 @@ async fn many_merchants_on_postgres(
     baseline: &Value,
 ) {
     let url = postgres_database(admin).await;
-    let (one, first) = start_gateway(dir, "pg3", &url);
-    let (two, second) = start_gateway(dir, "pg4", &url);
+    let one = start_gateway(dir, "pg3", &url);
+    let two = start_gateway(dir, "pg4", &url);
     let mut keys = Vec::new();
     for _ in 0..MERCHANTS {
-        keys.push(merchant(http, &one, bare).await.0);
+        keys.push(merchant(http, &one.process, bare).await.0);
     }
-    let urls = [&one, &two].map(|g| format!("{}/v1/checkout/sessions", g.url));
-    let pair = measure_delivering(http, &urls, &keys, bare).await;
-    drop((first, second));
-    let logs = ["pg3", "pg4"].map(|n| dir.join(format!("{n}.log")));
-    let per_create = serialized_us(&logs) / (WARM_UP + RUNS * REQUESTS) as f64;
-    let mut section = serialized("postgres_two_instances_per_merchant", per_create, &pair);
-    section["busy_share"] = json!(round(
-        section["busy_share"].as_f64().unwrap() / MERCHANTS as f64
-    ));
+    let pair = measure_delivering(http, &[&one, &two], &keys, bare).await;
+    drop((one, two));
+    let section = serialized("postgres_two_instances_per_merchant", &pair, MERCHANTS);
     println!(
         "{}",
         json!({
@@ -414,52 +439,14 @@ async fn many_merchants_on_postgres(
     println!("{section}");
 }
 
-/// The time, in µs, the gateways that wrote `logs` spent in serialized
-/// write sections (each logs its total when it stops).
-fn serialized_us(logs: &[std::path::PathBuf]) -> f64 {
-    logs.iter()
-        .map(|log| {
-            let text = std::fs::read_to_string(log).unwrap();
-            let line = text
-                .lines()
-                .rev()
-                .find(|l| l.contains("serialized write sections"))
-                .unwrap_or_else(|| panic!("{} has no serialized sections line", log.display()));
-            let plain = without_colours(line);
-            let after = &plain[plain.find("held_us=").expect("held_us") + "held_us=".len()..];
-            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<f64>().unwrap()
-        })
-        .sum()
-}
-
-/// `line` without its terminal colour codes (`ESC [ … m`).
-fn without_colours(line: &str) -> String {
-    let mut out = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The serialized section's figures: its time per create, and the share
-/// of the measured run's wall time it was busy (Amdahl: 1 / share is how
-/// many times the measured rate more instances could reach at most).
-fn serialized(database: &str, per_create_us: f64, measured: &Value) -> Value {
-    let rate = measured["per_second"].as_f64().unwrap();
-    let share = per_create_us * rate / 1e6;
+/// The serialized write section of a measured run: its time per session
+/// made, and the share of the run it was held, per one of `rows` (each
+/// merchant's event counter is a section of its own).
+fn serialized(database: &str, measured: &Value, rows: usize) -> Value {
     json!({
         "bench": "serialized_write_section", "database": database,
-        "us_per_create": round(per_create_us), "busy_share": round(share),
+        "us_per_create": measured["serialized_us_per_session"],
+        "busy_share": round(measured["serialized_busy_share"].as_f64().unwrap() / rows as f64),
     })
 }
 
@@ -493,7 +480,11 @@ async fn postgres_database(admin: &str) -> String {
 /// in the list, and a page of one type, `LIST_REQUESTS` of each in turn.
 async fn list_at_a_million(http: &reqwest::Client, dir: &Path, bare: &Bare) {
     let url = format!("sqlite://{}", dir.join("events.db").display());
-    let (gateway, running) = start_gateway(dir, "events", &url);
+    let Gateway {
+        process: gateway,
+        running,
+        ..
+    } = start_gateway(dir, "events", &url);
     let (key, endpoint) = merchant(http, &gateway, bare).await;
     // A small event (a test event carries no session) to copy.
     http.post(format!(

@@ -116,6 +116,10 @@ async fn metrics_are_on_their_own_listener_and_match_what_happened() {
     assert_eq!(figures["tender_outbox_oldest_due_seconds"], 0.0);
     assert_eq!(figures["tender_payouts_pending{network=\"local\"}"], 0.0);
     assert_eq!(figures["tender_sweeps_pending{network=\"local\"}"], 0.0);
+    // The creates took the serialized write section (on PostgreSQL they
+    // may have shared one joined statement).
+    assert!(figures["tender_serialized_write_sections_total"] >= 1.0);
+    assert!(figures["tender_serialized_write_seconds_total"] > 0.0);
     let created = "tender_http_request_duration_seconds_count{route=\"/v1/checkout/sessions\",method=\"POST\",status=\"2xx\"}";
     assert_eq!(figures[created], 3.0);
     let quoted = "tender_http_request_duration_seconds_count{route=\"/v1/pay/{id}/quote\",method=\"POST\",status=\"2xx\"}";

@@ -3,27 +3,40 @@
 //! on PostgreSQL a batch's hold on a row every writer of the merchant
 //! needs (its event counter), from the statement that takes it to the
 //! commit. What limits how far more instances can add throughput
-//! (Amdahl); logged when the gateway stops, for the benchmark.
+//! (Amdahl): served as two counters on `/metrics` (their rate over time is
+//! the share of it a section was held) and logged when the gateway stops.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::LazyLock;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-static SECTIONS: AtomicU64 = AtomicU64::new(0);
-static NANOS: AtomicU64 = AtomicU64::new(0);
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
+
+static SECTIONS: LazyLock<Counter> = LazyLock::new(Counter::default);
+static SECONDS: LazyLock<Counter<f64, AtomicU64>> = LazyLock::new(Counter::default);
 
 /// Counts one section that lasted `held`.
 pub fn record(held: Duration) {
-    SECTIONS.fetch_add(1, Ordering::Relaxed);
-    NANOS.fetch_add(
-        u64::try_from(held.as_nanos()).unwrap_or(u64::MAX),
-        Ordering::Relaxed,
-    );
+    SECTIONS.inc();
+    SECONDS.inc_by(held.as_secs_f64());
 }
 
 /// Sections so far and their total time, in this process.
 pub fn totals() -> (u64, Duration) {
-    (
-        SECTIONS.load(Ordering::Relaxed),
-        Duration::from_nanos(NANOS.load(Ordering::Relaxed)),
-    )
+    (SECTIONS.get(), Duration::from_secs_f64(SECONDS.get()))
+}
+
+/// Serves the counters in `registry`.
+pub fn register(registry: &mut Registry) {
+    registry.register(
+        "serialized_write_sections",
+        "Write sections held that no other writer may overlap (SQLite: the group's turn; PostgreSQL: a merchant's event counter, lock to commit)",
+        SECTIONS.clone(),
+    );
+    registry.register(
+        "serialized_write_seconds",
+        "Time those sections were held",
+        SECONDS.clone(),
+    );
 }

@@ -65,6 +65,7 @@ impl Default for Metrics {
         };
         let mut m = m;
         let r = &mut m.registry;
+        crate::db::serial::register(r);
         r.register(
             "watcher_head_lag_blocks",
             "Blocks between a network's head and what its watcher scanned",
