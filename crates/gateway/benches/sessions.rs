@@ -58,15 +58,15 @@ static HOOKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0
 
 /// The webhooks the bare server has taken so far.
 async fn hooks(http: &reqwest::Client, bare: &Bare) -> u64 {
-    let text = http
-        .get(format!("{}/hooks", bare.url))
-        .send()
+    text(http, &format!("{}/hooks", bare.url))
         .await
+        .parse()
         .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.parse().unwrap()
+}
+
+/// The body of a GET of `url`.
+async fn text(http: &reqwest::Client, url: &str) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 /// Measures creates on `gateways` ([`measure`]), adding how many webhooks
@@ -201,15 +201,8 @@ fn start_gateway(dir: &Path, name: &str, database_url: &str) -> Gateway {
 async fn serialized_seconds(http: &reqwest::Client, gateways: &[&Gateway]) -> f64 {
     let mut total = 0.0;
     for gateway in gateways {
-        let text = http
-            .get(&gateway.metrics)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let value = text
+        let body = text(http, &gateway.metrics).await;
+        let value = body
             .lines()
             .find_map(|l| l.strip_prefix("tender_serialized_write_seconds_total "))
             .expect("the gateway serves its serialized time");
