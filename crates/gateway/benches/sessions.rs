@@ -80,10 +80,7 @@ async fn measure_delivering(
     keys: &[String],
     bare: &Bare,
 ) -> Value {
-    let urls: Vec<String> = gateways
-        .iter()
-        .map(|g| format!("{}/v1/checkout/sessions", g.process.url))
-        .collect();
+    let urls: Vec<String> = gateways.iter().map(|g| g.sessions()).collect();
     let delivered = hooks(http, bare).await;
     let held = serialized_seconds(http, gateways).await;
     let started = Instant::now();
@@ -93,7 +90,7 @@ async fn measure_delivering(
     let delivered = hooks(http, bare).await - delivered;
     let made = (WARM_UP + RUNS * REQUESTS) as f64;
     figures["webhooks_delivered_meanwhile_per_session"] = json!(round(delivered as f64 / made));
-    figures["serialized_us_per_session"] = json!(round(held * 1e6 / made));
+    figures["serialized_us_per_create"] = json!(round(held * 1e6 / made));
     figures["serialized_busy_share"] = json!(round(held / elapsed));
     figures
 }
@@ -174,6 +171,13 @@ struct Gateway {
     running: Supervised,
     /// Its `/metrics`.
     metrics: String,
+}
+
+impl Gateway {
+    /// Its create-session URL.
+    fn sessions(&self) -> String {
+        format!("{}/v1/checkout/sessions", self.process.url)
+    }
 }
 
 /// One gateway process on `database_url`, logging at info into `dir`.
@@ -340,7 +344,7 @@ async fn run() {
     let sqlite_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let gateway = start_gateway(dir.path(), "sqlite", &sqlite_url);
     let (key, _) = merchant(&http, &gateway.process, &bare).await;
-    let sessions = format!("{}/v1/checkout/sessions", gateway.process.url);
+    let sessions = gateway.sessions();
     let sqlite = measure_delivering(&http, &[&gateway], std::slice::from_ref(&key), &bare).await;
     println!(
         "{}",
@@ -433,12 +437,12 @@ async fn many_merchants_on_postgres(
 }
 
 /// The serialized write section of a measured run: its time per session
-/// made, and the share of the run it was held, per one of `rows` (each
+/// created, and the share of the run it was held, per one of `rows` (each
 /// merchant's event counter is a section of its own).
 fn serialized(database: &str, measured: &Value, rows: usize) -> Value {
     json!({
         "bench": "serialized_write_section", "database": database,
-        "us_per_create": measured["serialized_us_per_session"],
+        "us_per_create": measured["serialized_us_per_create"],
         "busy_share": round(measured["serialized_busy_share"].as_f64().unwrap() / rows as f64),
     })
 }

@@ -351,16 +351,9 @@ async fn record(state: &AppState, batch: &[Finished]) -> anyhow::Result<()> {
     let gone: Vec<&str> = batch
         .iter()
         .filter(|d| d.answer.gone())
-        .map(|d| &d.endpoint[..])
+        .map(|d| d.endpoint.as_str())
         .collect();
-    if !gone.is_empty() {
-        let mut tx = db::begin_write(&state.db).await?;
-        for endpoint in &gone {
-            endpoints::disable(&mut tx, endpoint).await?;
-        }
-        tx.commit().await?;
-        state.endpoints_changed.fetch_add(1, Ordering::AcqRel);
-    }
+    endpoints::disable_gone(state, &gone).await?;
     for (done, attempts, next) in logs {
         let event = &done.claim.event_id;
         if done.answer.delivered() {

@@ -360,9 +360,28 @@ pub async fn rotate_secret(
     Ok(ApiJson(endpoint))
 }
 
-/// Disables an endpoint that answered 410 Gone and fails what is queued
-/// for it, in the caller's transaction; the merchant can add it again.
-pub async fn disable(conn: &mut Conn, endpoint: &str) -> Result<(), sqlx::Error> {
+/// Disables the endpoints that answered 410 Gone, each once, and fails
+/// what is queued for them, in one transaction; the dispatcher's cache is
+/// told. The merchant can add them again.
+pub async fn disable_gone(state: &AppState, endpoints: &[&str]) -> Result<(), sqlx::Error> {
+    let mut gone = endpoints.to_vec();
+    gone.sort_unstable();
+    gone.dedup();
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    for endpoint in gone {
+        disable(&mut tx, endpoint).await?;
+    }
+    tx.commit().await?;
+    changed(state);
+    Ok(())
+}
+
+/// Disables an endpoint and fails what is queued for it, in the caller's
+/// transaction.
+async fn disable(conn: &mut Conn, endpoint: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE webhook_endpoints SET disabled_at = $1 WHERE id = $2")
         .bind(now_seconds())
         .bind(endpoint)
