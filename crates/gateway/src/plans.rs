@@ -15,7 +15,10 @@ pub fn worker_queries() -> Vec<(&'static str, String)> {
             "dispatcher: due endpoints",
             outbox::DUE_ENDPOINTS.to_owned(),
         ),
-        ("dispatcher: claim", outbox::claim_sql("")),
+        (
+            "dispatcher: claim",
+            outbox::claim_sql(crate::db::Backend::Sqlite).to_owned(),
+        ),
         ("expiry: sessions past expiresAt", expiry::DUE.to_owned()),
         (
             "retention: events past retention",

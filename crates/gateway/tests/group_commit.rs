@@ -87,11 +87,18 @@ async fn a_failing_batch_fails_alone_and_leaves_nothing() {
             };
             batch.add(INSERT).bind(second).bind(2);
             let outcome = db::write(&db, batch).await;
-            if outcome.is_ok() {
-                assert!(
+            match &outcome {
+                Ok(()) => assert!(
                     kept(&db, &format!("a{i}")).await,
                     "a{i} answered before its commit"
-                );
+                ),
+                // Its own error, told as the database tells it: what the
+                // idempotency layer answers 409 on.
+                Err(sqlx::Error::Database(e)) => assert!(
+                    e.is_unique_violation() && e.message().contains("idempotency_keys"),
+                    "batch {i}: {e}"
+                ),
+                Err(other) => panic!("batch {i}: not its own error: {other}"),
             }
             (i, outcome.is_ok())
         })
@@ -108,7 +115,65 @@ async fn a_failing_batch_fails_alone_and_leaves_nothing() {
     assert_eq!(count, 1 + 180 * 2);
 }
 
-/// A writer that takes a turn of its own (the webhook dispatcher's claim,
+/// A write reads back the rows it changed (`RETURNING`), as committed,
+/// and sees what a writer's turn committed just before it (on SQLite the
+/// two run on different connections).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_reads_back_what_it_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::database_url(dir.path()).await;
+    let db = Arc::new(db::connect(&url).await.unwrap());
+    let writers = (0..40).map(|i| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let key = format!("r{i}");
+            let mut tx = db::begin_write(&db).await.unwrap();
+            sqlx::query(
+                "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ('t', $1, '', $2)",
+            )
+            .bind(&key)
+            .bind(i64::from(i))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            let mut update = db::Batch::new();
+            update
+                .add(
+                    "UPDATE idempotency_keys SET status_code = $2 WHERE key = $1
+                     RETURNING key, created_at, status_code, response_body",
+                )
+                .bind(key.as_str())
+                .bind(200 + i64::from(i));
+            let rows = db::write_returning(&db, update).await.unwrap();
+            assert_eq!(
+                rows,
+                vec![vec![
+                    db::Value::Text(key.clone()),
+                    db::Value::Int(i64::from(i)),
+                    db::Value::Int(200 + i64::from(i)),
+                    db::Value::Null,
+                ]],
+                "{key}"
+            );
+            let (code,): (Option<i64>,) =
+                sqlx::query_as("SELECT status_code FROM idempotency_keys WHERE key = $1")
+                    .bind(&key)
+                    .fetch_one(&*db)
+                    .await
+                    .unwrap();
+            assert_eq!(code, Some(200 + i64::from(i)), "{key} answered before its commit");
+        })
+    });
+    for done in futures_util::future::join_all(writers).await {
+        done.unwrap();
+    }
+    let mut none = db::Batch::new();
+    none.add("UPDATE idempotency_keys SET status_code = 0 WHERE key = 'missing' RETURNING key");
+    assert!(db::write_returning(&db, none).await.unwrap().is_empty());
+}
+
+/// A writer that takes a turn of its own (a payment's confirmation,
 /// say) gets it while batches keep coming without a pause: the batches'
 /// leader takes the turn anew for each group, behind whoever queued
 /// meanwhile, instead of keeping it while its queue refills.

@@ -1,17 +1,18 @@
-//! Statements sent to the database together. On SQLite a batch is one
-//! multi-statement query: one round trip to the connection's worker thread
-//! instead of one per statement, and a batch submitted on its own
-//! ([`super::write`]) shares that round trip and the commit with every
-//! other one queued at the time. On PostgreSQL the statements run one
-//! after the other, as they would unbatched.
+//! Statements sent to the database together. A batch submitted on its own
+//! ([`super::write`]) shares its transaction and commit with every other
+//! one queued at the time: on SQLite run on the batches' own connection
+//! (`group`), on PostgreSQL joined into one statement (`joint`). Run in a
+//! writer's transaction through sqlx, a batch is on SQLite one
+//! multi-statement query (one round trip to the connection's worker
+//! thread instead of one per statement); on PostgreSQL the statements run
+//! one after the other, as they would unbatched.
 //!
 //! Each statement numbers its parameters from `$1`; joined statements are
 //! renumbered so SQLite binds all of them from one list of arguments.
 
-use sqlx::Arguments;
-use sqlx::any::AnyArguments;
-
 use super::Conn;
+pub use super::value::{Arg, Row, Value};
+use super::value::{arguments, values};
 
 /// Statements to run in order, in one transaction.
 #[derive(Default, Clone)]
@@ -43,15 +44,6 @@ impl From<Failed> for sqlx::Error {
             Failed::Shared(message) => sqlx::Error::Protocol(message),
         }
     }
-}
-
-/// A statement's argument, owned so a batch can wait in a queue; a NULL
-/// keeps its type (PostgreSQL will not put a text NULL in an integer).
-#[derive(Debug, Clone)]
-pub enum Arg {
-    Int(Option<i64>),
-    Text(Option<String>),
-    Bytes(Option<Vec<u8>>),
 }
 
 /// One statement of a batch, taking its arguments.
@@ -86,6 +78,11 @@ impl Batch {
     /// are checked at its end, so a row may name one inserted beside it).
     pub fn as_one_statement(&mut self) {
         self.one_statement = true;
+    }
+
+    /// The statements and their arguments, in order.
+    pub fn into_statements(self) -> Vec<(&'static str, Vec<Arg>)> {
+        self.statements
     }
 
     /// Adds `other`'s statements after this one's.
@@ -154,6 +151,21 @@ impl Batch {
             }
         }
         Ok(locked)
+    }
+
+    /// Runs the statements in order, in `conn`'s transaction, and reads
+    /// back the rows they return.
+    pub(super) async fn fetch(self, conn: &mut Conn) -> Result<Vec<Row>, sqlx::Error> {
+        let mut rows = Vec::new();
+        for (sql, args) in self.statements {
+            for row in sqlx::query_with(sql, arguments(args)?)
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                rows.push(values(&row)?);
+            }
+        }
+        Ok(rows)
     }
 
     /// The statements as one (PostgreSQL): `WITH s0 AS (…), s1 AS (…) …`
@@ -272,67 +284,6 @@ impl Joined {
             .execute(conn)
             .await?;
         Ok(())
-    }
-}
-
-fn arguments(args: Vec<Arg>) -> Result<AnyArguments, sqlx::Error> {
-    let mut out = AnyArguments::default();
-    for arg in args {
-        match arg {
-            Arg::Int(v) => out.add(v),
-            Arg::Text(v) => out.add(v),
-            Arg::Bytes(v) => out.add(v),
-        }
-        .map_err(sqlx::Error::Encode)?;
-    }
-    Ok(out)
-}
-
-impl From<i64> for Arg {
-    fn from(v: i64) -> Self {
-        Self::Int(Some(v))
-    }
-}
-
-impl From<Option<i64>> for Arg {
-    fn from(v: Option<i64>) -> Self {
-        Self::Int(v)
-    }
-}
-
-impl From<String> for Arg {
-    fn from(v: String) -> Self {
-        Self::Text(Some(v))
-    }
-}
-
-impl From<Option<String>> for Arg {
-    fn from(v: Option<String>) -> Self {
-        Self::Text(v)
-    }
-}
-
-impl From<&str> for Arg {
-    fn from(v: &str) -> Self {
-        Self::Text(Some(v.to_owned()))
-    }
-}
-
-impl From<Option<&str>> for Arg {
-    fn from(v: Option<&str>) -> Self {
-        Self::Text(v.map(str::to_owned))
-    }
-}
-
-impl From<&String> for Arg {
-    fn from(v: &String) -> Self {
-        Self::Text(Some(v.clone()))
-    }
-}
-
-impl From<&[u8]> for Arg {
-    fn from(v: &[u8]) -> Self {
-        Self::Bytes(Some(v.to_vec()))
     }
 }
 

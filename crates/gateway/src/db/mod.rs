@@ -14,9 +14,10 @@ mod batch;
 mod group;
 mod joint;
 pub mod serial;
+mod value;
 
-pub use batch::Batch;
 use batch::run_many;
+pub use batch::{Batch, Row, Value};
 
 pub type Db = sqlx::AnyPool;
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -81,6 +82,12 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     Ok(pool)
 }
 
+/// How every SQLite connection is set up: for the write-ahead log, with
+/// checkpoints left to [`checkpoints`].
+const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
+     PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;";
+
 /// A pool's options on `backend`: each SQLite connection set up for the
 /// write-ahead log, with checkpoints left to [`checkpoints`].
 fn pool_options(backend: Backend) -> AnyPoolOptions {
@@ -88,13 +95,7 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
-                         PRAGMA wal_autocheckpoint = 0; \
-                         PRAGMA journal_size_limit = 67108864;",
-                    )
-                    .await?;
+                    conn.execute(CONNECTION_PRAGMAS).await?;
                 }
                 Ok(())
             })
@@ -237,14 +238,14 @@ pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
 }
 
 /// Runs `batch` in a write transaction and commits it. On SQLite the
-/// batch joins the others submitted meanwhile: one round trip runs them
-/// all and one commit makes them durable (`group`); the answer comes
-/// after that commit. On PostgreSQL a batch that may run as one statement
+/// batch joins the others submitted meanwhile: the batches' own
+/// connection runs them all, each in a savepoint, and one commit makes
+/// them durable (`group`); the answer comes after that commit. On PostgreSQL a batch that may run as one statement
 /// joins those submitted meanwhile the same way (`joint`). Suits a change
 /// that need not read what it writes.
 pub async fn write(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
     match Backend::of(db) {
-        Backend::Sqlite => group::submit(db, batch).await,
+        Backend::Sqlite => group::submit(db, batch).await.map(drop),
         // Atomic on its own, joined with the others of the moment;
         // whatever it locks, it holds at most while it runs, which is
         // what is counted.
@@ -257,6 +258,20 @@ pub async fn write(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
                 serial::record(since.elapsed());
             }
             Ok(())
+        }
+    }
+}
+
+/// [`write`], reading back the rows its statements return (`RETURNING`),
+/// in order: the rows it changed, as committed.
+pub async fn write_returning(db: &Db, batch: Batch) -> Result<Vec<Row>, sqlx::Error> {
+    match Backend::of(db) {
+        Backend::Sqlite => group::submit(db, batch).await,
+        Backend::Postgres => {
+            let mut tx = db.begin().await?;
+            let rows = batch.fetch(&mut tx).await?;
+            tx.commit().await?;
+            Ok(rows)
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The batches' side of the group commit: batches submitted at the same
-//! moment are run by one leader, joined in one query, and committed
-//! together (`db::write`); the leader also catches up with SQLite's log
-//! when it has grown long.
+//! moment are run by one leader on the batches' own connection (`direct`)
+//! and committed together (`db::write`); the leader also catches up with
+//! SQLite's log when it has grown long.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,14 +9,14 @@ use std::sync::atomic::Ordering;
 use tokio::sync::oneshot;
 
 use super::super::Db;
-use super::super::batch::{Batch, Failed, Joined, next_alike};
-use super::{Answer, Held, MOST, Queued, Shared, Writers, fail, flush, writers};
+use super::super::batch::{Batch, Row};
+use super::{Held, MOST, Queued, Returned, Shared, Writers, flush, writers};
 
 /// Runs `batch` and commits it with the other batches submitted meanwhile:
-/// their one leader runs them all in one round trip and commits for all (a
-/// batch that fails is then run again alone, in a savepoint, so it fails
-/// alone).
-pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
+/// their one leader runs them all on the batches' connection, each in a
+/// savepoint (one that fails, fails alone), and commits for all; answers
+/// the rows the batch read back.
+pub async fn submit(db: &Db, batch: Batch) -> Result<Vec<Row>, sqlx::Error> {
     let writers = writers(db);
     let (answer, committed) = oneshot::channel();
     let first = {
@@ -38,7 +38,7 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<(), sqlx::Error> {
 /// Runs the submitted batches, as many at a time as have come, until none
 /// is left. The turn is taken anew for each group, behind the writers who
 /// queued for it meanwhile: batches that never stop coming do not keep it
-/// from them (the webhook dispatcher's claims, say).
+/// from them (a payment's confirmation, say).
 async fn leader(writers: Arc<Writers>) {
     let mut ends = LeaderEnds {
         writers: writers.clone(),
@@ -66,8 +66,7 @@ async fn leader(writers: Arc<Writers>) {
             }
             return;
         };
-        lead(&writers.db, &mut shared, batches).await;
-        flush(&mut shared).await;
+        lead(&writers, &mut shared, batches).await;
         if writers.catch_up.swap(false, Ordering::AcqRel) {
             // Between two commits, in the turn: nothing is added to the
             // log meanwhile, so the checkpoint can copy all of it (passive:
@@ -113,72 +112,15 @@ pub fn catch_up(db: &Db) {
     writers(db).catch_up.store(true, Ordering::Release);
 }
 
-/// Runs batches in the shared transaction: all in one query, or, if that
-/// fails, each in a savepoint of its own. Those that ran wait for the commit.
-async fn lead(db: &Db, shared: &mut Shared, mut batches: Vec<(Batch, Answer)>) {
-    if shared.tx.is_none() {
-        match db.begin_with("BEGIN IMMEDIATE").await {
-            Ok(tx) => shared.tx = Some(tx),
-            Err(err) => {
-                for (_, answer) in batches {
-                    let _ = answer.send(Err(Failed::Shared(err.to_string())));
-                }
-                return;
-            }
-        }
+/// Runs batches on the batches' own connection (`direct`), in a
+/// transaction of their own after the writers' (committed first: the two
+/// connections never write at once), and answers each.
+async fn lead(writers: &Writers, shared: &mut Shared, batches: Vec<(Batch, Returned)>) {
+    if !shared.waiting.is_empty() || shared.tx.is_some() {
+        flush(shared).await;
     }
-    // Joined with their like only: a joined query is kept prepared by its
-    // text, and mixing kinds in any order would make ever new texts (each
-    // a few hundred KB of SQLite's memory, a hundred kept per connection).
-    // Callers in one group are independent, so any order is theirs.
-    batches.sort_by_cached_key(|(batch, _)| batch.shape());
-    while !batches.is_empty() {
-        let rest = batches.split_off(next_alike(&batches, |(batch, _)| batch));
-        if let Err(err) = run_joined(shared, batches).await {
-            fail(shared, &err);
-            for (_, answer) in rest {
-                let _ = answer.send(Err(Failed::Shared(format!(
-                    "the shared transaction failed: {err}"
-                ))));
-            }
-            return;
-        }
-        batches = rest;
+    let (batches, answers): (Vec<_>, Vec<_>) = batches.into_iter().unzip();
+    for (answer, outcome) in answers.into_iter().zip(writers.direct.run(batches).await) {
+        let _ = answer.send(outcome);
     }
-}
-
-/// Runs batches as one query; if it fails, each again in a savepoint of
-/// its own, so only a bad one fails. An error here means the shared
-/// transaction itself is gone.
-async fn run_joined(shared: &mut Shared, batches: Vec<(Batch, Answer)>) -> Result<(), sqlx::Error> {
-    let Some(tx) = shared.tx.as_mut() else {
-        return Err(sqlx::Error::Protocol("no shared transaction".into()));
-    };
-    let mut joined = Joined::default();
-    joined.statement("SAVEPOINT batches", Vec::new());
-    for (batch, _) in &batches {
-        joined.push(batch.clone());
-    }
-    if joined.run(tx).await.is_ok() {
-        shared
-            .waiting
-            .extend(batches.into_iter().map(|(_, answer)| answer));
-        return Ok(());
-    }
-    sqlx::query("ROLLBACK TO batches")
-        .execute(&mut **tx)
-        .await?;
-    for (batch, answer) in batches {
-        sqlx::query("SAVEPOINT writer").execute(&mut **tx).await?;
-        match batch.run(tx).await {
-            Ok(()) => shared.waiting.push(answer),
-            Err(err) => {
-                let _ = answer.send(Err(Failed::Own(err)));
-                sqlx::query("ROLLBACK TO writer; RELEASE writer")
-                    .execute(&mut **tx)
-                    .await?;
-            }
-        }
-    }
-    Ok(())
 }

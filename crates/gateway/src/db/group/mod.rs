@@ -6,7 +6,8 @@
 //! changes, and writers queue here, in order, rather than on SQLite's lock.
 //! A writer's savepoint is never released on its own: each one nests in the
 //! one before, and a writer that gives up rolls back to its own (the
-//! innermost of the name) and releases it.
+//! innermost of the name) and releases it. Batches (`db::write`) take the
+//! same turn but run on a connection of their own (`batches`, `direct`).
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
@@ -16,10 +17,11 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use super::batch::{Batch, Failed};
+use super::batch::{Batch, Failed, Row};
 use super::{Conn, Db, Tx, serial};
 
 mod batches;
+mod direct;
 
 pub use batches::{catch_up, submit};
 
@@ -30,6 +32,8 @@ const MOST: usize = 64;
 const HANDOVER: Duration = Duration::from_millis(50);
 
 type Answer = oneshot::Sender<Result<(), Failed>>;
+/// A batch's answer: the rows it read back, once committed.
+type Returned = oneshot::Sender<Result<Vec<Row>, Failed>>;
 
 /// The transaction writers share, between commits.
 #[derive(Default)]
@@ -51,12 +55,14 @@ struct Writers {
     catch_up: AtomicBool,
     /// Batches submitted, waiting for their leader to run them all at once.
     batches: std::sync::Mutex<Submitted>,
+    /// The connection their leader runs them on.
+    direct: direct::Direct,
 }
 
 /// Batches waiting, and whether a leader is on its way to run them.
 #[derive(Default)]
 struct Submitted {
-    batches: Vec<(Batch, Answer)>,
+    batches: Vec<(Batch, Returned)>,
     leading: bool,
 }
 
@@ -75,6 +81,7 @@ fn writers(db: &Db) -> Arc<Writers> {
                 queued: AtomicUsize::new(0),
                 catch_up: AtomicBool::new(false),
                 batches: std::sync::Mutex::default(),
+                direct: direct::Direct::of(db),
             })
         })
         .clone()

@@ -31,17 +31,27 @@ pub async fn due_endpoints(db: &Db, now: i64) -> Result<Vec<String>, sqlx::Error
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Leases up to `$4` of an endpoint's due deliveries until `$1`;
-/// `skip_locked` is PostgreSQL's `FOR UPDATE SKIP LOCKED` (or nothing).
-pub fn claim_sql(skip_locked: &str) -> String {
-    format!(
-        "UPDATE deliveries SET locked_until_ms = $1
+/// Leases up to `$4` of an endpoint's due deliveries until `$1`, as
+/// `backend` has it (PostgreSQL skips rows another instance is claiming).
+pub fn claim_sql(backend: Backend) -> &'static str {
+    macro_rules! claim {
+        ($skip_locked:literal) => {
+            concat!(
+                "UPDATE deliveries SET locked_until_ms = $1
          WHERE id IN (SELECT id FROM deliveries
                       WHERE endpoint_id = $2 AND status = 'pending'
                         AND next_attempt_ms <= $3 AND locked_until_ms <= $3
-                      ORDER BY next_attempt_ms LIMIT $4{skip_locked})
+                      ORDER BY next_attempt_ms LIMIT $4",
+                $skip_locked,
+                ")
          RETURNING id, attempts, event_id"
-    )
+            )
+        };
+    }
+    match backend {
+        Backend::Sqlite => claim!(""),
+        Backend::Postgres => claim!(" FOR UPDATE SKIP LOCKED"),
+    }
 }
 
 /// A leased delivery, with what sending it takes.
@@ -64,22 +74,28 @@ pub async fn claim(
     now: i64,
     until: i64,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
-    let skip_locked = match Backend::of(db) {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-    };
-    // A write: on SQLite it takes its turn with the others (a write beside
-    // the group's transaction would wait on SQLite's lock, and make it wait).
-    let mut tx = db::begin_write(db).await?;
-    let claimed: Vec<(i64, i64, String)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(claim_sql(skip_locked)))
-            .bind(until)
-            .bind(endpoint)
-            .bind(now)
-            .bind(limit as i64)
-            .fetch_all(&mut *tx)
-            .await?;
-    tx.commit().await?;
+    // A write, with the others of the moment (on SQLite a write beside
+    // the group's would wait on SQLite's lock, and make it wait).
+    let mut lease = Batch::new();
+    lease
+        .add(claim_sql(Backend::of(db)))
+        .bind(until)
+        .bind(endpoint)
+        .bind(now)
+        .bind(limit as i64);
+    let claimed: Vec<(i64, i64, String)> = db::write_returning(db, lease)
+        .await?
+        .into_iter()
+        .map(|row| match <[db::Value; 3]>::try_from(row) {
+            Ok([id, attempts, event]) => id
+                .int()
+                .zip(attempts.int())
+                .zip(event.into_text())
+                .map(|((id, attempts), event)| (id, attempts, event)),
+            Err(_) => None,
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| sqlx::Error::Protocol("a claimed delivery read back malformed".into()))?;
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
