@@ -307,3 +307,16 @@ async fn the_log_starts_again_under_steady_writes() {
         "the log file grew to {wal} B"
     );
 }
+
+/// An in-memory SQLite database is refused at start-up with a clear error:
+/// the batches' own connection would open a database of its own.
+#[tokio::test]
+async fn an_in_memory_database_is_refused() {
+    for url in ["sqlite::memory:", "sqlite://tender.db?mode=memory"] {
+        let err = db::connect(url).await.expect_err(url).to_string();
+        assert!(
+            err.contains("in-memory SQLite database") && err.contains("sqlite://path/to"),
+            "{url}: {err}"
+        );
+    }
+}

@@ -173,7 +173,7 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Public base URL (for `paymentUrl`); defaults to `http://{listen}`.
     pub public_url: Option<Url>,
-    /// `sqlite://path/to/file.db` (created if missing).
+    /// `sqlite://path/to/file.db` (created if missing; not in memory).
     pub database_url: String,
     /// BIP-39 phrase deposit addresses are derived from.
     pub mnemonic: Secret<String>,

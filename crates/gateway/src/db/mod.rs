@@ -52,6 +52,14 @@ impl Backend {
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
     install_default_drivers();
     let backend = Backend::of_url(url)?;
+    if backend == Backend::Sqlite && (url.contains(":memory:") || url.contains("mode=memory")) {
+        // Its batches are written on a connection of their own
+        // (`group::direct`), which would open a database of its own.
+        anyhow::bail!(
+            "an in-memory SQLite database ({}) is not supported: give a file, sqlite://path/to/tender.db",
+            redact(url)
+        );
+    }
     let url = match backend {
         // Create the file if it does not exist yet.
         Backend::Sqlite if !url.contains("mode=") => {
