@@ -4,7 +4,7 @@
 //! to each endpoint, so a slow or dead endpoint never delays the others.
 //!
 //! A step claims each due endpoint's deliveries, as many as it has free
-//! slots, with their payloads, in two queries. A slot is free again the
+//! slots, with their payloads, in one statement. A slot is free again the
 //! moment the HTTP answer arrives; the outcomes go to a recorder that
 //! writes them many at a time. A claimed delivery is leased: one whose
 //! outcome a crash lost is taken again when its lease ends (at least once).

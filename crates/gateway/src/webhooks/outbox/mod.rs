@@ -44,7 +44,8 @@ pub fn claim_sql(backend: Backend) -> &'static str {
                       ORDER BY next_attempt_ms LIMIT $4",
                 $skip_locked,
                 ")
-         RETURNING id, attempts, event_id"
+         RETURNING id, attempts, event_id,
+                   (SELECT payload FROM events WHERE events.id = deliveries.event_id)"
             )
         };
     }
@@ -64,8 +65,8 @@ pub struct Claimed {
     pub payload: String,
 }
 
-/// Leases up to `limit` due deliveries of one endpoint until `until`, and
-/// reads their payloads: two queries, however many. On PostgreSQL rows
+/// Leases up to `limit` due deliveries of one endpoint until `until`, with
+/// their payloads: one statement, however many. On PostgreSQL rows
 /// another instance is claiming are skipped, not waited for.
 pub async fn claim(
     db: &Db,
@@ -83,46 +84,33 @@ pub async fn claim(
         .bind(endpoint)
         .bind(now)
         .bind(limit as i64);
-    let claimed: Vec<(i64, i64, String)> = db::write_returning(db, lease)
-        .await?
-        .into_iter()
-        .map(|row| match <[db::Value; 3]>::try_from(row) {
-            Ok([id, attempts, event]) => id
-                .int()
-                .zip(attempts.int())
-                .zip(event.into_text())
-                .map(|((id, attempts), event)| (id, attempts, event)),
-            Err(_) => None,
-        })
-        .collect::<Option<_>>()
-        .ok_or_else(|| sqlx::Error::Protocol("a claimed delivery read back malformed".into()))?;
-    if claimed.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list = (1..=claimed.len())
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut select = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(format!(
-        "SELECT id, payload FROM events WHERE id IN ({list})"
-    )));
-    for (_, _, event) in &claimed {
-        select = select.bind(event);
-    }
-    let payloads: std::collections::HashMap<String, String> =
-        select.fetch_all(db).await?.into_iter().collect();
-    Ok(claimed
-        .into_iter()
-        .filter_map(|(id, attempts, event_id)| {
-            let payload = payloads.get(&event_id)?.clone();
-            Some(Claimed {
+    let rows = db::write_returning(db, lease).await?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Ok([id, attempts, event_id, payload]) = <[db::Value; 4]>::try_from(row) else {
+            return Err(malformed());
+        };
+        let (Some(id), Some(attempts), Some(event_id)) =
+            (id.int(), attempts.int(), event_id.into_text())
+        else {
+            return Err(malformed());
+        };
+        // An event is kept while a delivery of it is pending (retention);
+        // one without is left to its lease.
+        if let Some(payload) = payload.into_text() {
+            claimed.push(Claimed {
                 id,
                 attempts,
                 event_id,
                 payload,
-            })
-        })
-        .collect())
+            });
+        }
+    }
+    Ok(claimed)
+}
+
+fn malformed() -> sqlx::Error {
+    sqlx::Error::Protocol("a claimed delivery read back malformed".into())
 }
 
 /// How one attempt went, as stored.
