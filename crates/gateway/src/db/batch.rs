@@ -129,9 +129,7 @@ impl Batch {
         conn: &mut Conn,
     ) -> Result<Option<std::time::Instant>, sqlx::Error> {
         if conn.backend_name() == "SQLite" {
-            let mut joined = Joined::default();
-            joined.push(self);
-            return joined.run(conn).await.map(|()| None);
+            return self.run_as_one_query(conn).await.map(|()| None);
         }
         if self.one_statement && self.statements.len() > 1 {
             let (sql, args) = self.into_with();
@@ -198,8 +196,9 @@ impl Statement<'_> {
     }
 }
 
-/// Batches joined into one SQLite query, in these numbers only: a joined
-/// query is prepared once and kept by the connection, so a few sizes keep
+/// Batches joined into one PostgreSQL statement (`joint`, [`run_many`]),
+/// in these numbers only: a joined statement is prepared once and kept by
+/// the connection, so a few sizes keep
 /// few prepared (and memory flat), where any number would keep thousands.
 pub const JOINED: [usize; 3] = [16, 4, 1];
 
@@ -222,65 +221,42 @@ pub fn next_alike<T>(items: &[T], batch: impl Fn(&T) -> &Batch) -> usize {
 }
 
 /// Runs independent batches (none reads or writes a row another writes)
-/// in `conn`'s transaction, joined a few of one shape at a time
-/// ([`JOINED`]) so many batches take few round trips and few query texts:
-/// on SQLite as one multi-statement query, on PostgreSQL as one statement
-/// ([`Batch::as_one_statement`]).
+/// in a PostgreSQL transaction, joined a few of one shape at a time
+/// ([`JOINED`]) into one statement each ([`Batch::as_one_statement`]), so
+/// many batches take few round trips and few statement texts. (SQLite's
+/// batches run on their own connection, `group`.)
 pub async fn run_many(conn: &mut Conn, mut batches: Vec<Batch>) -> Result<(), sqlx::Error> {
     batches.sort_by_cached_key(Batch::shape);
-    if conn.backend_name() != "SQLite" {
-        while !batches.is_empty() {
-            let rest = batches.split_off(next_alike(&batches, |batch| batch));
-            let mut one = Batch::new();
-            one.as_one_statement();
-            for batch in batches {
-                one.append(batch);
-            }
-            one.run(conn).await?;
-            batches = rest;
-        }
-        return Ok(());
-    }
     while !batches.is_empty() {
         let rest = batches.split_off(next_alike(&batches, |batch| batch));
-        let mut joined = Joined::default();
+        let mut one = Batch::new();
+        one.as_one_statement();
         for batch in batches {
-            joined.push(batch);
+            one.append(batch);
         }
-        joined.run(conn).await?;
+        one.run(conn).await?;
         batches = rest;
     }
     Ok(())
 }
 
-/// Statements joined into one SQLite query.
-#[derive(Default)]
-pub struct Joined {
-    sql: String,
-    args: Vec<Arg>,
-}
-
-impl Joined {
-    /// Appends a batch's statements.
-    pub fn push(&mut self, batch: Batch) {
-        for (sql, args) in batch.statements {
-            self.statement(sql, args);
+impl Batch {
+    /// On SQLite through sqlx: the statements as one multi-statement
+    /// query, parameters renumbered into one list (one round trip to the
+    /// connection's worker thread).
+    async fn run_as_one_query(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
+        let mut sql = String::new();
+        let mut all = Vec::new();
+        for (statement, args) in self.statements {
+            renumber(statement, all.len(), &mut sql);
+            sql.push_str(";\n");
+            all.extend(args);
         }
-    }
-
-    /// Appends one statement.
-    pub fn statement(&mut self, sql: &str, args: Vec<Arg>) {
-        renumber(sql, self.args.len(), &mut self.sql);
-        self.sql.push_str(";\n");
-        self.args.extend(args);
-    }
-
-    pub async fn run(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
-        if self.sql.is_empty() {
+        if sql.is_empty() {
             return Ok(());
         }
         // Built from the statements' own text, renumbered: no value is in it.
-        sqlx::query_with(sqlx::AssertSqlSafe(self.sql), arguments(self.args)?)
+        sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(all)?)
             .execute(conn)
             .await?;
         Ok(())

@@ -49,7 +49,17 @@ impl Direct {
         let conn = self.conn.clone();
         let path = self.path.clone();
         let ran = tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut conn = match conn.lock() {
+                Ok(conn) => conn,
+                Err(poisoned) => {
+                    // A group panicked half-way: its connection may still
+                    // be in that group's transaction, so this one opens anew.
+                    conn.clear_poison();
+                    let mut conn = poisoned.into_inner();
+                    *conn = None;
+                    conn
+                }
+            };
             if conn.is_none() {
                 *conn = Some(open(&path)?);
             }
