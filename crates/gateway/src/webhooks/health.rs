@@ -13,10 +13,7 @@ pub async fn count(db: &Db, endpoints: &mut [WebhookEndpoint]) -> Result<(), sql
     if endpoints.is_empty() {
         return Ok(());
     }
-    let marks = (1..=endpoints.len())
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let marks = crate::db::placeholders(endpoints.len());
     // Pending deliveries count only once tried: a new one is neither.
     let sql = format!(
         "SELECT endpoint_id, status, COUNT(*) FROM deliveries

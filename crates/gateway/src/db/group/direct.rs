@@ -9,6 +9,7 @@
 //! sqlx one (`group`), nor they for it.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -142,10 +143,14 @@ fn exec(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
 /// rows they return are read back.
 fn statements(conn: &rusqlite::Connection, batch: Batch) -> rusqlite::Result<Vec<Row>> {
     let mut read = Vec::new();
+    // A parameter's name (`$n`), written anew for each in one buffer.
+    let mut name = String::new();
     for (sql, args) in batch.into_statements() {
         let mut statement = conn.prepare_cached(sql)?;
         for (i, arg) in args.into_iter().enumerate() {
-            let Some(index) = statement.parameter_index(&format!("${}", i + 1))? else {
+            name.clear();
+            let _ = write!(name, "${}", i + 1);
+            let Some(index) = statement.parameter_index(&name)? else {
                 continue;
             };
             match arg {

@@ -190,10 +190,7 @@ pub async fn prune(db: &Db, before: i64, batch: usize) -> anyhow::Result<usize> 
     if old.is_empty() {
         return Ok(0);
     }
-    let list = (1..=old.len())
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::db::placeholders(old.len());
     let mut tx = crate::db::begin_write(db).await?;
     let mut deleted = 0;
     for statement in [
