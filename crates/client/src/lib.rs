@@ -34,7 +34,6 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tender_protocol::ids::random_token;
 use tender_protocol::{ErrorBody, ErrorDetail, IdempotencyKey};
 use url::Url;
 
@@ -157,7 +156,7 @@ impl Client {
         let key = match (call.idempotency_key, &call.method) {
             (Some(key), _) => Some(key),
             (None, &Method::POST) => {
-                generated = random_token(24);
+                generated = IdempotencyKey::generate();
                 Some(generated.as_str())
             }
             (None, _) => None,

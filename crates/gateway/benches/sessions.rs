@@ -1,9 +1,9 @@
 //! Create-session on the real path, measured from outside. Each server
 //! runs in a process of its own and this one only sends load: the gateway
 //! as benchmarked (logging on, one webhook endpoint registered, every
-//! request with its own `Idempotency-Key`), and beside it a bare axum JSON
-//! handler (this program again, started with `BENCH_SERVE=bare`; it also
-//! takes the webhooks). Every server is warmed up, then measured `RUNS`
+//! request with its own `Idempotency-Key`, made as the SDK makes it), and
+//! beside it a bare axum JSON handler (this program again, started with
+//! `BENCH_SERVE=bare`; it also takes the webhooks). Every server is warmed up, then measured `RUNS`
 //! times: the median and the spread (slowest to fastest) are printed. The
 //! bare handler is measured again before the PostgreSQL runs, with no
 //! gateway running, and their ratios are to that figure: a machine whose
@@ -243,7 +243,10 @@ async fn load(http: &reqwest::Client, urls: &[String], keys: &[String], n: usize
                 let response = http
                     .post(url)
                     .bearer_auth(key)
-                    .header("Idempotency-Key", tender_protocol::ids::random_token(20))
+                    .header(
+                        "Idempotency-Key",
+                        tender_protocol::IdempotencyKey::generate().as_str(),
+                    )
                     .json(body)
                     .send()
                     .await

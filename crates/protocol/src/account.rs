@@ -87,6 +87,17 @@ impl IdempotencyKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A fresh key, as the SDK makes one for each logical call: the time in
+    /// milliseconds, then 20 random characters (about 119 bits), as
+    /// [`time_ordered_token`](crate::ids::time_ordered_token) makes them.
+    /// The gateway keeps keys in an index by merchant and key; keys made
+    /// in time order go in at its end, where random ones write a page of
+    /// it each (a fifth of what a busy SQLite gateway logged).
+    #[cfg(feature = "generate")]
+    pub fn generate() -> Self {
+        Self(crate::ids::time_ordered_token())
+    }
 }
 
 impl fmt::Debug for IdempotencyKey {
@@ -107,5 +118,19 @@ mod tests {
         assert!(IdempotencyKey::parse("ünicode").is_err());
         assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());
         assert!(IdempotencyKey::parse(&"k".repeat(256)).is_err());
+    }
+
+    #[cfg(feature = "generate")]
+    #[test]
+    fn generated_keys_are_valid_distinct_and_in_time_order() {
+        let first = IdempotencyKey::generate();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let second = IdempotencyKey::generate();
+        assert!(IdempotencyKey::parse(first.as_str()).is_ok());
+        assert_ne!(first, second);
+        assert!(
+            first.as_str() < second.as_str(),
+            "{first:?} then {second:?}"
+        );
     }
 }
