@@ -3,11 +3,12 @@
 //! as benchmarked (logging on, one webhook endpoint registered, every
 //! request with its own `Idempotency-Key`, made as the SDK makes it), and
 //! beside it a bare axum JSON handler (this program again, started with
-//! `BENCH_SERVE=bare`; it also takes the webhooks). Every server is warmed up, then measured `RUNS`
-//! times: the median and the spread (slowest to fastest) are printed. The
-//! bare handler is measured again before the PostgreSQL runs, with no
-//! gateway running, and their ratios are to that figure: a machine whose
-//! speed drifts over the minutes between them skews neither.
+//! `BENCH_SERVE=bare`; it also takes the webhooks). Every server is warmed
+//! up, then measured `RUNS` times: the median and the spread (slowest to
+//! fastest) are printed. The bare handler is measured again before the
+//! PostgreSQL runs, with no gateway running, and their ratios are to that
+//! figure: a machine whose speed drifts over the minutes between them
+//! skews neither.
 //! With `TENDER_BENCH_POSTGRES` (a server's admin URL, which `cargo xtask
 //! bench` sets) the gateway runs on PostgreSQL too, as one instance and as
 //! two sharing the database. Each run also gives the time the gateways
