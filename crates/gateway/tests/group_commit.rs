@@ -175,8 +175,9 @@ async fn a_write_reads_back_what_it_changed() {
 
 /// A writer that takes a turn of its own (a payment's confirmation,
 /// say) gets it while batches keep coming without a pause: the batches'
-/// leader takes the turn anew for each group, behind whoever queued
-/// meanwhile, instead of keeping it while its queue refills.
+/// leader, which runs group after group on its thread, hands the turn
+/// back once someone queues for it, instead of keeping it while its queue
+/// refills.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_turn_is_not_starved_by_batches_that_never_stop() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

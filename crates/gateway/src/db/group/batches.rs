@@ -36,9 +36,10 @@ pub async fn submit(db: &Db, batch: Batch) -> Result<Vec<Row>, sqlx::Error> {
 }
 
 /// Runs the submitted batches, as many at a time as have come, until none
-/// is left. The turn is taken anew for each group, behind the writers who
-/// queued for it meanwhile: batches that never stop coming do not keep it
-/// from them (a payment's confirmation, say).
+/// is left. The leader's thread runs group after group while nobody else
+/// waits for the turn; once a writer queues for it, the turn is handed
+/// back and taken anew behind that writer: batches that never stop coming
+/// do not keep it from them (a payment's confirmation, say).
 async fn leader(writers: Arc<Writers>) {
     let mut ends = LeaderEnds {
         writers: writers.clone(),
@@ -114,13 +115,27 @@ pub fn catch_up(db: &Db) {
 
 /// Runs batches on the batches' own connection (`direct`), in a
 /// transaction of their own after the writers' (committed first: the two
-/// connections never write at once), and answers each.
-async fn lead(writers: &Writers, shared: &mut Shared, batches: Vec<(Batch, Returned)>) {
+/// connections never write at once), and answers each; then, on the same
+/// thread, those submitted meanwhile ([`more`]).
+async fn lead(writers: &Arc<Writers>, shared: &mut Shared, batches: Vec<(Batch, Returned)>) {
     if !shared.waiting.is_empty() || shared.tx.is_some() {
         flush(shared).await;
     }
-    let (batches, answers): (Vec<_>, Vec<_>) = batches.into_iter().unzip();
-    for (answer, outcome) in answers.into_iter().zip(writers.direct.run(batches).await) {
-        let _ = answer.send(outcome);
+    let more = {
+        let writers = writers.clone();
+        move || more(&writers)
+    };
+    writers.direct.run(batches, more).await;
+}
+
+/// The next group for the leader's thread, taken while it holds the turn:
+/// none once a writer waits for the turn or the log is to be caught up
+/// (both wait for the leader to hand the turn back).
+fn more(writers: &Writers) -> Vec<(Batch, Returned)> {
+    if writers.queued.load(Ordering::Acquire) > 0 || writers.catch_up.load(Ordering::Acquire) {
+        return Vec::new();
     }
+    let mut submitted = writers.batches.lock().expect("group commit batches");
+    let n = submitted.batches.len().min(MOST);
+    submitted.batches.drain(..n).collect()
 }
