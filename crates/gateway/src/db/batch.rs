@@ -80,9 +80,9 @@ impl Batch {
         self.one_statement = true;
     }
 
-    /// The statements and their arguments, in order.
-    pub fn into_statements(self) -> Vec<(&'static str, Vec<Arg>)> {
-        self.statements
+    /// The statements, in order, each with its arguments.
+    pub fn statements(&self) -> &[(&'static str, Vec<Arg>)] {
+        &self.statements
     }
 
     /// Adds `other`'s statements after this one's.

@@ -1,6 +1,6 @@
 //! The batches' own SQLite connection, driven through SQLite's C library
 //! (rusqlite) on a blocking thread: a whole group (`BEGIN`, each batch's
-//! statements in a savepoint of its own, `COMMIT`) runs there in one go.
+//! statements, `COMMIT`) runs there in one go.
 //! Through sqlx every statement was a round trip between the async task
 //! and the connection's worker thread, each a wake-up of one thread by
 //! another; on a busy machine those waits, not SQLite, made up most of the
@@ -130,10 +130,57 @@ fn open(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
 }
 
 /// One group's transaction. An error here is the transaction's own (it is
-/// rolled back); a batch's is in its answer.
+/// rolled back); a batch's is in its answer. The batches run first
+/// without savepoints ([`together`]); only a group in which one fails
+/// runs again with a savepoint for each ([`apart`]).
 fn group(
     conn: &rusqlite::Connection,
     batches: Vec<Batch>,
+) -> rusqlite::Result<Vec<Result<Vec<Row>, Failed>>> {
+    match together(conn, &batches)? {
+        Together::Committed(answers) => Ok(answers),
+        // A batch alone fails alone: nothing to run again.
+        Together::Failed(err) if batches.len() == 1 => Ok(vec![Err(own(err))]),
+        Together::Failed(_) => apart(conn, &batches),
+    }
+}
+
+/// How a group run [`together`] ended, short of the transaction's own error.
+enum Together {
+    Committed(Vec<Result<Vec<Row>, Failed>>),
+    /// A batch's statement failed: the whole group was rolled back.
+    Failed(rusqlite::Error),
+}
+
+/// The group's batches in one transaction with no savepoint between them:
+/// a savepoint makes SQLite copy every page a batch changes that existed
+/// before it (the last pages of each table and index, the same ones for
+/// every batch) into its journal, in case it is rolled back, which took a
+/// fifth of the writer thread's time.
+fn together(conn: &rusqlite::Connection, batches: &[Batch]) -> rusqlite::Result<Together> {
+    exec(conn, "BEGIN IMMEDIATE")?;
+    let mut answers = Vec::with_capacity(batches.len());
+    for batch in batches {
+        match statements(conn, batch) {
+            Ok(rows) => answers.push(Ok(rows)),
+            Err(err) => {
+                rollback(conn)?;
+                return Ok(Together::Failed(err));
+            }
+        }
+    }
+    if let Err(err) = exec(conn, "COMMIT") {
+        let _ = rollback(conn);
+        return Err(err);
+    }
+    Ok(Together::Committed(answers))
+}
+
+/// The group's batches in one transaction, each in a savepoint of its own:
+/// one that fails is rolled back alone and answered with its own error.
+fn apart(
+    conn: &rusqlite::Connection,
+    batches: &[Batch],
 ) -> rusqlite::Result<Vec<Result<Vec<Row>, Failed>>> {
     exec(conn, "BEGIN IMMEDIATE")?;
     let mut answers = Vec::with_capacity(batches.len());
@@ -150,21 +197,32 @@ fn group(
                 let undone =
                     exec(conn, "ROLLBACK TO batch").and_then(|()| exec(conn, "RELEASE batch"));
                 if let Err(gone) = undone {
-                    let _ = conn.execute_batch("ROLLBACK");
+                    let _ = rollback(conn);
                     return Err(gone);
                 }
-                answers.push(Err(Failed::Own(sqlx::Error::Database(Box::new(
-                    WriteError::from(err),
-                )))));
+                answers.push(Err(own(err)));
             }
         }
     }
     let committed = exec(conn, if kept > 0 { "COMMIT" } else { "ROLLBACK" });
     if let Err(err) = committed {
-        let _ = conn.execute_batch("ROLLBACK");
+        let _ = rollback(conn);
         return Err(err);
     }
     Ok(answers)
+}
+
+/// Ends the transaction, if SQLite has not already (some errors end it).
+fn rollback(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    if conn.is_autocommit() {
+        return Ok(());
+    }
+    conn.execute_batch("ROLLBACK")
+}
+
+/// A batch's own error, told apart as sqlx tells SQLite's.
+fn own(err: rusqlite::Error) -> Failed {
+    Failed::Own(sqlx::Error::Database(Box::new(WriteError::from(err))))
 }
 
 /// One statement without parameters, kept prepared.
@@ -174,11 +232,11 @@ fn exec(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
 
 /// A batch's statements, in order, each bound to its `$n` parameters; the
 /// rows they return are read back.
-fn statements(conn: &rusqlite::Connection, batch: Batch) -> rusqlite::Result<Vec<Row>> {
+fn statements(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<Vec<Row>> {
     let mut read = Vec::new();
     // A parameter's name (`$n`), written anew for each in one buffer.
     let mut name = String::new();
-    for (sql, args) in batch.into_statements() {
+    for (sql, args) in batch.statements() {
         let mut statement = conn.prepare_cached(sql)?;
         for (i, arg) in args.into_iter().enumerate() {
             name.clear();
@@ -188,8 +246,8 @@ fn statements(conn: &rusqlite::Connection, batch: Batch) -> rusqlite::Result<Vec
             };
             match arg {
                 Arg::Int(v) => statement.raw_bind_parameter(index, v)?,
-                Arg::Text(v) => statement.raw_bind_parameter(index, v)?,
-                Arg::Bytes(v) => statement.raw_bind_parameter(index, v)?,
+                Arg::Text(v) => statement.raw_bind_parameter(index, v.as_deref())?,
+                Arg::Bytes(v) => statement.raw_bind_parameter(index, v.as_deref())?,
             }
         }
         let columns = statement.column_count();
