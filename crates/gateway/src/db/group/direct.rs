@@ -238,7 +238,7 @@ fn statements(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<Ve
     let mut name = String::new();
     for (sql, args) in batch.statements() {
         let mut statement = conn.prepare_cached(sql)?;
-        for (i, arg) in args.into_iter().enumerate() {
+        for (i, arg) in args.iter().enumerate() {
             name.clear();
             let _ = write!(name, "${}", i + 1);
             let Some(index) = statement.parameter_index(&name)? else {
