@@ -31,7 +31,7 @@ impl Key {
     fn new(bytes: [u8; 32]) -> Self {
         let digest = Sha256::digest(bytes);
         Self {
-            id: digest[..4].iter().map(|b| format!("{b:02x}")).collect(),
+            id: alloy::hex::encode(&digest[..4]),
             cipher: XChaCha20Poly1305::new(&bytes.into()),
         }
     }

@@ -24,8 +24,7 @@ pub const KEY_PREFIX: &str = "sk_test_";
 
 /// How a key is stored and looked up: never the key itself.
 pub fn hash_key(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    alloy::hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// The key in the `Authorization` header, if it and every key above it

@@ -135,10 +135,7 @@ impl Row {
 
 /// A claim token's stored form.
 pub fn claim_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    alloy::hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// A refund about to be stored.

@@ -306,11 +306,7 @@ fn request_hash(method: &Method, path: &str, body: &Bytes) -> String {
     hasher.update(path);
     hasher.update(b"\n");
     hasher.update(body);
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    alloy::hex::encode(hasher.finalize())
 }
 
 /// Deletes a key's record.
