@@ -17,7 +17,7 @@ use super::value::{arguments, values};
 /// Statements to run in order, in one transaction.
 #[derive(Default, Clone)]
 pub struct Batch {
-    statements: Vec<(&'static str, Vec<Arg>)>,
+    statements: Vec<Sql>,
     /// The statement from which every writer like this one waits for
     /// this one's commit (see [`Batch::locks_here`]).
     lock_point: Option<usize>,
@@ -26,6 +26,15 @@ pub struct Batch {
     /// The one row the batch locks, by which it joins others
     /// ([`Batch::as_one_statement_locking`]).
     lock: Option<String>,
+}
+
+/// One statement of a batch and its arguments.
+#[derive(Clone)]
+struct Sql {
+    text: &'static str,
+    args: Vec<Arg>,
+    /// Left out on PostgreSQL ([`Batch::add_on_sqlite`]).
+    sqlite_only: bool,
 }
 
 /// Why a submitted batch was not committed: its own statement's error (a
@@ -59,9 +68,25 @@ impl Batch {
     /// Adds a statement (parameters `$1`, `$2`, …); bind its arguments in
     /// order on the answer.
     pub fn add(&mut self, sql: &'static str) -> Statement<'_> {
-        self.statements.push((sql, Vec::new()));
-        let (_, args) = self.statements.last_mut().expect("just pushed");
-        Statement { args }
+        self.push(sql, false)
+    }
+
+    /// [`add`](Self::add), for SQLite only: PostgreSQL leaves the statement
+    /// out (where a trigger does its work, say).
+    pub fn add_on_sqlite(&mut self, sql: &'static str) -> Statement<'_> {
+        self.push(sql, true)
+    }
+
+    fn push(&mut self, text: &'static str, sqlite_only: bool) -> Statement<'_> {
+        self.statements.push(Sql {
+            text,
+            args: Vec::new(),
+            sqlite_only,
+        });
+        let sql = self.statements.last_mut().expect("just pushed");
+        Statement {
+            args: &mut sql.args,
+        }
     }
 
     /// Marks the next statement as the one that takes a lock held to the
@@ -80,9 +105,23 @@ impl Batch {
         self.one_statement = true;
     }
 
-    /// The statements, in order, each with its arguments.
-    pub fn statements(&self) -> &[(&'static str, Vec<Arg>)] {
-        &self.statements
+    /// The statements SQLite runs, in order, each with its arguments.
+    pub fn on_sqlite(&self) -> impl Iterator<Item = (&'static str, &[Arg])> {
+        self.statements.iter().map(|sql| (sql.text, &sql.args[..]))
+    }
+
+    /// The batch as PostgreSQL runs it: without the statements for SQLite
+    /// only (the lock point kept on its statement).
+    fn on_postgres(mut self) -> Self {
+        if let Some(point) = self.lock_point {
+            let left_out = self.statements[..point.min(self.statements.len())]
+                .iter()
+                .filter(|sql| sql.sqlite_only)
+                .count();
+            self.lock_point = Some(point - left_out);
+        }
+        self.statements.retain(|sql| !sql.sqlite_only);
+        self
     }
 
     /// Adds `other`'s statements after this one's.
@@ -93,7 +132,7 @@ impl Batch {
     /// The statements' texts: batches of one shape join into one query
     /// text (see `group`).
     pub fn shape(&self) -> Vec<&'static str> {
-        self.statements.iter().map(|(sql, _)| *sql).collect()
+        self.statements.iter().map(|sql| sql.text).collect()
     }
 
     /// [`as_one_statement`](Self::as_one_statement), where the only row
@@ -131,32 +170,33 @@ impl Batch {
         if conn.backend_name() == "SQLite" {
             return self.run_as_one_query(conn).await.map(|()| None);
         }
-        if self.one_statement && self.statements.len() > 1 {
-            let (sql, args) = self.into_with();
+        let batch = self.on_postgres();
+        if batch.one_statement && batch.statements.len() > 1 {
+            let (sql, args) = batch.into_with();
             sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(args)?)
                 .execute(&mut *conn)
                 .await?;
             return Ok(None);
         }
         let mut locked = None;
-        for (i, (sql, args)) in self.statements.into_iter().enumerate() {
-            sqlx::query_with(sql, arguments(args)?)
+        for (i, sql) in batch.statements.into_iter().enumerate() {
+            sqlx::query_with(sql.text, arguments(sql.args)?)
                 .execute(&mut *conn)
                 .await?;
             // Held from here (the wait for it is not the section).
-            if self.lock_point == Some(i) {
+            if batch.lock_point == Some(i) {
                 locked = Some(std::time::Instant::now());
             }
         }
         Ok(locked)
     }
 
-    /// Runs the statements in order, in `conn`'s transaction, and reads
-    /// back the rows they return.
+    /// Runs the statements in order, in `conn`'s transaction on
+    /// PostgreSQL, and reads back the rows they return.
     pub(super) async fn fetch(self, conn: &mut Conn) -> Result<Vec<Row>, sqlx::Error> {
         let mut rows = Vec::new();
-        for (sql, args) in self.statements {
-            for row in sqlx::query_with(sql, arguments(args)?)
+        for sql in self.on_postgres().statements {
+            for row in sqlx::query_with(sql.text, arguments(sql.args)?)
                 .fetch_all(&mut *conn)
                 .await?
             {
@@ -172,7 +212,7 @@ impl Batch {
         let mut sql = String::new();
         let mut all = Vec::new();
         let last = self.statements.len() - 1;
-        for (i, (statement, args)) in self.statements.into_iter().enumerate() {
+        for (i, Sql { text, args, .. }) in self.statements.into_iter().enumerate() {
             sql.push_str(match i {
                 0 => "WITH ",
                 _ if i == last => ")\n",
@@ -181,7 +221,7 @@ impl Batch {
             if i < last {
                 sql.push_str(&format!("s{i} AS ("));
             }
-            renumber(statement, all.len(), &mut sql);
+            renumber(text, all.len(), &mut sql);
             all.extend(args);
         }
         (sql, all)
@@ -247,8 +287,8 @@ impl Batch {
     async fn run_as_one_query(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
         let mut sql = String::new();
         let mut all = Vec::new();
-        for (statement, args) in self.statements {
-            renumber(statement, all.len(), &mut sql);
+        for Sql { text, args, .. } in self.statements {
+            renumber(text, all.len(), &mut sql);
             sql.push_str(";\n");
             all.extend(args);
         }
@@ -286,7 +326,19 @@ fn renumber(sql: &str, offset: usize, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use super::renumber;
+    use super::{Batch, renumber};
+
+    #[test]
+    fn postgresql_leaves_out_the_statements_for_sqlite_only() {
+        let mut batch = Batch::new();
+        batch.add_on_sqlite("UPDATE a SET n = n + 1").bind(1);
+        batch.locks_here();
+        batch.add("INSERT INTO b VALUES ($1)").bind(2);
+        assert_eq!(batch.on_sqlite().count(), 2);
+        let postgres = batch.on_postgres();
+        assert_eq!(postgres.shape(), ["INSERT INTO b VALUES ($1)"]);
+        assert_eq!(postgres.lock_point, Some(0), "still the insert's");
+    }
 
     #[test]
     fn parameters_are_renumbered_outside_quotes_only() {

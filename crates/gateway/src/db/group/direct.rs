@@ -236,7 +236,7 @@ fn statements(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<Ve
     let mut read = Vec::new();
     // A parameter's name (`$n`), written anew for each in one buffer.
     let mut name = String::new();
-    for (sql, args) in batch.statements() {
+    for (sql, args) in batch.on_sqlite() {
         let mut statement = conn.prepare_cached(sql)?;
         for (i, arg) in args.iter().enumerate() {
             name.clear();

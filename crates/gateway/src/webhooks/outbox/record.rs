@@ -164,15 +164,21 @@ fn record_data(
         test,
     };
     let payload = serde_json::to_string(&event)?;
-    // Numbered one past the merchant's counter, which a trigger moves on
-    // (migration 0014); on PostgreSQL the trigger numbers it and the
-    // merchant's row stays locked until commit, so its events are numbered
-    // in commit order. Taken as late as it can be.
+    // Numbered from the merchant's counter, moved on just before: on
+    // SQLite by the statement before (the one writer needs no lock to keep
+    // the order), on PostgreSQL by a trigger that overwrites the number,
+    // the merchant's row then locked until commit, so its events are
+    // numbered in commit order. Taken as late as it can be. (A trigger on
+    // SQLite made the insert a statement SQLite journals, in case it fails
+    // half-way: every page it changed was copied first.)
+    batch
+        .add_on_sqlite("UPDATE merchants SET event_seq = event_seq + 1 WHERE id = $1")
+        .bind(merchant.as_str());
     batch.locks_here();
     batch
         .add(
             "INSERT INTO events (id, merchant_id, type, session_id, payload, created_at, seq)
-             VALUES ($1, $2, $3, $4, $5, $6, (SELECT event_seq + 1 FROM merchants WHERE id = $2))",
+             VALUES ($1, $2, $3, $4, $5, $6, (SELECT event_seq FROM merchants WHERE id = $2))",
         )
         .bind(event.id.as_str())
         .bind(merchant.as_str())
