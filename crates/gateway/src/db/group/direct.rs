@@ -42,9 +42,9 @@ impl Direct {
         }
     }
 
-    /// Runs `next` in one transaction, each batch in a savepoint of its
-    /// own: one that fails is rolled back alone and gets its own error
-    /// (`Failed::Own`), the others share the commit's outcome. Each batch
+    /// Runs `next` in one transaction (`group`): a batch that fails is
+    /// rolled back alone and gets its own error (`Failed::Own`), the
+    /// others share the commit's outcome. Each batch
     /// is answered (with the rows it read back) as soon as its group
     /// commits; then the groups `more` hands run the same way, on the
     /// same thread, until it hands none. A thread woken for each group,
