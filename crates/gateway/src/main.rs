@@ -1,5 +1,6 @@
 //! `tender-gateway`: runs the payment platform, or bootstraps a merchant.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,9 +9,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tender_gateway::config::Secret;
 use tender_gateway::merchants::accounts;
+use tender_gateway::ops::logs::Lines;
 use tender_gateway::{Application, Config, db};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use url::Url;
 
 /// mimalloc rather than the system allocator: a request allocates and frees
@@ -147,8 +150,12 @@ async fn main() -> anyhow::Result<()> {
     let (config, command) = Cli::parse().into_config()?;
     // Logs go to stderr: stdout carries the JSON that commands such as
     // create-merchant print, which a slow-statement warning must not spoil.
+    // Written by a thread of their own (`logs`), in colour on a terminal
+    // only (a log file would keep the escape codes).
+    let lines: &'static Lines = Box::leak(Box::new(Lines::to(std::io::stderr())?));
     let logs = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| lines.make_writer())
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         );
@@ -157,6 +164,14 @@ async fn main() -> anyhow::Result<()> {
     } else {
         logs.init();
     }
+    let ran = execute(config, command).await;
+    // Every line logged so far written before the process ends.
+    lines.finish();
+    ran
+}
+
+/// Runs the command given (serving, by default).
+async fn execute(config: Config, command: Option<Command>) -> anyhow::Result<()> {
     match command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let grace = Duration::from_secs(config.ops.shutdown_grace_seconds);
