@@ -40,6 +40,14 @@ pub fn worker_queries() -> Vec<(&'static str, String)> {
         ),
         ("overview: paid volume", overview::PAID_SINCE.to_owned()),
         (
+            "overview: endpoint health",
+            overview::ENDPOINT_HEALTH.to_owned(),
+        ),
+        (
+            "webhook endpoints: delivery counts",
+            crate::webhooks::health::counts_sql(2),
+        ),
+        (
             "overview: sessions by status",
             overview::BY_STATUS.to_owned(),
         ),

@@ -212,7 +212,7 @@ async fn the_overview_counts_volume_statuses_payouts_and_failing_endpoints() {
     }
     let failing = gw.endpoint(&common::dead_url(), &["*"]).await.0;
     let healthy = Receiver::start(|_| StatusCode::OK).await;
-    gw.endpoint(&healthy.url, &["*"]).await;
+    let healthy_id = gw.endpoint(&healthy.url, &["*"]).await.0;
     gw.create_session().await;
     until("a failed attempt", Duration::from_secs(10), async || {
         !gw.get("/v1/overview").await.body["endpointsFailing"]
@@ -267,6 +267,39 @@ async fn the_overview_counts_volume_statuses_payouts_and_failing_endpoints() {
         "the healthy endpoint is not listed"
     );
     assert_eq!(failing_listed[0]["id"], failing.as_str());
+
+    // Each endpoint's counts: settled deliveries by status, and pending
+    // ones already tried (each from an index of its own).
+    let counts = async |id: &str| {
+        let listed = gw.get("/v1/webhook-endpoints").await.body;
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap()["deliveries"]
+            .clone()
+    };
+    assert_eq!(
+        counts(&failing).await,
+        json!({"succeeded": 0, "retrying": 1, "failed": 0})
+    );
+    until(
+        "the healthy endpoint's delivery",
+        Duration::from_secs(10),
+        async || counts(&healthy_id).await == json!({"succeeded": 1, "retrying": 0, "failed": 0}),
+    )
+    .await;
+    // Its tries used up (as the dispatcher would after the last).
+    sqlx::query("UPDATE deliveries SET status = 'failed' WHERE endpoint_id = $1")
+        .bind(&failing)
+        .execute(&gw.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(&failing).await,
+        json!({"succeeded": 0, "retrying": 0, "failed": 1})
+    );
 
     let other = gw.another_merchant("Other").await;
     let theirs = gw.get_as(&other, "/v1/overview").await.body;

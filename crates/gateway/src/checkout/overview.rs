@@ -29,14 +29,16 @@ pub const PAID_SINCE: &str = "SELECT amount_due_minor, currency, created_at FROM
      WHERE merchant_id = $1 AND status IN ('paid', 'completed') AND created_at >= $2";
 
 /// Each of a merchant's endpoints: disabled or not, deliveries being
-/// retried, and its latest failed and succeeded delivery (0: none).
+/// retried, and its latest failed and succeeded delivery (0: none). The
+/// settled ones name `status <> 'pending'`, which is what lets SQLite use
+/// their index (it holds settled deliveries only).
 pub const ENDPOINT_HEALTH: &str = "SELECT w.id, w.url, w.disabled_at,
         (SELECT COUNT(*) FROM deliveries d
          WHERE d.endpoint_id = w.id AND d.status = 'pending' AND d.attempts > 0) AS retrying,
         COALESCE((SELECT MAX(d.id) FROM deliveries d
-         WHERE d.endpoint_id = w.id AND d.status = 'failed'), 0) AS last_failed,
+         WHERE d.endpoint_id = w.id AND d.status <> 'pending' AND d.status = 'failed'), 0) AS last_failed,
         COALESCE((SELECT MAX(d.id) FROM deliveries d
-         WHERE d.endpoint_id = w.id AND d.status = 'succeeded'), 0) AS last_succeeded
+         WHERE d.endpoint_id = w.id AND d.status <> 'pending' AND d.status = 'succeeded'), 0) AS last_succeeded
      FROM webhook_endpoints w
      WHERE w.merchant_id = $1 AND w.deleted_at IS NULL
      ORDER BY w.created_at DESC, w.id DESC";

@@ -1,6 +1,6 @@
 //! How an endpoint's deliveries went: counts by outcome over the deliveries
-//! kept, for the list and the dashboard's success rate (one grouped count
-//! on the `deliveries_by_endpoint` index).
+//! kept, for the list and the dashboard's success rate (grouped counts on
+//! the indexes of settled and of pending deliveries).
 
 use std::collections::HashMap;
 
@@ -13,16 +13,13 @@ pub async fn count(db: &Db, endpoints: &mut [WebhookEndpoint]) -> Result<(), sql
     if endpoints.is_empty() {
         return Ok(());
     }
-    let marks = crate::db::placeholders(endpoints.len());
-    // Pending deliveries count only once tried: a new one is neither.
-    let sql = format!(
-        "SELECT endpoint_id, status, COUNT(*) FROM deliveries
-         WHERE endpoint_id IN ({marks}) AND (status <> 'pending' OR attempts > 0)
-         GROUP BY endpoint_id, status"
-    );
-    let mut query = sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(sql));
-    for endpoint in endpoints.iter() {
-        query = query.bind(endpoint.id.as_str());
+    let mut query = sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(counts_sql(
+        endpoints.len(),
+    )));
+    for _ in 0..2 {
+        for endpoint in endpoints.iter() {
+            query = query.bind(endpoint.id.as_str());
+        }
     }
     let mut counts: HashMap<String, DeliveryCounts> = HashMap::new();
     for (endpoint, status, n) in query.fetch_all(db).await? {
@@ -41,4 +38,27 @@ pub async fn count(db: &Db, endpoints: &mut [WebhookEndpoint]) -> Result<(), sql
         }
     }
     Ok(())
+}
+
+/// The counts of `n` endpoints' deliveries (each endpoint's id bound
+/// twice, in order): the settled ones by status, on their index, and the
+/// pending ones already tried, on the claim's (a new one is neither).
+pub fn counts_sql(n: usize) -> String {
+    let marks = |from: usize| {
+        (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "SELECT endpoint_id, status, COUNT(*) FROM deliveries
+         WHERE endpoint_id IN ({}) AND status <> 'pending'
+         GROUP BY endpoint_id, status
+         UNION ALL
+         SELECT endpoint_id, status, COUNT(*) FROM deliveries
+         WHERE endpoint_id IN ({}) AND status = 'pending' AND attempts > 0
+         GROUP BY endpoint_id, status",
+        marks(1),
+        marks(n + 1)
+    )
 }
