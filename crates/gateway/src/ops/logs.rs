@@ -133,12 +133,11 @@ mod tests {
 
     /// A file stand-in: what was written.
     #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<(Vec<u8>,)>>);
+    struct Sink(Arc<Mutex<Vec<u8>>>);
 
     impl Write for Sink {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            let mut sink = self.0.lock().unwrap();
-            sink.0.extend_from_slice(bytes);
+            self.0.lock().unwrap().extend_from_slice(bytes);
             Ok(bytes.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -167,7 +166,7 @@ mod tests {
             thread.join().unwrap();
         }
         lines.finish();
-        let text = sink.0.lock().unwrap().0.clone();
+        let text = sink.0.lock().unwrap().clone();
         let text = String::from_utf8(text).unwrap();
         let mut next = [0; 4];
         for line in text.lines() {
@@ -196,6 +195,6 @@ mod tests {
         // does not block or panic.
         writeln!(lines.make_writer(), "after").unwrap();
         lines.finish();
-        assert_eq!(sink.0.lock().unwrap().0, b"before\n");
+        assert_eq!(*sink.0.lock().unwrap(), b"before\n");
     }
 }
