@@ -16,10 +16,8 @@ pub async fn count(db: &Db, endpoints: &mut [WebhookEndpoint]) -> Result<(), sql
     let mut query = sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(counts_sql(
         endpoints.len(),
     )));
-    for _ in 0..2 {
-        for endpoint in endpoints.iter() {
-            query = query.bind(endpoint.id.as_str());
-        }
+    for endpoint in endpoints.iter() {
+        query = query.bind(endpoint.id.as_str());
     }
     let mut counts: HashMap<String, DeliveryCounts> = HashMap::new();
     for (endpoint, status, n) in query.fetch_all(db).await? {
@@ -40,25 +38,18 @@ pub async fn count(db: &Db, endpoints: &mut [WebhookEndpoint]) -> Result<(), sql
     Ok(())
 }
 
-/// The counts of `n` endpoints' deliveries (each endpoint's id bound
-/// twice, in order): the settled ones by status, on their index, and the
-/// pending ones already tried, on the claim's (a new one is neither).
+/// The counts of `n` endpoints' deliveries (their ids bound in order):
+/// the settled ones by status, on their index, and the pending ones
+/// already tried, on the claim's (a new one is neither).
 pub fn counts_sql(n: usize) -> String {
-    let marks = |from: usize| {
-        (from..from + n)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let marks = crate::db::placeholders(n);
     format!(
         "SELECT endpoint_id, status, COUNT(*) FROM deliveries
-         WHERE endpoint_id IN ({}) AND status <> 'pending'
+         WHERE endpoint_id IN ({marks}) AND status <> 'pending'
          GROUP BY endpoint_id, status
          UNION ALL
          SELECT endpoint_id, status, COUNT(*) FROM deliveries
-         WHERE endpoint_id IN ({}) AND status = 'pending' AND attempts > 0
-         GROUP BY endpoint_id, status",
-        marks(1),
-        marks(n + 1)
+         WHERE endpoint_id IN ({marks}) AND status = 'pending' AND attempts > 0
+         GROUP BY endpoint_id, status"
     )
 }
